@@ -1,0 +1,199 @@
+//! Plain HTTP request/response values shared by the transport, the admin API and the
+//! upstream client. The worker shell converts to and from `worker::Request`/`Response`;
+//! nothing else in the crate sees a runtime type.
+
+/// An HTTP request. Header names are stored lowercase.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Absolute URL (`https://host/path?query`).
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP response. Header names are stored lowercase.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+impl HttpRequest {
+    pub fn new(method: &str, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: method.to_string(),
+            url: url.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find(&self.headers, name)
+    }
+
+    /// The path component of `url`, without query string.
+    pub fn path(&self) -> &str {
+        let after_scheme = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        path_and_query.split(['?', '#']).next().unwrap_or("/")
+    }
+
+    /// `scheme://host[:port]` of `url`.
+    pub fn origin(&self) -> &str {
+        match self.url.split_once("://") {
+            Some((scheme, rest)) => {
+                let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                &self.url[..scheme.len() + 3 + host_len]
+            }
+            None => "",
+        }
+    }
+
+    /// Decoded query parameters of `url`, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let Some((_, query)) = self.url.split_once('?') else {
+            return Vec::new();
+        };
+        let query = query.split('#').next().unwrap_or("");
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect()
+    }
+}
+
+impl HttpResponse {
+    pub fn new(status: u16) -> Self {
+        HttpResponse {
+            status,
+            ..Default::default()
+        }
+    }
+
+    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find(&self.headers, name)
+    }
+
+    /// Sets a header, replacing any value it had.
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(k, _)| *k != name);
+        self.headers.push((name, value.into()));
+    }
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved set.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes and `+` (form encoding); invalid escapes are kept literally.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_origin_are_split_from_the_url() {
+        let r = HttpRequest::new("POST", "https://w.example.com:8443/mcp/abc?x=1");
+        assert_eq!(r.path(), "/mcp/abc");
+        assert_eq!(r.origin(), "https://w.example.com:8443");
+        assert_eq!(HttpRequest::new("GET", "http://h").path(), "/");
+    }
+
+    #[test]
+    fn query_pairs_are_decoded() {
+        let r = HttpRequest::new("GET", "http://h/p?a=1%202&b=x+y&c");
+        assert_eq!(
+            r.query_pairs(),
+            vec![
+                ("a".into(), "1 2".into()),
+                ("b".into(), "x y".into()),
+                ("c".into(), "".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn percent_encoding_round_trips() {
+        let s = "active=true^short_descriptionLIKEORA-01033 ü&x";
+        assert_eq!(percent_decode(&percent_encode(s)), s);
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

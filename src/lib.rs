@@ -1,0 +1,10 @@
+//! A managed MCP server for ServiceNow, as a Cloudflare Worker.
+//!
+//! Pure core (everything but `shell`) over plain data and two ports (`ports::KvStore`,
+//! `ports::Upstream`); `shell` is the only module that names `worker::*`.
+
+pub mod config;
+pub mod crypto;
+pub mod http;
+pub mod ports;
+pub mod store;

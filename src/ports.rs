@@ -1,0 +1,241 @@
+//! The two ports business logic talks through (a key-value store with expiration and an
+//! upstream HTTP sender) plus a clock, with in-memory implementations for native tests.
+//! The worker implementations live in `shell`, the only module that names `worker::*`.
+
+use crate::http::{HttpRequest, HttpResponse};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key-value store error: {}", self.0)
+    }
+}
+
+/// One page of keys from [`KvStore::list`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPage {
+    pub keys: Vec<String>,
+    /// Opaque; `None` when this is the last page.
+    pub cursor: Option<String>,
+}
+
+/// Workers KV, reduced to what the product needs. Values are strings (JSON text).
+// Workers run single-threaded, so futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait KvStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// `expires_at` is a UNIX time in seconds; KV purges the key some time after it.
+    async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamError {
+    /// No answer within the allowed time.
+    Timeout { after_ms: u64 },
+    /// DNS, TLS, connection refused, ...
+    Network(String),
+}
+
+impl fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpstreamError::Timeout { after_ms } => write!(f, "no answer within {after_ms} ms"),
+            UpstreamError::Network(m) => write!(f, "network error: {m}"),
+        }
+    }
+}
+
+/// Sends one HTTP request to ServiceNow. Never retries.
+#[allow(async_fn_in_trait)]
+pub trait Upstream {
+    async fn send(&self, request: HttpRequest, timeout_ms: u64) -> Result<HttpResponse, UpstreamError>;
+}
+
+/// Wall-clock time, injected so expiry is testable.
+pub trait Clock {
+    fn now_ms(&self) -> u64;
+    fn now_secs(&self) -> u64 {
+        self.now_ms() / 1000
+    }
+}
+
+/// A clock tests set and advance by hand.
+#[derive(Debug, Default)]
+pub struct ManualClock(Cell<u64>);
+
+impl ManualClock {
+    pub fn at_secs(secs: u64) -> Self {
+        ManualClock(Cell::new(secs * 1000))
+    }
+    pub fn advance_secs(&self, secs: u64) {
+        self.0.set(self.0.get() + secs * 1000);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// In-memory KV honouring expiration against a shared clock, like KV's eventual purge
+/// but immediate. Tests can read raw values with [`MemoryKv::raw`].
+pub struct MemoryKv<'c> {
+    entries: RefCell<BTreeMap<String, (String, Option<u64>)>>,
+    clock: &'c dyn Clock,
+    /// When true, expired keys are kept (models KV's purge lag) so code must check
+    /// `expires_at` itself.
+    pub lazy_purge: Cell<bool>,
+}
+
+impl<'c> MemoryKv<'c> {
+    pub fn new(clock: &'c dyn Clock) -> Self {
+        MemoryKv {
+            entries: RefCell::new(BTreeMap::new()),
+            clock,
+            lazy_purge: Cell::new(false),
+        }
+    }
+
+    /// The stored value and expiration, bypassing expiry: what an operator would see.
+    pub fn raw(&self, key: &str) -> Option<(String, Option<u64>)> {
+        self.entries.borrow().get(key).cloned()
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.borrow().keys().cloned().collect()
+    }
+
+    fn live(&self, expires_at: Option<u64>) -> bool {
+        self.lazy_purge.get() || expires_at.is_none_or(|e| e > self.clock.now_secs())
+    }
+}
+
+impl KvStore for MemoryKv<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let entries = self.entries.borrow();
+        Ok(entries
+            .get(key)
+            .filter(|(_, exp)| self.live(*exp))
+            .map(|(v, _)| v.clone()))
+    }
+
+    async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
+        // Same floor as Workers KV, so tests catch a too-early expiration.
+        if let Some(exp) = expires_at {
+            if exp < self.clock.now_secs() + 60 {
+                return Err(StoreError(format!(
+                    "expiration {exp} is less than 60 seconds in the future"
+                )));
+            }
+        }
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (value.to_string(), expires_at));
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, StoreError> {
+        let entries = self.entries.borrow();
+        let mut keys = entries
+            .iter()
+            .filter(|(k, (_, exp))| k.starts_with(prefix) && self.live(*exp))
+            .map(|(k, _)| k.clone())
+            .filter(|k| cursor.is_none_or(|c| k.as_str() > c));
+        let page: Vec<String> = keys.by_ref().take(limit.max(1) as usize).collect();
+        let more = keys.next().is_some();
+        Ok(KeyPage {
+            cursor: if more { page.last().cloned() } else { None },
+            keys: page,
+        })
+    }
+}
+
+/// A scripted upstream for native tests: answers from a queue and records every request.
+#[derive(Default)]
+pub struct ScriptedUpstream {
+    pub responses: RefCell<Vec<Result<HttpResponse, UpstreamError>>>,
+    pub requests: RefCell<Vec<HttpRequest>>,
+}
+
+impl ScriptedUpstream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues the next answer (answers are given in the order they were pushed).
+    pub fn push(&self, response: Result<HttpResponse, UpstreamError>) -> &Self {
+        self.responses.borrow_mut().push(response);
+        self
+    }
+
+    pub fn push_json(&self, status: u16, body: serde_json::Value) -> &Self {
+        self.push(Ok(HttpResponse::json(status, &body)))
+    }
+}
+
+impl Upstream for ScriptedUpstream {
+    async fn send(&self, request: HttpRequest, _timeout_ms: u64) -> Result<HttpResponse, UpstreamError> {
+        self.requests.borrow_mut().push(request.clone());
+        let mut queue = self.responses.borrow_mut();
+        if queue.is_empty() {
+            return Err(UpstreamError::Network(format!(
+                "scripted upstream has no answer for {} {}",
+                request.method, request.url
+            )));
+        }
+        queue.remove(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn memory_kv_hides_expired_keys_unless_purge_is_lazy() {
+        let clock = ManualClock::at_secs(1_000);
+        let kv = MemoryKv::new(&clock);
+        block_on(kv.put("a", "1", Some(1_100))).unwrap();
+        assert_eq!(block_on(kv.get("a")).unwrap().as_deref(), Some("1"));
+        clock.advance_secs(200);
+        assert_eq!(block_on(kv.get("a")).unwrap(), None);
+        kv.lazy_purge.set(true);
+        assert_eq!(block_on(kv.get("a")).unwrap().as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn memory_kv_refuses_expiration_under_60_seconds_like_workers_kv() {
+        let clock = ManualClock::at_secs(1_000);
+        let kv = MemoryKv::new(&clock);
+        assert!(block_on(kv.put("a", "1", Some(1_059))).is_err());
+        assert!(block_on(kv.put("a", "1", Some(1_060))).is_ok());
+    }
+
+    #[test]
+    fn memory_kv_lists_by_prefix_in_pages() {
+        let clock = ManualClock::at_secs(0);
+        let kv = MemoryKv::new(&clock);
+        for k in ["p:1", "p:2", "p:3", "q:1"] {
+            block_on(kv.put(k, "v", None)).unwrap();
+        }
+        let first = block_on(kv.list("p:", None, 2)).unwrap();
+        assert_eq!(first.keys, vec!["p:1", "p:2"]);
+        let second = block_on(kv.list("p:", first.cursor.as_deref(), 2)).unwrap();
+        assert_eq!(second.keys, vec!["p:3"]);
+        assert_eq!(second.cursor, None);
+    }
+}
