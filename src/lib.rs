@@ -8,3 +8,5 @@ pub mod crypto;
 pub mod http;
 pub mod ports;
 pub mod store;
+pub mod admin;
+pub mod servicenow;

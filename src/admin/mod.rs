@@ -1,0 +1,1 @@
+//! Provisioning API: integrated accounts, MCP servers and API tokens over JSON/HTTP.
