@@ -10,3 +10,5 @@ pub mod ports;
 pub mod store;
 pub mod admin;
 pub mod servicenow;
+pub mod mcp;
+pub mod transport;

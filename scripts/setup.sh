@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping what is already present:
+# the wasm32 target, worker-build, wasm-bindgen-cli at the locked version, npm packages.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/env.sh
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! worker-build --version 2>/dev/null | grep -q ' 0\.8\.'; then
+  say "installing worker-build 0.8 (a few minutes, once)"
+  cargo install worker-build --version '^0.8' --locked
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$want" != "$have" ]; then
+  say "installing wasm-bindgen-cli $want (a few minutes, once)"
+  # --locked can fail when a locked transitive crate was yanked; fall back to a fresh resolve.
+  cargo install wasm-bindgen-cli --version "=$want" --locked --force \
+    || cargo install wasm-bindgen-cli --version "=$want" --force
+fi
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -f .dev.vars ]; then
+  cp .dev.vars.example .dev.vars
+  say "created .dev.vars from .dev.vars.example (local values only)"
+fi

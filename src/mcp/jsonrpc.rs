@@ -1,0 +1,165 @@
+//! JSON-RPC 2.0 message model and the classification of one incoming body.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const PARSE_ERROR: i64 = -32700;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL_ERROR: i64 = -32603;
+/// Server-defined (-32000..-32099): ServiceNow answered 429; the caller retries later.
+pub const UPSTREAM_RATE_LIMITED: i64 = -32029;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError { code, message: message.into(), data: None }
+    }
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RpcResponse {
+    pub jsonrpc: &'static str,
+    pub id: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RpcError>,
+}
+
+impl RpcResponse {
+    pub fn result(id: Value, result: Value) -> Self {
+        RpcResponse { jsonrpc: "2.0", id, result: Some(result), error: None }
+    }
+    pub fn error(id: Value, error: RpcError) -> Self {
+        RpcResponse { jsonrpc: "2.0", id, result: None, error: Some(error) }
+    }
+}
+
+/// A request: has an id, expects a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcRequest {
+    /// A string or a number, echoed back verbatim.
+    pub id: Value,
+    pub method: String,
+    pub params: Option<Value>,
+}
+
+/// What one POSTed body holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Request(RpcRequest),
+    /// No id: nothing is answered (HTTP 202).
+    Notification { method: String },
+    /// A client's answer to a server request; this server sends none, so it is only acknowledged.
+    Response,
+}
+
+/// Parses and classifies one body; the error is what to answer (with id null).
+pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| RpcError::new(PARSE_ERROR, format!("Parse error: body is not JSON ({e})")))?;
+    let object = match value {
+        Value::Object(o) => o,
+        Value::Array(_) => {
+            return Err(RpcError::new(
+                INVALID_REQUEST,
+                "Invalid Request: JSON-RPC batches are not supported; send one message per POST",
+            ))
+        }
+        _ => {
+            return Err(RpcError::new(
+                INVALID_REQUEST,
+                "Invalid Request: the body must be one JSON-RPC 2.0 object",
+            ))
+        }
+    };
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(RpcError::new(INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\""));
+    }
+    let id = object.get("id");
+    if let Some(id) = id {
+        let valid = match id {
+            Value::String(_) => true,
+            Value::Number(n) => n.is_i64() || n.is_u64(),
+            _ => false,
+        };
+        if !valid {
+            return Err(RpcError::new(
+                INVALID_REQUEST,
+                "Invalid Request: \"id\" must be a string or an integer (null is not allowed)",
+            ));
+        }
+    }
+    match (object.get("method"), id) {
+        (Some(Value::String(method)), Some(id)) => Ok(Incoming::Request(RpcRequest {
+            id: id.clone(),
+            method: method.clone(),
+            params: object.get("params").cloned(),
+        })),
+        (Some(Value::String(method)), None) => Ok(Incoming::Notification { method: method.clone() }),
+        (Some(_), _) => Err(RpcError::new(INVALID_REQUEST, "Invalid Request: \"method\" must be a string")),
+        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => Ok(Incoming::Response),
+        (None, _) => Err(RpcError::new(
+            INVALID_REQUEST,
+            "Invalid Request: a request needs \"method\" and \"id\"",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn classification_table() {
+        let cases: &[(&str, &str, Result<&str, i64>)] = &[
+            ("request", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, Ok("request")),
+            ("string id", r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#, Ok("request")),
+            ("notification", r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, Ok("notification")),
+            ("response", r#"{"jsonrpc":"2.0","id":1,"result":{}}"#, Ok("response")),
+            ("error response", r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}"#, Ok("response")),
+            ("not json", "{nope", Err(PARSE_ERROR)),
+            ("empty body", "", Err(PARSE_ERROR)),
+            ("batch", r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, Err(INVALID_REQUEST)),
+            ("scalar", "42", Err(INVALID_REQUEST)),
+            ("id null", r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, Err(INVALID_REQUEST)),
+            ("id object", r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, Err(INVALID_REQUEST)),
+            ("id float", r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, Err(INVALID_REQUEST)),
+            ("wrong version", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, Err(INVALID_REQUEST)),
+            ("method not string", r#"{"jsonrpc":"2.0","id":1,"method":7}"#, Err(INVALID_REQUEST)),
+            ("nothing", r#"{"jsonrpc":"2.0"}"#, Err(INVALID_REQUEST)),
+        ];
+        for (name, body, expected) in cases {
+            let got = classify(body.as_bytes());
+            match (got, expected) {
+                (Ok(Incoming::Request(_)), Ok("request"))
+                | (Ok(Incoming::Notification { .. }), Ok("notification"))
+                | (Ok(Incoming::Response), Ok("response")) => {}
+                (Err(e), Err(code)) => assert_eq!(e.code, *code, "{name}"),
+                (got, _) => panic!("{name}: unexpected {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn responses_serialize_without_the_absent_member() {
+        let ok = serde_json::to_value(RpcResponse::result(json!("a"), json!({}))).unwrap();
+        assert_eq!(ok, json!({"jsonrpc":"2.0","id":"a","result":{}}));
+        let err = serde_json::to_value(RpcResponse::error(Value::Null, RpcError::new(-32600, "x"))).unwrap();
+        assert_eq!(err, json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}}));
+    }
+}

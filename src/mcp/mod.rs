@@ -1,0 +1,5 @@
+//! MCP over JSON-RPC: message model, lifecycle, and method dispatch for one request
+//! (initialize, ping, tools/list, tools/call). No HTTP framing here (see `transport`).
+
+pub mod jsonrpc;
+pub mod lifecycle;

@@ -1,0 +1,342 @@
+//! MCP Streamable HTTP rules for `/mcp/<token>` (stateless, POST only): methods, CORS,
+//! Origin, body limit, protocol-version header, body classification and response
+//! framing (JSON or a single SSE event). Knows nothing of tools, KV or ServiceNow.
+
+use crate::http::{HttpRequest, HttpResponse};
+use crate::mcp::jsonrpc::{self, Incoming, RpcError, RpcResponse};
+use serde_json::Value;
+
+/// Largest request body accepted (1 MiB): far above any real tool call.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Protocol revisions this server speaks, newest first.
+pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] =
+    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+pub const LATEST_PROTOCOL_VERSION: &str = SUPPORTED_PROTOCOL_VERSIONS[0];
+/// Assumed when a client sends no `MCP-Protocol-Version` header (per the spec).
+pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-03-26";
+
+const ALLOW_HEADERS: &str =
+    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, last-event-id";
+const EXPOSE_HEADERS: &str = "mcp-session-id, mcp-protocol-version, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, www-authenticate";
+
+/// Where browsers may call from: localhost, the worker itself, and `ALLOWED_ORIGINS`.
+pub struct OriginPolicy<'a> {
+    pub allowed: &'a [String],
+    pub own_origin: &'a str,
+}
+
+impl OriginPolicy<'_> {
+    pub fn allows(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        if origin.eq_ignore_ascii_case(self.own_origin) || is_loopback_origin(origin) {
+            return true;
+        }
+        self.allowed
+            .iter()
+            .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+    }
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    if scheme != "http" && scheme != "https" {
+        return false;
+    }
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
+    } else {
+        rest.split(':').next().unwrap_or("").to_ascii_lowercase()
+    };
+    let port_ok = match rest.rsplit_once(':') {
+        Some((h, port)) if !h.ends_with('[') && !port.contains(']') => port.parse::<u16>().is_ok(),
+        _ => true,
+    };
+    port_ok && matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// CORS headers for an `/mcp` answer: on every response, errors included.
+pub fn cors_headers(request: &HttpRequest) -> Vec<(String, String)> {
+    let origin = request.header("origin").unwrap_or("*").to_string();
+    let mut headers = vec![
+        ("access-control-allow-origin".to_string(), origin.clone()),
+        ("access-control-allow-methods".into(), "POST, OPTIONS".into()),
+        ("access-control-allow-headers".into(), ALLOW_HEADERS.into()),
+        ("access-control-expose-headers".into(), EXPOSE_HEADERS.into()),
+        ("access-control-max-age".into(), "86400".into()),
+    ];
+    if origin != "*" {
+        headers.push(("vary".into(), "Origin".into()));
+    }
+    headers
+}
+
+/// Adds the CORS headers to an answer for `request`.
+pub fn with_cors(request: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
+    for (k, v) in cors_headers(request) {
+        response.set_header(&k, v);
+    }
+    response
+}
+
+/// An HTTP-level error with a JSON body `{"error": {"code", "message"}}`.
+pub fn http_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::json(
+        status,
+        &serde_json::json!({ "error": { "code": code, "message": message } }),
+    )
+}
+
+/// The checks that need neither KV nor the body's meaning, in the order a client would
+/// want to hear about them. `Ok` carries the negotiated header version, if any.
+pub fn precheck(request: &HttpRequest, origins: &OriginPolicy<'_>) -> Result<(), HttpResponse> {
+    if let Some(origin) = request.header("origin") {
+        if !origins.allows(origin) {
+            return Err(http_error(
+                403,
+                "origin_not_allowed",
+                &format!("Origin {origin} may not call this MCP server; an operator can add it to ALLOWED_ORIGINS"),
+            ));
+        }
+    }
+    match request.method.as_str() {
+        "POST" => {}
+        "GET" | "DELETE" => {
+            return Err(http_error(
+                405,
+                "method_not_allowed",
+                "this MCP server is stateless: POST JSON-RPC messages; it offers no SSE stream (GET) and no session to end (DELETE)",
+            )
+            .with_header("allow", "POST"))
+        }
+        other => {
+            return Err(http_error(
+                405,
+                "method_not_allowed",
+                &format!("{other} is not supported; POST JSON-RPC messages"),
+            )
+            .with_header("allow", "POST"))
+        }
+    }
+    let declared = request
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared.max(request.body.len()) > MAX_BODY_BYTES {
+        return Err(http_error(
+            413,
+            "body_too_large",
+            &format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    if let Some(version) = request.header("mcp-protocol-version") {
+        if !SUPPORTED_PROTOCOL_VERSIONS.contains(&version.trim()) {
+            return Err(http_error(
+                400,
+                "unsupported_protocol_version",
+                &format!(
+                    "MCP-Protocol-Version {version} is not supported; supported: {}",
+                    SUPPORTED_PROTOCOL_VERSIONS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Answer to a CORS preflight.
+pub fn preflight(request: &HttpRequest) -> HttpResponse {
+    with_cors(request, HttpResponse::new(204))
+}
+
+/// What the body holds, or the HTTP answer for a body that is not one JSON-RPC message.
+pub fn classify_body(body: &[u8]) -> Result<Incoming, HttpResponse> {
+    jsonrpc::classify(body).map_err(|error| rpc_error_response(400, &RpcResponse::error(Value::Null, error)))
+}
+
+/// A JSON-RPC response as an HTTP response with `status`.
+pub fn rpc_error_response(status: u16, response: &RpcResponse) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::to_vec(response).unwrap_or_default(),
+    }
+}
+
+/// True when the client accepts only an event stream (then the answer is one SSE event).
+pub fn wants_event_stream(request: &HttpRequest) -> bool {
+    let Some(accept) = request.header("accept") else {
+        return false;
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .collect();
+    types.iter().any(|t| t == "text/event-stream")
+        && !types
+            .iter()
+            .any(|t| t == "application/json" || t == "application/*" || t == "*/*")
+}
+
+/// Frames a successful JSON-RPC response as JSON, or as a single SSE `message` event.
+pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> HttpResponse {
+    let json = serde_json::to_string(response).unwrap_or_default();
+    if status == 200 && wants_event_stream(request) {
+        HttpResponse {
+            status,
+            headers: vec![
+                ("content-type".into(), "text/event-stream".into()),
+                ("cache-control".into(), "no-cache".into()),
+            ],
+            body: format!("event: message\ndata: {json}\n\n").into_bytes(),
+        }
+    } else {
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json.into_bytes(),
+        }
+    }
+}
+
+/// Answer to a notification or a client's response: accepted, nothing to say.
+pub fn accepted() -> HttpResponse {
+    HttpResponse::new(202)
+}
+
+/// Maps a JSON-RPC error produced before dispatch to its HTTP answer.
+pub fn invalid_request(error: RpcError) -> HttpResponse {
+    rpc_error_response(400, &RpcResponse::error(Value::Null, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(body: &str) -> HttpRequest {
+        HttpRequest::new("POST", "https://w.example.com/mcp/tok")
+            .with_header("content-type", "application/json")
+            .with_body(body.as_bytes().to_vec())
+    }
+
+    const NONE: &[String] = &[];
+    fn policy() -> OriginPolicy<'static> {
+        OriginPolicy { allowed: NONE, own_origin: "https://w.example.com" }
+    }
+
+    #[test]
+    fn origins_allowed_are_loopback_self_and_configured() {
+        let extra = vec!["https://claude.ai".to_string()];
+        let p = OriginPolicy { allowed: &extra, own_origin: "https://w.example.com" };
+        for (origin, ok) in [
+            ("http://localhost:6274", true),
+            ("http://127.0.0.1:8787", true),
+            ("http://[::1]:3000", true),
+            ("https://localhost", true),
+            ("https://w.example.com", true),
+            ("https://claude.ai", true),
+            ("https://evil.example", false),
+            ("http://localhost.evil.example", false),
+            ("http://127.0.0.1.nip.io", false),
+            ("null", false),
+            ("file://localhost", false),
+        ] {
+            assert_eq!(p.allows(origin), ok, "{origin}");
+        }
+    }
+
+    #[test]
+    fn foreign_origin_is_403() {
+        let r = post("{}").with_header("origin", "https://evil.example");
+        assert_eq!(precheck(&r, &policy()).unwrap_err().status, 403);
+    }
+
+    #[test]
+    fn absent_origin_is_fine() {
+        assert!(precheck(&post("{}"), &policy()).is_ok());
+    }
+
+    #[test]
+    fn get_and_delete_are_405_with_allow_post() {
+        for m in ["GET", "DELETE", "PUT"] {
+            let r = HttpRequest::new(m, "https://w.example.com/mcp/tok");
+            let resp = precheck(&r, &policy()).unwrap_err();
+            assert_eq!(resp.status, 405, "{m}");
+            assert_eq!(resp.header("allow"), Some("POST"));
+        }
+    }
+
+    #[test]
+    fn oversized_body_is_413_by_length_or_declared_length() {
+        let big = HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES + 1]);
+        assert_eq!(precheck(&big, &policy()).unwrap_err().status, 413);
+        let declared = post("{}").with_header("content-length", (MAX_BODY_BYTES + 1).to_string());
+        assert_eq!(precheck(&declared, &policy()).unwrap_err().status, 413);
+        let exact = HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES]);
+        assert!(precheck(&exact, &policy()).is_ok());
+    }
+
+    #[test]
+    fn unsupported_protocol_version_header_is_400_and_supported_ones_pass() {
+        let bad = post("{}").with_header("mcp-protocol-version", "2099-01-01");
+        let resp = precheck(&bad, &policy()).unwrap_err();
+        assert_eq!(resp.status, 400);
+        assert!(String::from_utf8_lossy(&resp.body).contains("2025-11-25"));
+        for v in SUPPORTED_PROTOCOL_VERSIONS {
+            assert!(precheck(&post("{}").with_header("mcp-protocol-version", v), &policy()).is_ok());
+        }
+    }
+
+    #[test]
+    fn cors_headers_echo_the_origin_and_list_mcp_headers() {
+        let r = post("{}").with_header("origin", "http://localhost:6274");
+        let resp = with_cors(&r, HttpResponse::new(200));
+        assert_eq!(resp.header("access-control-allow-origin"), Some("http://localhost:6274"));
+        assert_eq!(resp.header("vary"), Some("Origin"));
+        let allow = resp.header("access-control-allow-headers").unwrap();
+        for h in ["content-type", "accept", "authorization", "mcp-protocol-version", "mcp-session-id", "last-event-id"] {
+            assert!(allow.contains(h), "{h}");
+        }
+        assert!(resp.header("access-control-expose-headers").unwrap().contains("mcp-session-id"));
+        let no_origin = with_cors(&post("{}"), HttpResponse::new(200));
+        assert_eq!(no_origin.header("access-control-allow-origin"), Some("*"));
+    }
+
+    #[test]
+    fn preflight_is_204_with_cors() {
+        let r = HttpRequest::new("OPTIONS", "https://w/mcp/t").with_header("origin", "http://localhost:1");
+        let resp = preflight(&r);
+        assert_eq!(resp.status, 204);
+        assert!(resp.header("access-control-allow-methods").unwrap().contains("POST"));
+    }
+
+    #[test]
+    fn accept_is_lenient_and_sse_only_when_json_is_not_accepted() {
+        for (accept, sse) in [
+            (None, false),
+            (Some("application/json"), false),
+            (Some("application/json, text/event-stream"), false),
+            (Some("*/*"), false),
+            (Some("text/event-stream"), true),
+            (Some("text/event-stream;q=1"), true),
+            (Some("text/html"), false),
+        ] {
+            let mut r = post("{}");
+            if let Some(a) = accept {
+                r = r.with_header("accept", a);
+            }
+            assert_eq!(wants_event_stream(&r), sse, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn sse_answer_is_one_message_event() {
+        let r = post("{}").with_header("accept", "text/event-stream");
+        let resp = render(&r, 200, &RpcResponse::result(serde_json::json!(1), serde_json::json!({})));
+        assert_eq!(resp.header("content-type"), Some("text/event-stream"));
+        let body = String::from_utf8(resp.body).unwrap();
+        assert_eq!(body, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+    }
+}

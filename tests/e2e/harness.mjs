@@ -1,0 +1,138 @@
+// Test harness: starts the ServiceNow simulator and the built worker under workerd
+// (wrangler dev, local KV) on free 127.0.0.1 ports, provisions through the admin API,
+// and stops everything it started by process group. Every wait is bounded.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const CREDENTIALS_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
+export const SIM_BIN = join(TARGET, 'debug', 'servicenow-sim');
+export const CLI_BIN = join(TARGET, 'debug', 'snmcp');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function stopGroup(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      resolve();
+    }, 5000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(timer); resolve(); }
+  });
+}
+
+/** Starts the simulator; resolves when it printed its address. */
+export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = {}) {
+  const args = ['--host', '127.0.0.1', '--port', '0', '--seed', seed, '--specs', join(ROOT, 'tool-specs', 'servicenow')];
+  if (rateLimit) args.push('--rate-limit', String(rateLimit));
+  if (rateWindow) args.push('--rate-window', String(rateWindow));
+  const child = spawn(SIM_BIN, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`simulator did not start in 15 s:\n${output}`)), 15000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c) => { output += c; });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`simulator exited (${code}):\n${output}`)); });
+  });
+  child.stdout.resume();
+  return {
+    url,
+    async requests() { return (await fetch(`${url}/__sim/requests`)).json(); },
+    async clearRequests() { await fetch(`${url}/__sim/requests`, { method: 'DELETE' }); },
+    async table(name) { return (await fetch(`${url}/__sim/tables/${name}`)).json(); },
+    async configure(body) {
+      const r = await fetch(`${url}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!r.ok) throw new Error(`simulator config failed: ${r.status} ${await r.text()}`);
+    },
+    stop: () => stopGroup(child),
+  };
+}
+
+/** Starts the built worker under workerd with its own local KV directory. */
+export async function startWorker({ vars = {} } = {}) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persist = mkdtempSync(join(tmpdir(), 'snmcp-kv-'));
+  const allVars = { ADMIN_TOKEN, CREDENTIALS_KEY, ALLOW_HTTP_UPSTREAM: 'true', ...vars };
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'log'];
+  for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SKIP_WORKER_BUILD: '1', WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+  });
+  let output = '';
+  child.stdout.on('data', (c) => { output += c; });
+  child.stderr.on('data', (c) => { output += c; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
+    try {
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { await stopGroup(child); throw new Error(`worker did not start in 60 s:\n${output}`); }
+    await sleep(250);
+  }
+  return {
+    url,
+    persist,
+    logs: () => output,
+    admin: (method, path, body, token = ADMIN_TOKEN) => fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    async stop() { await stopGroup(child); rmSync(persist, { recursive: true, force: true }); },
+  };
+}
+
+/** Registers the simulator as `accountId` with Basic auth and mints an MCP server URL. */
+export async function provision(worker, sim, { accountId = 'demo', auth = { type: 'basic', username: 'admin', password: 'admin' }, server = {} } = {}) {
+  let r = await worker.admin('PUT', `/integrated-account/${accountId}`, { instance_url: sim.url, auth });
+  if (r.status !== 200 && r.status !== 201) throw new Error(`account: ${r.status} ${await r.text()}`);
+  r = await worker.admin('POST', `/integrated-account/${accountId}/mcp`, { name: 'e2e', config: { methods: ['read', 'write'] }, ...server });
+  if (r.status !== 201) throw new Error(`server: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** A JSON-RPC POST to an MCP URL; returns status, headers and parsed body. */
+export async function rpc(url, message, headers = {}) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof message === 'string' ? message : JSON.stringify(message),
+  });
+  const text = await r.text();
+  let body = null;
+  try { body = JSON.parse(text); } catch { body = text; }
+  return { status: r.status, headers: r.headers, body };
+}
+
+export function readJson(path) { return JSON.parse(readFileSync(path, 'utf8')); }
