@@ -7,3 +7,4 @@ export WASM_OPT_BIN="${WASM_OPT_BIN:-$ROOT/node_modules/.bin/wasm-opt}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$ROOT/node_modules/.bin/esbuild}"
 export WRANGLER_SEND_METRICS=false
 export WRANGLER_LOG_PATH="$ROOT/.wrangler/logs"
+export CLOUDFLARE_CF_FETCH_ENABLED=false

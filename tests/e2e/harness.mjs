@@ -84,7 +84,7 @@ export async function startWorker({ vars = {} } = {}) {
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SKIP_WORKER_BUILD: '1', WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    env: { ...process.env, SKIP_WORKER_BUILD: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
   });
   let output = '';
   child.stdout.on('data', (c) => { output += c; });

@@ -1,0 +1,74 @@
+// Prints the project's figures: bundle size, MCP latency through workerd on loopback,
+// tools/list size, and the latency a tools/call adds over calling the simulator directly.
+// Every loop is bounded; everything started is stopped.
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT, startSimulator, startWorker, provision, rpc } from '../tests/e2e/harness.mjs';
+
+const N = Number(process.env.BENCH_N || 60);
+const WARMUP = 5;
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const p95 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]; };
+const fmt = (ms) => `${ms.toFixed(2)} ms`;
+
+async function time(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+async function sample(fn) {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const xs = [];
+  for (let i = 0; i < N; i++) xs.push(await time(fn));
+  return xs;
+}
+
+function bundle() {
+  const files = ['index.js', 'index_bg.wasm', 'worker/shim.mjs'].map((f) => join(ROOT, 'build', f)).filter(existsSync);
+  let raw = 0; let gz = 0;
+  for (const f of files) { const b = readFileSync(f); raw += b.length; gz += gzipSync(b, { level: 9 }).length; }
+  return { raw, gz };
+}
+
+const { raw, gz } = bundle();
+console.log(`bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzip (budget 1024 KiB gzip)`);
+
+const catalogBench = spawnSync('cargo', ['run', '-q', '--release', '-p', 'snmcp-catalog', '--example', 'catalog_bench'], { cwd: ROOT, encoding: 'utf8' });
+if (catalogBench.status === 0) process.stdout.write(catalogBench.stdout);
+else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split('\n').pop()}`);
+
+const sim = await startSimulator();
+const worker = await startWorker();
+try {
+  const server = await provision(worker, sim);
+  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+  const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+  const listed = await rpc(server.url, list);
+  const listBytes = Buffer.byteLength(JSON.stringify(listed.body));
+  console.log(`tools/list: ${listed.body.result.tools.length} tools, ${listBytes} bytes unfiltered`);
+
+  const initTimes = await sample(() => rpc(server.url, init));
+  const listTimes = await sample(() => rpc(server.url, list));
+  console.log(`initialize via workerd: median ${fmt(median(initTimes))}, p95 ${fmt(p95(initTimes))} (n=${N})`);
+  console.log(`tools/list via workerd: median ${fmt(median(listTimes))}, p95 ${fmt(p95(listTimes))} (n=${N})`);
+
+  const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { query: 'active=true', limit: 5 } } };
+  const check = await rpc(server.url, call);
+  if (check.body?.result?.isError !== false) throw new Error(`tools/call failed: ${JSON.stringify(check.body)}`);
+  const direct = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_exclude_reference_link=true`;
+  const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+  const viaWorker = []; const viaDirect = [];
+  for (let i = 0; i < WARMUP; i++) { await rpc(server.url, call); await fetch(direct, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text()); }
+  for (let i = 0; i < N; i++) {
+    viaWorker.push(await time(() => rpc(server.url, call)));
+    viaDirect.push(await time(() => fetch(direct, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text())));
+  }
+  const w = median(viaWorker); const d = median(viaDirect);
+  console.log(`tools/call list_all_service_now_sys_users (limit 5): via worker median ${fmt(w)}, direct to simulator ${fmt(d)}, added ${fmt(w - d)}, ratio ${(w / d).toFixed(2)}x (n=${N})`);
+} finally {
+  await worker.stop();
+  await sim.stop();
+}
