@@ -4,11 +4,35 @@
 
 pub mod spec;
 
+mod builtin;
+mod describe;
+mod error;
+mod filter;
+mod naming;
+mod page;
+mod rules;
+mod schema;
+mod tools;
+mod validate;
+
+pub use builtin::{builtin_spec_sources, parse_spec_sources};
+pub use describe::DESCRIPTION_BUDGET;
+pub use error::CatalogError;
+pub use filter::{FilterError, READ, WRITE};
+pub use naming::{is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN};
+pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
+pub use rules::RESERVED_PROPERTIES;
+pub use schema::{
+    DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, SYS_ID_PATTERN,
+};
 pub use spec::{Choice, FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+pub use validate::ArgumentErrors;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// A server's `config`: which tools it exposes. `None` means no restriction.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -37,4 +61,192 @@ pub struct Tool {
     pub set: Map<String, Value>,
     /// The MCP `Tool` object: name, title, description, inputSchema, annotations.
     pub definition: Value,
+}
+
+impl Tool {
+    /// The spec entry this tool was derived from (body, filters, required, set).
+    pub fn method_spec(&self) -> Option<&MethodSpec> {
+        self.resource.methods.get(&self.method)
+    }
+}
+
+/// Every tool derived from a set of checked resource specs, with the lookups the MCP
+/// layer needs: filtering, paging, argument validation.
+pub struct Catalog {
+    resources: Vec<Arc<ResourceSpec>>,
+    tools: Vec<Tool>,
+    by_name: BTreeMap<String, usize>,
+    by_table: BTreeMap<String, usize>,
+    method_keys: BTreeSet<String>,
+    tags: BTreeSet<String>,
+    /// Changes whenever the tool set does; binds tools/list cursors to this catalog.
+    fingerprint: u64,
+    /// One lazily compiled validator per tool (same index), kept for the isolate's life.
+    validators: Vec<OnceLock<Result<jsonschema::Validator, String>>>,
+}
+
+impl fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Catalog")
+            .field("resources", &self.resources.len())
+            .field("tools", &self.tools.len())
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// Built once per isolate (OnceLock) from the specs embedded at build time.
+    pub fn builtin() -> Result<&'static Catalog, CatalogError> {
+        static BUILTIN: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| builtin::parse_builtin_specs().and_then(Catalog::from_specs))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Checks every cross-field rule (filters/body/required name documented or system
+    /// fields, required within body, no read_only in body, custom methods have a kind,
+    /// resource name pattern and length, unique tool names matching ^[a-z0-9_]{1,64}$)
+    /// and derives the tools. Resources are ordered by name whatever the input order.
+    pub fn from_specs(mut specs: Vec<ResourceSpec>) -> Result<Catalog, CatalogError> {
+        if specs.is_empty() {
+            return Err(CatalogError::NoSpecs);
+        }
+        specs.sort_by(|a, b| a.resource.cmp(&b.resource));
+        let problems = rules::check_specs(&specs);
+        if !problems.is_empty() {
+            return Err(CatalogError::Invalid(problems));
+        }
+        let resources: Vec<Arc<ResourceSpec>> = specs.into_iter().map(Arc::new).collect();
+        let by_table: BTreeMap<String, usize> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.table.clone(), i))
+            .collect();
+        let lookup = |table: &str| by_table.get(table).map(|i| resources[*i].as_ref());
+        let tools = tools::derive_tools(&resources, &lookup);
+
+        let by_name = tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let method_keys = resources
+            .iter()
+            .flat_map(|r| r.methods.keys().cloned())
+            .collect();
+        let tags = resources
+            .iter()
+            .flat_map(|r| r.tags.iter().cloned())
+            .collect();
+        let fingerprint = tools.iter().fold(0, |hash, tool| {
+            page::fnv1a(hash, tool.definition.to_string().as_bytes())
+        });
+        let validators = tools.iter().map(|_| OnceLock::new()).collect();
+        Ok(Catalog {
+            resources,
+            tools,
+            by_name,
+            by_table,
+            method_keys,
+            tags,
+            fingerprint,
+            validators,
+        })
+    }
+
+    /// The documented resources, ordered by resource name.
+    pub fn resources(&self) -> &[Arc<ResourceSpec>] {
+        &self.resources
+    }
+
+    /// Every tool, in a stable order: resources by name; per resource list, get,
+    /// create, update, delete, then custom methods by key.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// The tools `filter` keeps, in catalog order.
+    pub fn visible<'a>(&'a self, filter: &'a ToolFilter) -> impl Iterator<Item = &'a Tool> + 'a {
+        self.tools.iter().filter(move |t| filter::keeps(t, filter))
+    }
+
+    /// A tool by name, only if the filter keeps it (else None, same as unknown).
+    pub fn find(&self, name: &str, filter: &ToolFilter) -> Option<&Tool> {
+        let tool = &self.tools[*self.by_name.get(name)?];
+        filter::keeps(tool, filter).then_some(tool)
+    }
+
+    /// Ok(number of tools kept); Err for an unknown method or tag (the message lists the
+    /// known ones), an empty list, or a filter that leaves no tool.
+    pub fn check_filter(&self, filter: &ToolFilter) -> Result<usize, FilterError> {
+        filter::check(&self.tools, &self.method_keys, &self.tags, filter)
+    }
+
+    /// Every tag some resource carries (the `config.tags` vocabulary), sorted.
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().map(String::as_str)
+    }
+
+    /// One page of tool definitions for tools/list, [`PAGE_SIZE`] long.
+    pub fn list_page(
+        &self,
+        filter: &ToolFilter,
+        cursor: Option<&str>,
+    ) -> Result<ToolPage<'_>, InvalidCursor> {
+        self.list_page_sized(filter, cursor, PAGE_SIZE)
+    }
+
+    /// One page of `page_size` (at least 1) tool definitions; the cursor must come from a
+    /// previous page of the same filter over this catalog.
+    pub fn list_page_sized(
+        &self,
+        filter: &ToolFilter,
+        cursor: Option<&str>,
+        page_size: usize,
+    ) -> Result<ToolPage<'_>, InvalidCursor> {
+        let visible = self
+            .tools
+            .iter()
+            .filter(|t| filter::keeps(t, filter))
+            .map(|t| &t.definition)
+            .collect();
+        let fingerprint = page::filter_fingerprint(self.fingerprint, filter);
+        page::page(visible, cursor, page_size, fingerprint)
+    }
+
+    /// Validates tools/call `arguments` (None = {}) against the tool's inputSchema.
+    /// Validators are compiled on first use per tool and cached for the isolate's life.
+    pub fn validate_arguments(
+        &self,
+        tool: &Tool,
+        args: Option<&Value>,
+    ) -> Result<(), ArgumentErrors> {
+        let empty = Value::Object(Map::new());
+        let args = args.unwrap_or(&empty);
+        let lookup = |table: &str| self.resource_for_table(table).map(Arc::as_ref);
+        // Cache only for this catalog's own tools; a foreign Tool is compiled afresh.
+        let own = self
+            .by_name
+            .get(&tool.name)
+            .filter(|i| std::ptr::eq(&self.tools[**i], tool));
+        let fresh;
+        let compiled = match own {
+            Some(i) => self.validators[*i].get_or_init(|| validate::compile(tool)),
+            None => {
+                fresh = validate::compile(tool);
+                &fresh
+            }
+        };
+        match compiled {
+            Ok(validator) => validate::check(tool, validator, args, &lookup),
+            Err(broken) => Err(ArgumentErrors(vec![broken.clone()])),
+        }
+    }
+
+    /// The resource whose table is `table`, for "find it with list_all_..." hints.
+    pub fn resource_for_table(&self, table: &str) -> Option<&Arc<ResourceSpec>> {
+        self.by_table.get(table).map(|i| &self.resources[*i])
+    }
 }

@@ -1,0 +1,149 @@
+//! `config.methods` / `config.tags` semantics: which tools a server exposes, and the
+//! checks run when a server is created. The same `keeps` decides tools/list and
+//! tools/call, so a hidden tool is indistinguishable from an unknown one.
+
+use crate::{Tool, ToolFilter};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// `config.methods` keyword for get + list (and custom methods of those kinds).
+pub const READ: &str = "read";
+/// `config.methods` keyword for create + update + delete (and custom methods of those kinds).
+pub const WRITE: &str = "write";
+
+/// Whether `filter` keeps `tool`: (any methods entry matches) AND (tags intersect);
+/// an absent list does not restrict. Unknown entries simply match nothing.
+pub fn keeps(tool: &Tool, filter: &ToolFilter) -> bool {
+    let method_ok = filter.methods.as_ref().is_none_or(|methods| {
+        methods.iter().any(|entry| match entry.as_str() {
+            READ => tool.kind.is_read(),
+            WRITE => !tool.kind.is_read(),
+            other => tool.method == other,
+        })
+    });
+    let tag_ok = filter
+        .tags
+        .as_ref()
+        .is_none_or(|tags| tool.resource.tags.iter().any(|t| tags.contains(t)));
+    method_ok && tag_ok
+}
+
+/// Why a filter cannot be used for a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterError {
+    /// `methods: []` keeps nothing.
+    EmptyMethods,
+    /// `tags: []` keeps nothing.
+    EmptyTags,
+    /// Entries of `methods` that are neither keywords nor documented method keys.
+    UnknownMethods {
+        unknown: Vec<String>,
+        known: Vec<String>,
+    },
+    /// Entries of `tags` no resource carries.
+    UnknownTags {
+        unknown: Vec<String>,
+        known: Vec<String>,
+    },
+    /// Every entry is known, but no tool has both a kept method and a kept tag.
+    /// (`None` = that side was not restricted.)
+    NoTools {
+        methods: Option<Vec<String>>,
+        tags: Option<Vec<String>>,
+    },
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilterError::EmptyMethods => f.write_str(
+                "config.methods is an empty list, which keeps no tool; omit it to allow every \
+                 method, or list entries such as \"read\" or \"write\"",
+            ),
+            FilterError::EmptyTags => f.write_str(
+                "config.tags is an empty list, which keeps no tool; omit it to allow every tag, \
+                 or list the tags to keep",
+            ),
+            FilterError::UnknownMethods { unknown, known } => write!(
+                f,
+                "config.methods has unknown entries {}; use \"read\" (get + list), \"write\" \
+                 (create + update + delete) or a documented method: {}",
+                quoted(unknown),
+                known.join(", ")
+            ),
+            FilterError::UnknownTags { unknown, known } => write!(
+                f,
+                "config.tags has unknown tags {}; known tags: {}",
+                quoted(unknown),
+                known.join(", ")
+            ),
+            FilterError::NoTools { methods, tags } => write!(
+                f,
+                "this filter leaves no tool: no documented resource with {} has {}; widen \
+                 config.methods or config.tags",
+                tags.as_deref()
+                    .map_or("any tag".to_string(), |t| format!("tags {}", quoted(t))),
+                methods
+                    .as_deref()
+                    .map_or("any method".to_string(), |m| format!(
+                        "methods {}",
+                        quoted(m)
+                    ))
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+fn quoted(items: &[String]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// Checks `filter` against the catalog's vocabulary; Ok(number of tools kept).
+pub fn check(
+    tools: &[Tool],
+    method_keys: &BTreeSet<String>,
+    tags: &BTreeSet<String>,
+    filter: &ToolFilter,
+) -> Result<usize, FilterError> {
+    if let Some(methods) = &filter.methods {
+        if methods.is_empty() {
+            return Err(FilterError::EmptyMethods);
+        }
+        let unknown: Vec<String> = methods
+            .iter()
+            .filter(|m| m.as_str() != READ && m.as_str() != WRITE && !method_keys.contains(*m))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            let mut known = vec![READ.to_string(), WRITE.to_string()];
+            known.extend(method_keys.iter().cloned());
+            return Err(FilterError::UnknownMethods { unknown, known });
+        }
+    }
+    if let Some(wanted) = &filter.tags {
+        if wanted.is_empty() {
+            return Err(FilterError::EmptyTags);
+        }
+        let unknown: Vec<String> = wanted
+            .iter()
+            .filter(|t| !tags.contains(*t))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(FilterError::UnknownTags {
+                unknown,
+                known: tags.iter().cloned().collect(),
+            });
+        }
+    }
+    match tools.iter().filter(|t| keeps(t, filter)).count() {
+        0 => Err(FilterError::NoTools {
+            methods: filter.methods.clone(),
+            tags: filter.tags.clone(),
+        }),
+        n => Ok(n),
+    }
+}

@@ -1,0 +1,347 @@
+//! Cross-field rules a set of resource specs must satisfy before tools are derived
+//! (what JSON Schema alone cannot say): names, references between sections, method
+//! shapes, tool-name uniqueness. Reports every problem; derives nothing.
+
+use crate::naming::{
+    is_identifier, is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN,
+};
+use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Input property names every tool may carry besides documented fields; a field with
+/// one of these names would be ambiguous.
+pub const RESERVED_PROPERTIES: [&str; 6] = [
+    "id",
+    "query",
+    "fields",
+    "limit",
+    "next_cursor",
+    "display_value",
+];
+
+/// Filter keywords of `config.methods`; a custom method may not be called so.
+const FILTER_KEYWORDS: [&str; 2] = ["read", "write"];
+
+/// Every rule broken by `specs`, one line each, prefixed with the resource name.
+pub fn check_specs(specs: &[ResourceSpec]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for spec in specs {
+        check_resource(spec, &mut problems);
+    }
+    check_across(specs, &mut problems);
+    problems
+}
+
+fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
+    let r = &spec.resource;
+    let mut report = |msg: String| problems.push(format!("{r}: {msg}"));
+
+    if !is_identifier(r) || r.len() > MAX_RESOURCE_NAME_LEN {
+        report(format!(
+            "resource name must match ^[a-z][a-z0-9_]*$ and have at most \
+             {MAX_RESOURCE_NAME_LEN} characters (got {} characters)",
+            r.len()
+        ));
+    }
+    if !is_identifier(&spec.table) {
+        report(format!(
+            "table {:?} must be a ServiceNow table name (^[a-z][a-z0-9_]*$)",
+            spec.table
+        ));
+    }
+    for (key, text) in [
+        ("title", &spec.title),
+        ("description", &spec.description),
+        ("docs", &spec.docs),
+    ] {
+        if text.trim().is_empty() {
+            report(format!("{key} must not be empty"));
+        }
+    }
+    if spec.tags.is_empty() {
+        report("tags must name at least one tag".into());
+    }
+    for tag in &spec.tags {
+        if !is_identifier(tag) {
+            report(format!("tag {tag:?} must match ^[a-z][a-z0-9_]*$"));
+        }
+    }
+    if let Some(dup) = first_duplicate(&spec.tags) {
+        report(format!("tag {dup:?} is listed twice"));
+    }
+    if let Some(prefix) = &spec.number_prefix {
+        let ok = (2..=8).contains(&prefix.len())
+            && prefix.starts_with(|c: char| c.is_ascii_uppercase())
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !ok {
+            report(format!(
+                "number_prefix {prefix:?} must be 2-8 uppercase letters or digits, \
+                 starting with a letter (INC, PRB, RITM)"
+            ));
+        }
+        if !spec.fields.contains_key("number") {
+            report("number_prefix is set but no 'number' field is documented".into());
+        }
+    }
+    if !spec.fields.contains_key(&spec.display_field)
+        && !SYSTEM_FIELDS.contains(&spec.display_field.as_str())
+    {
+        report(format!(
+            "display_field {:?} is not a documented field",
+            spec.display_field
+        ));
+    }
+    for (name, field) in &spec.fields {
+        for msg in field_problems(name, field) {
+            report(msg);
+        }
+    }
+    if spec.methods.is_empty() {
+        report("methods must document at least one method".into());
+    }
+    for (key, method) in &spec.methods {
+        for msg in method_problems(spec, key, method) {
+            report(format!("method {key}: {msg}"));
+        }
+    }
+}
+
+fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    let at = format!("field {name}");
+    if !is_identifier(name) {
+        out.push(format!("{at}: name must match ^[a-z][a-z0-9_]*$"));
+    }
+    if SYSTEM_FIELDS.contains(&name) {
+        out.push(format!(
+            "{at}: system fields are implicit; remove it from fields"
+        ));
+    }
+    if RESERVED_PROPERTIES.contains(&name) {
+        out.push(format!(
+            "{at}: the name is reserved for a tool parameter ({})",
+            RESERVED_PROPERTIES.join(", ")
+        ));
+    }
+    if field.description.trim().is_empty() {
+        out.push(format!("{at}: description must not be empty"));
+    }
+    match (field.field_type, &field.reference) {
+        (FieldType::Reference, None) => out.push(format!(
+            "{at}: a reference field must name its target table in 'reference'"
+        )),
+        (FieldType::Reference, Some(table)) if !is_identifier(table) => {
+            out.push(format!("{at}: reference {table:?} is not a table name"))
+        }
+        (FieldType::Reference, Some(_)) | (_, None) => {}
+        (_, Some(_)) => out.push(format!("{at}: 'reference' is only for type reference")),
+    }
+    if field.field_type == FieldType::Choice {
+        if field.choices.is_empty() {
+            out.push(format!("{at}: a choice field must list its choices"));
+        }
+        let values: Vec<&String> = field.choices.iter().map(|c| &c.value).collect();
+        if let Some(dup) = first_duplicate(&values) {
+            out.push(format!("{at}: choice value {dup:?} is listed twice"));
+        }
+        if field
+            .choices
+            .iter()
+            .any(|c| c.value.is_empty() || c.label.trim().is_empty())
+        {
+            out.push(format!("{at}: choice values and labels must not be empty"));
+        }
+    } else if !field.choices.is_empty() {
+        out.push(format!("{at}: 'choices' is only for type choice"));
+    }
+    if let Some(max) = field.max_length {
+        let textual = matches!(
+            field.field_type,
+            FieldType::String
+                | FieldType::Html
+                | FieldType::Journal
+                | FieldType::Url
+                | FieldType::Email
+        );
+        if !textual {
+            out.push(format!(
+                "{at}: max_length applies only to string, html, journal, url and email fields"
+            ));
+        }
+        if max == 0 {
+            out.push(format!("{at}: max_length must be at least 1"));
+        }
+    }
+    out
+}
+
+fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    if !is_identifier(key) {
+        out.push("method key must match ^[a-z][a-z0-9_]*$".into());
+    }
+    if FILTER_KEYWORDS.contains(&key) {
+        out.push(format!(
+            "'{key}' is a config.methods keyword and cannot name a custom method"
+        ));
+    }
+    if method.description.trim().is_empty() {
+        out.push("description must not be empty".into());
+    }
+    let standard = MethodKind::parse(key);
+    let kind = match (standard, method.kind) {
+        (Some(_), Some(_)) => {
+            out.push("'kind' is only for custom methods; remove it".into());
+            standard
+        }
+        (Some(k), None) => Some(k),
+        (None, Some(k)) => Some(k),
+        (None, None) => {
+            out.push(
+                "a custom method must say which standard method it runs as \
+                 ('kind': list, get, create, update or delete)"
+                    .into(),
+            );
+            None
+        }
+    };
+    let custom = standard.is_none();
+
+    if kind != Some(MethodKind::List) && !method.filters.is_empty() {
+        out.push("'filters' applies only to list methods".into());
+    }
+    let writes = matches!(kind, Some(MethodKind::Create | MethodKind::Update));
+    if !writes && !method.body.is_empty() {
+        out.push("'body' applies only to create and update methods".into());
+    }
+    if !writes && !method.required.is_empty() {
+        out.push("'required' applies only to create and update methods".into());
+    }
+    if !custom && !method.set.is_empty() {
+        out.push("'set' applies only to custom methods".into());
+    }
+    if matches!(kind, Some(MethodKind::Get | MethodKind::Delete)) && !method.set.is_empty() {
+        out.push("'set' applies only to custom list, create and update methods".into());
+    }
+    if writes && method.body.is_empty() && method.set.is_empty() {
+        out.push("a create or update method must accept body fields or 'set' values".into());
+    }
+
+    for (list, what) in [
+        (&method.filters, "filters"),
+        (&method.body, "body"),
+        (&method.required, "required"),
+    ] {
+        if let Some(dup) = first_duplicate(list) {
+            out.push(format!("{what} lists {dup:?} twice"));
+        }
+    }
+    for name in &method.filters {
+        match spec.fields.get(name) {
+            Some(field) if field.field_type == FieldType::Journal => out.push(format!(
+                "filter {name:?} is a journal field, which ServiceNow cannot match exactly"
+            )),
+            Some(_) => {}
+            None if SYSTEM_FIELDS.contains(&name.as_str()) => {}
+            None => out.push(format!(
+                "filter {name:?} is neither a documented field nor a system field"
+            )),
+        }
+    }
+    for name in &method.body {
+        match spec.fields.get(name) {
+            Some(field) if field.read_only => out.push(format!(
+                "body field {name:?} is read_only and cannot be written"
+            )),
+            Some(_) => {}
+            None if SYSTEM_FIELDS.contains(&name.as_str()) => out.push(format!(
+                "body field {name:?} is a system field, which ServiceNow never writes"
+            )),
+            None => out.push(format!("body field {name:?} is not a documented field")),
+        }
+    }
+    for name in &method.required {
+        if !method.body.contains(name) {
+            out.push(format!("required field {name:?} is not in body"));
+        }
+    }
+    for (name, value) in &method.set {
+        let Some(text) = value.as_str() else {
+            out.push(format!(
+                "set value of {name:?} must be a string, as ServiceNow stores it"
+            ));
+            continue;
+        };
+        let field = spec.fields.get(name);
+        if field.is_none() && !SYSTEM_FIELDS.contains(&name.as_str()) {
+            out.push(format!("set field {name:?} is not a documented field"));
+        }
+        if writes && SYSTEM_FIELDS.contains(&name.as_str()) {
+            out.push(format!(
+                "set field {name:?} is a system field, which ServiceNow never writes"
+            ));
+        }
+        if let Some(field) = field {
+            if writes && field.read_only {
+                out.push(format!(
+                    "set field {name:?} is read_only and cannot be written"
+                ));
+            }
+            if field.field_type == FieldType::Choice
+                && !field.choices.iter().any(|c| c.value == text)
+            {
+                out.push(format!(
+                    "set value {text:?} of {name:?} is not one of its documented choices"
+                ));
+            }
+        }
+        if method.body.contains(name) || method.filters.contains(name) {
+            out.push(format!(
+                "set field {name:?} is fixed by the method and cannot also be an input"
+            ));
+        }
+    }
+    out
+}
+
+/// Rules across resources: unique resource names and tables, unique valid tool names.
+fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
+    let mut resources = BTreeSet::new();
+    let mut tables: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut tools: BTreeMap<String, String> = BTreeMap::new();
+    for spec in specs {
+        let r = spec.resource.as_str();
+        if !resources.insert(r) {
+            problems.push(format!("{r}: resource is documented twice"));
+        }
+        if let Some(other) = tables.insert(&spec.table, r) {
+            if other != r {
+                problems.push(format!(
+                    "{r}: table {:?} is already documented by resource {other}",
+                    spec.table
+                ));
+            }
+        }
+        for key in spec.methods.keys() {
+            let name = tool_name(r, key);
+            if !is_valid_tool_name(&name) {
+                problems.push(format!(
+                    "{r}: method {key}: tool name {name:?} must match ^[a-z0-9_]{{1,{MAX_TOOL_NAME_LEN}}}$"
+                ));
+            }
+            let owner = format!("{r}.{key}");
+            if let Some(previous) = tools.insert(name.clone(), owner) {
+                problems.push(format!(
+                    "{r}: method {key}: tool name {name:?} is already used by {previous}"
+                ));
+            }
+        }
+    }
+}
+
+fn first_duplicate<T: Ord + Clone>(items: &[T]) -> Option<T> {
+    let mut seen = BTreeSet::new();
+    items.iter().find(|item| !seen.insert(*item)).cloned()
+}

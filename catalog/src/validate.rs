@@ -1,0 +1,378 @@
+//! tools/call argument validation: compiles a tool's inputSchema with `jsonschema` and
+//! turns each violation into one sentence that names the field and says how to fix
+//! it, so a model can correct its call without a human.
+
+use crate::naming::example_number;
+use crate::schema::{
+    choice_integer, field_spec, id_description, resolve_hint, ResourceLookup, DISPLAY_VALUES,
+    FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
+};
+use crate::spec::{FieldSpec, FieldType, MethodKind};
+use crate::Tool;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{Draft, ValidationError, Validator};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Every problem found in a tools/call `arguments`, one sentence each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentErrors(pub Vec<String>);
+
+impl fmt::Display for ArgumentErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for ArgumentErrors {}
+
+/// Compiles a tool's inputSchema (JSON Schema 2020-12).
+pub fn compile(tool: &Tool) -> Result<Validator, String> {
+    let schema = tool.definition.get("inputSchema").unwrap_or(&Value::Null);
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .build(schema)
+        .map_err(|e| {
+            format!(
+                "the definition of tool {} is broken ({e}); this is a server bug: report it to \
+                 the server operator",
+                tool.name
+            )
+        })
+}
+
+/// Validates `args` against `validator` (compiled from `tool`'s inputSchema).
+pub fn check(
+    tool: &Tool,
+    validator: &Validator,
+    args: &Value,
+    lookup: &ResourceLookup<'_>,
+) -> Result<(), ArgumentErrors> {
+    if !args.is_object() {
+        return Err(ArgumentErrors(vec![format!(
+            "arguments must be a JSON object of named fields, got {}; this tool accepts: {}",
+            describe_value(args),
+            accepted(tool)
+        )]));
+    }
+    // One message per field: a wrong type also fails enum/pattern; the type says most.
+    let mut found: Vec<(String, bool, String)> = Vec::new();
+    for error in validator.iter_errors(args) {
+        let path = error.instance_path().as_str().to_string();
+        let is_type = matches!(error.kind(), ValidationErrorKind::Type { .. });
+        for message in messages(tool, &error, lookup) {
+            if path.is_empty() {
+                if !found.iter().any(|(_, _, m)| *m == message) {
+                    found.push((path.clone(), is_type, message));
+                }
+                continue;
+            }
+            match found.iter_mut().find(|(p, _, _)| *p == path) {
+                Some(slot) if is_type && !slot.1 => *slot = (path.clone(), true, message),
+                Some(_) => {}
+                None => found.push((path.clone(), is_type, message)),
+            }
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ArgumentErrors(
+            found.into_iter().map(|(_, _, m)| m).collect(),
+        ))
+    }
+}
+
+/// What a property of the tool is, to word its messages.
+enum Prop<'r> {
+    Id,
+    Query,
+    Fields,
+    FieldsItem,
+    Limit,
+    Cursor,
+    DisplayValue,
+    Field(Cow<'r, FieldSpec>),
+    Other,
+}
+
+fn prop<'r>(tool: &'r Tool, segments: &[String]) -> Prop<'r> {
+    match segments {
+        [name] => match name.as_str() {
+            "id" => Prop::Id,
+            "query" => Prop::Query,
+            "fields" => Prop::Fields,
+            "limit" => Prop::Limit,
+            "next_cursor" => Prop::Cursor,
+            "display_value" => Prop::DisplayValue,
+            field => field_spec(&tool.resource, field).map_or(Prop::Other, Prop::Field),
+        },
+        [fields, index] if fields == "fields" => index
+            .parse::<usize>()
+            .map_or(Prop::Other, |_| Prop::FieldsItem),
+        _ => Prop::Other,
+    }
+}
+
+fn messages(tool: &Tool, error: &ValidationError<'_>, lookup: &ResourceLookup<'_>) -> Vec<String> {
+    let segments: Vec<String> = error
+        .instance_path()
+        .as_str()
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let name = match segments.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first}[{}]", rest.join("][")),
+    };
+    let instance = error.instance();
+    let got = describe_value(instance);
+    let prop = prop(tool, &segments);
+
+    let message = match error.kind() {
+        ValidationErrorKind::Required { property } => {
+            let field = property.as_str().unwrap_or_default();
+            format!(
+                "missing required field '{field}': {}",
+                what_it_is(tool, field, lookup)
+            )
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            return unexpected
+                .iter()
+                .map(|field| unknown_field(tool, field))
+                .collect();
+        }
+        ValidationErrorKind::MinProperties { .. } if segments.is_empty() => format!(
+            "give at least one field to change besides id: {}",
+            body_fields(tool).join(", ")
+        ),
+        ValidationErrorKind::Type { .. } => {
+            format!("{name} must be {}, got {got}", expected_type(&prop))
+        }
+        ValidationErrorKind::Enum { options } => match &prop {
+            Prop::Field(field) if field.field_type == FieldType::Choice => format!(
+                "{name} must be one of {}; got {got}",
+                field
+                    .choices
+                    .iter()
+                    .map(|c| if c.value == c.label {
+                        c.value.clone()
+                    } else {
+                        format!("{} ({})", c.value, c.label)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Prop::Field(field) if field.field_type == FieldType::Boolean => {
+                format!("{name} must be true or false, got {got}")
+            }
+            Prop::DisplayValue => format!(
+                "display_value must be one of {}; got {got}",
+                DISPLAY_VALUES.map(|v| format!("\"{v}\"")).join(", ")
+            ),
+            _ => format!("{name} must be one of {options}; got {got}"),
+        },
+        ValidationErrorKind::Pattern { pattern } => {
+            pattern_message(tool, &name, &prop, &got, pattern, lookup)
+        }
+        ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. }
+            if matches!(prop, Prop::Limit) =>
+        {
+            format!("limit must be between {LIMIT_MIN} and {LIMIT_MAX}, got {got}")
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("{name} must be at least {limit}, got {got}")
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("{name} must be at most {limit}, got {got}")
+        }
+        ValidationErrorKind::MaxLength { limit } => format!(
+            "{name} must be at most {limit} characters, got {}",
+            instance.as_str().map_or(0, |s| s.chars().count())
+        ),
+        ValidationErrorKind::MinLength { .. } => format!("{name} must not be empty"),
+        ValidationErrorKind::MaxItems { .. } => format!(
+            "{name} may list at most {FIELDS_MAX_ITEMS} field names, got {}",
+            instance.as_array().map_or(0, Vec::len)
+        ),
+        ValidationErrorKind::MinItems { .. } => {
+            format!("{name} must list at least one field name; leave it out to get every field")
+        }
+        _ if name.is_empty() => format!("arguments: {error}"),
+        _ => format!("{name}: {error}"),
+    };
+    vec![message]
+}
+
+fn pattern_message(
+    tool: &Tool,
+    name: &str,
+    prop: &Prop<'_>,
+    got: &str,
+    pattern: &str,
+    lookup: &ResourceLookup<'_>,
+) -> String {
+    let resource = &tool.resource;
+    match prop {
+        Prop::Id => {
+            let what = match &resource.number_prefix {
+                Some(prefix) => format!(
+                    "a sys_id or a record number like {}",
+                    example_number(prefix)
+                ),
+                None => "a 32-character sys_id".to_string(),
+            };
+            let find = id_description(resource);
+            let find = find
+                .split("; ")
+                .nth(1)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            format!("id must be {what}, got {got}{find}")
+        }
+        Prop::FieldsItem => format!(
+            "{name} must be a field name (lowercase letters, digits and _, with . to dot-walk, \
+             e.g. caller_id.name), got {got}"
+        ),
+        Prop::Field(field) => match field.field_type {
+            FieldType::Reference => {
+                let table = field.reference.as_deref().unwrap_or_default();
+                let clear = if tool.kind == MethodKind::Update {
+                    " (or \"\" to clear it)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{name} must be a 32-character sys_id{clear}, got {got}; {}",
+                    resolve_hint(table, lookup)
+                )
+            }
+            FieldType::Date => format!("{name} must be a date in the format YYYY-MM-DD, got {got}"),
+            FieldType::Datetime => format!(
+                "{name} must be a date and time in UTC in the format YYYY-MM-DD HH:MM:SS, got {got}"
+            ),
+            FieldType::Integer => format!("{name} must be an integer, got {got}"),
+            FieldType::Decimal => format!("{name} must be a number, got {got}"),
+            _ => format!("{name} must match the pattern {pattern}, got {got}"),
+        },
+        _ => format!("{name} must match the pattern {pattern}, got {got}"),
+    }
+}
+
+fn expected_type(prop: &Prop<'_>) -> &'static str {
+    match prop {
+        Prop::Id => "a string (a sys_id)",
+        Prop::Query => "a string (an encoded query)",
+        Prop::Fields => "an array of field names",
+        Prop::FieldsItem => "a string (a field name)",
+        Prop::Limit => "an integer",
+        Prop::Cursor => "a string (the next_cursor of a previous result)",
+        Prop::DisplayValue => "the string \"true\", \"false\" or \"all\"",
+        Prop::Field(field) => match field.field_type {
+            FieldType::Choice
+                if field
+                    .choices
+                    .iter()
+                    .any(|c| choice_integer(&c.value).is_some()) =>
+            {
+                "an integer or string code"
+            }
+            FieldType::Choice => "a string code",
+            FieldType::Integer => "an integer or a string of digits",
+            FieldType::Decimal => "a number or a numeric string",
+            FieldType::Boolean => "true or false",
+            FieldType::Reference => "a string (a 32-character sys_id)",
+            _ => "a string",
+        },
+        Prop::Other => "of another type",
+    }
+}
+
+/// For "missing required field": what the field is, from the schema's own words.
+fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
+    if field == "id" {
+        return format!("the {}", id_description(&tool.resource));
+    }
+    let Some(spec) = field_spec(&tool.resource, field) else {
+        return "see the tool's inputSchema".to_string();
+    };
+    let summary = first_sentence(&spec.description);
+    match spec.field_type {
+        FieldType::Reference => format!(
+            "{summary} (a sys_id of a {} record; {})",
+            spec.reference.as_deref().unwrap_or_default(),
+            resolve_hint(spec.reference.as_deref().unwrap_or_default(), lookup)
+        ),
+        FieldType::Choice => format!(
+            "{summary} (one of {})",
+            crate::schema::choice_list(&spec, " = ")
+        ),
+        FieldType::Date => format!("{summary} (YYYY-MM-DD)"),
+        FieldType::Datetime => format!("{summary} (YYYY-MM-DD HH:MM:SS, UTC)"),
+        _ => summary,
+    }
+}
+
+fn unknown_field(tool: &Tool, field: &str) -> String {
+    let accepts = accepted(tool);
+    let has_id = tool.kind != MethodKind::Create && tool.kind != MethodKind::List;
+    let documented = tool.resource.fields.get(field);
+    let hint = if field == "sys_id" && has_id {
+        " (pass the sys_id as 'id')".to_string()
+    } else if tool.kind == MethodKind::List && (documented.is_some() || field == "sys_id") {
+        format!(" (it is not an exact-match filter here; put it in query, e.g. {field}=<value>)")
+    } else if documented.is_some_and(|f| f.read_only) {
+        format!(" ({field} is read-only: ServiceNow sets it)")
+    } else {
+        String::new()
+    };
+    format!("unknown field '{field}'{hint}; this tool accepts: {accepts}")
+}
+
+/// The tool's property names, comma-separated.
+fn accepted(tool: &Tool) -> String {
+    tool.definition
+        .pointer("/inputSchema/properties")
+        .and_then(Value::as_object)
+        .map(|props| props.keys().cloned().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
+fn body_fields(tool: &Tool) -> Vec<String> {
+    tool.definition
+        .pointer("/inputSchema/properties")
+        .and_then(Value::as_object)
+        .map(|props| props.keys().filter(|k| *k != "id").cloned().collect())
+        .unwrap_or_default()
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.trim();
+    let end = text.find(". ").map_or(text.len(), |i| i);
+    text[..end].trim_end_matches('.').to_string()
+}
+
+/// A short rendering of a JSON value for "got ...".
+fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Object(_) => "an object".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            const MAX: usize = 60;
+            let shown = if s.chars().count() > MAX {
+                let cut: String = s.chars().take(MAX).collect();
+                format!("{cut}...")
+            } else {
+                s.clone()
+            };
+            Value::String(shown).to_string()
+        }
+    }
+}
