@@ -1,3 +1,54 @@
 //! ServiceNow upstream: a validated tool call becomes one Table API request; the answer
 //! becomes an MCP tool result. Owns auth headers, record-number lookup, response and
 //! error mapping, and rate-limit header normalization. No worker types.
+
+mod auth;
+mod call;
+mod cursor;
+mod errors;
+mod query;
+mod rate_limit;
+mod request;
+mod response;
+
+pub use call::call_tool;
+pub use rate_limit::normalize_rate_limit_headers;
+pub use request::{SysId, TableRequest, DEFAULT_LIMIT, MAX_LIMIT};
+
+use crate::crypto::SealingKey;
+
+/// What a tool call needs from the runtime: the ports, the sealing key and the timeout.
+pub struct UpstreamContext<'a, K, U, C> {
+    pub kv: &'a K,
+    pub upstream: &'a U,
+    pub clock: &'a C,
+    /// Seals cached OAuth access tokens in KV; without it tokens are not cached.
+    pub sealing_key: Option<&'a SealingKey>,
+    /// How long one ServiceNow request may take (default 25 s, `UPSTREAM_TIMEOUT_MS`).
+    pub timeout_ms: u64,
+}
+
+/// The result of one tool call, for the MCP layer to render.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// Becomes `structuredContent` plus the same JSON as a text block.
+    Success {
+        structured: serde_json::Value,
+        /// Normalized lowercase `ratelimit-*` headers ServiceNow sent, if any.
+        rate_limit: Vec<(String, String)>,
+    },
+    /// Becomes a result with `isError: true`; `message` is what the model reads.
+    Failure {
+        message: String,
+        upstream_status: Option<u16>,
+        rate_limit: Vec<(String, String)>,
+    },
+    /// Upstream 429: the MCP layer answers HTTP 429 with these headers (`retry-after`
+    /// kept, `ratelimit-limit`, `ratelimit-remaining` only if upstream sent one,
+    /// `ratelimit-reset`) and a JSON-RPC error carrying `message`.
+    RateLimited {
+        message: String,
+        retry_after_secs: Option<u64>,
+        headers: Vec<(String, String)>,
+    },
+}

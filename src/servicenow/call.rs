@@ -1,0 +1,249 @@
+//! `call_tool`: sequences one tool call (translate, authenticate, resolve a record number,
+//! send, map) over the ports. Decisions live in the pure modules; this only orders them.
+
+use super::auth::{
+    account_secrets, parse_token_response, read_cached_token, static_auth_header, store_token,
+    OAuthGrant,
+};
+use super::errors::{network_message, timeout_message, Stage};
+use super::rate_limit::normalize_rate_limit_headers;
+use super::request::{number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest};
+use super::response::{map_call_response, map_number_lookup, rate_limited};
+use super::{CallOutcome, UpstreamContext};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::ports::{Clock, KvStore, Upstream, UpstreamError};
+use crate::store::IntegratedAccount;
+use serde_json::{Map, Value};
+use snmcp_catalog::Tool;
+
+/// Runs one validated tool call against the account's instance. Never panics, never
+/// retries (a 401 on a cached OAuth token re-authenticates once), and never puts a
+/// credential in a message.
+pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
+    ctx: &UpstreamContext<'_, K, U, C>,
+    account: &IntegratedAccount,
+    tool: &Tool,
+    args: &Map<String, Value>,
+) -> CallOutcome {
+    let request = match TableRequest::from_tool(tool, args) {
+        Ok(request) => request,
+        Err(ArgumentError(message)) => return failure(message),
+    };
+    let mut session = Session {
+        ctx,
+        account,
+        request: &request,
+        bearer: None,
+        reauthenticated: false,
+        secrets: account_secrets(&account.auth),
+    };
+    let outcome = match run(&mut session).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    redact(outcome, &session.secrets)
+}
+
+async fn run<K: KvStore, U: Upstream, C: Clock>(
+    session: &mut Session<'_, '_, K, U, C>,
+) -> Result<CallOutcome, CallOutcome> {
+    let request = session.request;
+    let instance = session.account.instance_url.as_str();
+    let (sys_id, number): (Option<SysId>, Option<&str>) = match &request.record {
+        None => (None, None),
+        Some(RecordRef::SysId(id)) => (Some(id.clone()), None),
+        Some(RecordRef::Number(number)) => {
+            let lookup = number_lookup_request(instance, &request.table, number)
+                .map_err(|e| failure(e.0))?;
+            let response = session.send(lookup, Stage::NumberLookup).await?;
+            let id = map_number_lookup(request, number, &response, session.now_secs())?;
+            (Some(id), Some(number))
+        }
+    };
+    let http = request
+        .to_http(instance, sys_id.as_ref())
+        .map_err(|e| failure(e.0))?;
+    let response = session.send(http, Stage::Call(request.kind)).await?;
+    Ok(map_call_response(
+        request,
+        sys_id.as_ref(),
+        number,
+        &response,
+        session.now_secs(),
+    ))
+}
+
+/// The OAuth access token in use for this call.
+struct Bearer {
+    token: String,
+    from_cache: bool,
+}
+
+/// Per-call state: which token is in use and which secrets must never be shown.
+struct Session<'s, 'a, K, U, C> {
+    ctx: &'s UpstreamContext<'a, K, U, C>,
+    account: &'s IntegratedAccount,
+    request: &'s TableRequest,
+    bearer: Option<Bearer>,
+    reauthenticated: bool,
+    secrets: Vec<String>,
+}
+
+impl<K: KvStore, U: Upstream, C: Clock> Session<'_, '_, K, U, C> {
+    fn now_secs(&self) -> u64 {
+        self.ctx.clock.now_secs()
+    }
+
+    /// Sends an authenticated Table API request. A 401 on a token that came from the
+    /// cache means it was revoked early: drop it, get a fresh one and send once more.
+    async fn send(&mut self, http: HttpRequest, stage: Stage) -> Result<HttpResponse, CallOutcome> {
+        let (name, value) = self.auth_header().await?;
+        let response = self
+            .transmit(http.clone().with_header(name, value), stage)
+            .await?;
+        let cached_token_rejected =
+            response.status == 401 && self.bearer.as_ref().is_some_and(|b| b.from_cache);
+        if !cached_token_rejected || self.reauthenticated {
+            return Ok(response);
+        }
+        self.reauthenticated = true;
+        self.bearer = None;
+        if let Some(grant) = OAuthGrant::from_auth(&self.account.auth) {
+            // Deleting is best effort: a stale entry expires on its own.
+            let _ = self.ctx.kv.delete(&grant.cache_key(&self.account.id)).await;
+        }
+        let token = self.fetch_token().await?;
+        self.transmit(
+            http.with_header("authorization", format!("Bearer {token}")),
+            stage,
+        )
+        .await
+    }
+
+    async fn auth_header(&mut self) -> Result<(&'static str, String), CallOutcome> {
+        if let Some(header) = static_auth_header(&self.account.auth) {
+            return Ok(header);
+        }
+        if let Some(bearer) = &self.bearer {
+            return Ok(("authorization", format!("Bearer {}", bearer.token)));
+        }
+        let token = match self.cached_token().await {
+            Some(token) => {
+                self.secrets.push(token.clone());
+                self.bearer = Some(Bearer {
+                    token: token.clone(),
+                    from_cache: true,
+                });
+                token
+            }
+            None => self.fetch_token().await?,
+        };
+        Ok(("authorization", format!("Bearer {token}")))
+    }
+
+    async fn cached_token(&self) -> Option<String> {
+        let grant = OAuthGrant::from_auth(&self.account.auth)?;
+        let key = grant.cache_key(&self.account.id);
+        read_cached_token(self.ctx.kv, &key, self.ctx.sealing_key, self.now_secs()).await
+    }
+
+    /// Gets a token from `/oauth_token.do`, caches it and makes it the one in use.
+    async fn fetch_token(&mut self) -> Result<String, CallOutcome> {
+        let account = self.account;
+        let Some(grant) = OAuthGrant::from_auth(&account.auth) else {
+            return Err(failure(format!(
+                "the integrated account uses {} authentication, which has no OAuth token",
+                account.auth.kind()
+            )));
+        };
+        let response = self
+            .transmit(grant.token_request(&account.instance_url), Stage::Token)
+            .await?;
+        let now = self.now_secs();
+        if response.status == 429 {
+            return Err(rate_limited(&response, now));
+        }
+        let token =
+            parse_token_response(&response, &grant).map_err(|message| CallOutcome::Failure {
+                message,
+                upstream_status: Some(response.status),
+                rate_limit: normalize_rate_limit_headers(&response.headers, now),
+            })?;
+        self.secrets.push(token.value.clone());
+        store_token(
+            self.ctx.kv,
+            &grant.cache_key(&account.id),
+            self.ctx.sealing_key,
+            &token,
+            now,
+        )
+        .await;
+        self.bearer = Some(Bearer {
+            token: token.value.clone(),
+            from_cache: false,
+        });
+        Ok(token.value)
+    }
+
+    /// One request on the wire; a timeout or network error becomes the isError text.
+    async fn transmit(&self, http: HttpRequest, stage: Stage) -> Result<HttpResponse, CallOutcome> {
+        match self.ctx.upstream.send(http, self.ctx.timeout_ms).await {
+            Ok(response) => Ok(response),
+            Err(UpstreamError::Timeout { after_ms }) => {
+                Err(failure(timeout_message(after_ms, self.request, stage)))
+            }
+            Err(UpstreamError::Network(error)) => Err(failure(network_message(
+                &self.account.instance_url,
+                &error,
+                self.request,
+                stage,
+            ))),
+        }
+    }
+}
+
+fn failure(message: String) -> CallOutcome {
+    CallOutcome::Failure {
+        message,
+        upstream_status: None,
+        rate_limit: Vec::new(),
+    }
+}
+
+/// Last line of defence: no secret of the account (or token of this call) in any text
+/// a model or a log could see, whatever ServiceNow or the network layer echoed.
+fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
+    let clean = |mut text: String| {
+        // Very short secrets would blank ordinary words; they never come from our own texts.
+        for secret in secrets.iter().filter(|s| s.len() >= 4) {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        text
+    };
+    match outcome {
+        CallOutcome::Failure {
+            message,
+            upstream_status,
+            rate_limit,
+        } => CallOutcome::Failure {
+            message: clean(message),
+            upstream_status,
+            rate_limit,
+        },
+        CallOutcome::RateLimited {
+            message,
+            retry_after_secs,
+            headers,
+        } => CallOutcome::RateLimited {
+            message: clean(message),
+            retry_after_secs,
+            headers,
+        },
+        success @ CallOutcome::Success { .. } => success,
+    }
+}
+
+#[cfg(test)]
+#[path = "call_tests.rs"]
+mod tests;
