@@ -1,0 +1,268 @@
+//! Command-line options of `servicenow-sim` and where the tool specs are found.
+//! Pure parsing; main.rs does the I/O.
+
+use crate::auth::DEFAULT_ACCESS_TTL;
+use crate::ratelimit::{RateLimit, DEFAULT_WINDOW_SECS};
+use crate::seed::SeedKind;
+use crate::simulator::Settings;
+use std::path::{Path, PathBuf};
+
+pub const USAGE: &str = "\
+servicenow-sim: an in-memory ServiceNow Table API for demos and tests
+
+USAGE:
+    servicenow-sim [OPTIONS]
+
+OPTIONS:
+    --host HOST          address to bind (default 127.0.0.1)
+    --port PORT          port to bind; 0 picks a free one (default 0)
+    --specs DIR          tool-spec directory (default tool-specs/servicenow in the
+                         current directory, else in the repository of the executable)
+    --seed demo|empty    data set to start with (default demo)
+    --rate-limit N       Table API requests allowed per user per window (default off)
+    --rate-window SECS   rate-limit window in seconds (default 3600)
+    --token-ttl SECS     OAuth access-token lifetime (default 1799)
+    --port-file PATH     write the bound port to PATH once listening
+    -h, --help           print this help
+
+On start it prints one line: servicenow-sim listening on http://127.0.0.1:<port>
+Accounts: admin/admin, itil/itil, readonly/readonly; OAuth client
+mcp-demo-client/mcp-demo-secret; API key sim-api-key-admin. See docs/simulator.md.";
+
+/// Parsed options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    pub specs: Option<PathBuf>,
+    pub seed: SeedKind,
+    pub rate_limit: Option<u32>,
+    pub rate_window: u64,
+    pub token_ttl: u64,
+    pub port_file: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            host: "127.0.0.1".to_string(),
+            port: 0,
+            specs: None,
+            seed: SeedKind::Demo,
+            rate_limit: None,
+            rate_window: DEFAULT_WINDOW_SECS,
+            token_ttl: DEFAULT_ACCESS_TTL,
+            port_file: None,
+        }
+    }
+}
+
+impl Options {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            rate_limit: self.rate_limit.map(|limit| RateLimit {
+                limit,
+                window_secs: self.rate_window,
+            }),
+            delay_ms: 0,
+            token_ttl_secs: self.token_ttl,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run(Options),
+    Help,
+}
+
+fn number<T>(flag: &str, value: &str, min: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    match value.parse::<T>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(format!(
+            "{flag} takes a whole number of at least {min}, got '{value}'"
+        )),
+    }
+}
+
+/// Parses the arguments after the program name (`--flag value` or `--flag=value`).
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut options = Options::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let known = [
+            "--host",
+            "--port",
+            "--specs",
+            "--seed",
+            "--rate-limit",
+            "--rate-window",
+            "--token-ttl",
+            "--port-file",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument '{arg}'; see --help"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => args
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value; see --help"))?,
+        };
+        match flag.as_str() {
+            "--host" => options.host = value,
+            "--port" => options.port = number(&flag, &value, 0u16)?,
+            "--specs" => options.specs = Some(PathBuf::from(value)),
+            "--seed" => {
+                options.seed = SeedKind::parse(&value)
+                    .ok_or_else(|| format!("--seed takes demo or empty, got '{value}'"))?;
+            }
+            "--rate-limit" => options.rate_limit = Some(number(&flag, &value, 0u32)?),
+            "--rate-window" => options.rate_window = number(&flag, &value, 1u64)?,
+            "--token-ttl" => options.token_ttl = number(&flag, &value, 1u64)?,
+            "--port-file" => options.port_file = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown argument '{arg}'; see --help")),
+        }
+    }
+    Ok(Command::Run(options))
+}
+
+const SPECS_SUBDIR: &str = "tool-specs/servicenow";
+
+/// Where to read specs from: `--specs`, else `tool-specs/servicenow` under the current
+/// directory, else under an ancestor of the executable (a checkout's `target/...`),
+/// else under the repository this binary was built from.
+pub fn resolve_specs_dir(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    exe: Option<&Path>,
+) -> Result<PathBuf, String> {
+    if let Some(dir) = explicit {
+        return if dir.is_dir() {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(format!("--specs {} is not a directory", dir.display()))
+        };
+    }
+    let mut candidates = vec![cwd.join(SPECS_SUBDIR)];
+    if let Some(exe) = exe {
+        candidates.extend(exe.ancestors().skip(1).map(|dir| dir.join(SPECS_SUBDIR)));
+    }
+    candidates.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(SPECS_SUBDIR),
+    );
+    candidates.into_iter().find(|c| c.is_dir()).ok_or_else(|| {
+        format!(
+            "cannot find {SPECS_SUBDIR} in {} or above the executable; pass --specs DIR",
+            cwd.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn flags_parse_in_both_forms() {
+        let expected = Options {
+            port: 8089,
+            specs: Some(PathBuf::from("/x")),
+            seed: SeedKind::Empty,
+            rate_limit: Some(10),
+            rate_window: 60,
+            port_file: Some(PathBuf::from("/tmp/p")),
+            ..Options::default()
+        };
+        let cases: [&[&str]; 2] = [
+            &[
+                "--port",
+                "8089",
+                "--specs",
+                "/x",
+                "--seed",
+                "empty",
+                "--rate-limit",
+                "10",
+                "--rate-window",
+                "60",
+                "--port-file",
+                "/tmp/p",
+            ],
+            &[
+                "--port=8089",
+                "--specs=/x",
+                "--seed=empty",
+                "--rate-limit=10",
+                "--rate-window=60",
+                "--port-file=/tmp/p",
+            ],
+        ];
+        for args in cases {
+            assert_eq!(parse(args), Ok(Command::Run(expected.clone())), "{args:?}");
+        }
+        assert_eq!(parse(&[]), Ok(Command::Run(Options::default())));
+        assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn bad_arguments_say_what_is_wrong() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--port", "99999"], "--port"),
+            (&["--seed", "full"], "demo or empty"),
+            (&["--rate-window", "0"], "--rate-window"),
+            (&["--port"], "needs a value"),
+            (&["--verbose"], "unknown argument"),
+            (&["--rate-limit", "-3"], "--rate-limit"),
+        ];
+        for (args, needle) in cases {
+            let err = parse(args).expect_err("must fail");
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_flags_become_settings() {
+        let options = Options {
+            rate_limit: Some(5),
+            rate_window: 60,
+            ..Options::default()
+        };
+        assert_eq!(
+            options.settings().rate_limit,
+            Some(RateLimit {
+                limit: 5,
+                window_secs: 60
+            })
+        );
+        assert_eq!(Options::default().settings().rate_limit, None);
+    }
+
+    #[test]
+    fn explicit_specs_dir_must_exist() {
+        let missing = Path::new("/definitely/not/here");
+        assert!(resolve_specs_dir(Some(missing), Path::new("/"), None).is_err());
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            resolve_specs_dir(Some(here), Path::new("/"), None),
+            Ok(here.to_path_buf())
+        );
+    }
+}

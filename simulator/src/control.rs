@@ -1,0 +1,176 @@
+//! Test-only control endpoints under `/__sim/` (not part of ServiceNow, no auth):
+//! health, the request log, run-time settings, reset to the seed, raw table dumps.
+
+use crate::http::{Request, Response};
+use crate::ratelimit::{RateLimit, DEFAULT_WINDOW_SECS};
+use crate::simulator::{Settings, Simulator};
+use serde_json::{json, Value};
+
+pub const CONTROL_PREFIX: &str = "/__sim";
+
+pub fn is_control_path(path: &str) -> bool {
+    path == CONTROL_PREFIX || path.starts_with("/__sim/")
+}
+
+fn control_error(status: u16, message: &str) -> Response {
+    Response::json(status, &json!({"error": message}))
+}
+
+pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
+    let path = request.path().trim_end_matches('/');
+    let method = request.method.to_ascii_uppercase();
+    match (method.as_str(), path) {
+        ("GET" | "HEAD", "/__sim/health") => Response::json(
+            200,
+            &json!({
+                "status": "ok",
+                "tables": sim.schema().len(),
+                "seed": sim.seed.as_str(),
+                "unseeded_tables": sim.unseeded_tables(),
+            }),
+        ),
+        ("GET", "/__sim/requests") => Response::json(200, &sim.log.entries()),
+        ("DELETE", "/__sim/requests") => {
+            sim.log.clear();
+            Response::empty(204)
+        }
+        ("GET", "/__sim/config") => Response::json(200, &sim.settings_json()),
+        ("POST", "/__sim/config") => match parse_config(&request.body, sim.settings()) {
+            Ok(settings) => {
+                sim.set_settings(settings);
+                Response::json(200, &sim.settings_json())
+            }
+            Err(message) => control_error(400, &message),
+        },
+        ("POST", "/__sim/reset") => {
+            sim.reset();
+            Response::json(200, &json!({"status": "reset", "seed": sim.seed.as_str()}))
+        }
+        ("GET", "/__sim/tables") => {
+            let tables: Vec<Value> = sim
+                .schema()
+                .tables()
+                .map(|t| json!({"table": t.name, "rows": sim.store().rows(&t.name).len()}))
+                .collect();
+            Response::json(200, &json!({"result": tables}))
+        }
+        ("GET", _) if path.starts_with("/__sim/tables/") => {
+            let table = &path["/__sim/tables/".len()..];
+            let known = sim.schema().table(table).is_some() || table == "sys_journal_field";
+            if !known {
+                return control_error(404, &format!("unknown table {table}: no tool spec documents it"));
+            }
+            let rows = serde_json::to_value(sim.store().rows(table)).unwrap_or(Value::Array(Vec::new()));
+            Response::json(200, &json!({"result": rows}))
+        }
+        _ => control_error(
+            404,
+            "unknown control endpoint; see docs/simulator.md (health, requests, config, reset, tables)",
+        ),
+    }
+}
+
+/// Applies a `POST /__sim/config` body onto the current settings. Keys:
+/// `rate_limit` (`{limit, window_secs?}` or null to disable), `delay_ms`, `token_ttl_secs`.
+pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("config body is not JSON ({e}); send e.g. {{\"rate_limit\":{{\"limit\":5,\"window_secs\":3600}},\"delay_ms\":0}}"))?;
+    let Value::Object(map) = value else {
+        return Err("config body must be a JSON object".to_string());
+    };
+    let mut settings = current;
+    for (key, value) in map {
+        match key.as_str() {
+            "rate_limit" => settings.rate_limit = parse_rate_limit(&value)?,
+            "delay_ms" => {
+                settings.delay_ms = value
+                    .as_u64()
+                    .filter(|ms| *ms <= 600_000)
+                    .ok_or("delay_ms must be a whole number of milliseconds, at most 600000")?;
+            }
+            "token_ttl_secs" => {
+                settings.token_ttl_secs = value
+                    .as_u64()
+                    .filter(|s| *s > 0)
+                    .ok_or("token_ttl_secs must be a positive whole number of seconds")?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs"
+                ))
+            }
+        }
+    }
+    Ok(settings)
+}
+
+fn parse_rate_limit(value: &Value) -> Result<Option<RateLimit>, String> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let limit = value
+        .get("limit")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(
+            "rate_limit.limit must be a whole number of requests (or rate_limit: null to disable)",
+        )?;
+    let window_secs = match value.get("window_secs") {
+        None | Some(Value::Null) => DEFAULT_WINDOW_SECS,
+        Some(w) => w
+            .as_u64()
+            .filter(|w| *w > 0)
+            .ok_or("rate_limit.window_secs must be a positive whole number of seconds")?,
+    };
+    Ok(Some(RateLimit { limit, window_secs }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_bodies_update_only_what_they_name() {
+        let base = Settings::default();
+        let cases: [(&str, Result<Settings, ()>); 8] = [
+            ("{}", Ok(base)),
+            (
+                r#"{"rate_limit": {"limit": 5}}"#,
+                Ok(Settings {
+                    rate_limit: Some(RateLimit {
+                        limit: 5,
+                        window_secs: 3600,
+                    }),
+                    ..base
+                }),
+            ),
+            (
+                r#"{"rate_limit": {"limit": 2, "window_secs": 60}, "delay_ms": 250}"#,
+                Ok(Settings {
+                    rate_limit: Some(RateLimit {
+                        limit: 2,
+                        window_secs: 60,
+                    }),
+                    delay_ms: 250,
+                    ..base
+                }),
+            ),
+            (r#"{"rate_limit": null}"#, Ok(base)),
+            (
+                r#"{"token_ttl_secs": 5}"#,
+                Ok(Settings {
+                    token_ttl_secs: 5,
+                    ..base
+                }),
+            ),
+            (r#"{"rate_limit": {"limit": -1}}"#, Err(())),
+            (r#"{"delay_ms": "slow"}"#, Err(())),
+            (r#"{"speed": 1}"#, Err(())),
+        ];
+        for (body, expected) in cases {
+            let got = parse_config(body.as_bytes(), base).map_err(|_| ());
+            assert_eq!(got, expected, "{body}");
+        }
+        assert!(parse_config(b"not json", base).is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! An in-memory ServiceNow Table API for the demo and the end-to-end tests: tables come
+//! from the tool specs, behaviour follows ServiceNow's documentation (docs/simulator.md).
+//! Pure core (`Simulator::handle`) plus a thin tiny_http shell (`server`).
+
+pub mod access;
+pub mod auth;
+pub mod cli;
+pub mod control;
+pub mod http;
+pub mod platform;
+pub mod query;
+pub mod ratelimit;
+pub mod render;
+pub mod request_log;
+pub mod schema;
+pub mod seed;
+pub mod server;
+pub mod simulator;
+pub mod store;
+pub mod table_api;
+
+pub use http::{Request, Response};
+pub use schema::Schema;
+pub use seed::{seed_id, SeedKind};
+pub use server::{start, ServerHandle};
+pub use simulator::{Settings, Simulator};

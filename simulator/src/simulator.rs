@@ -1,0 +1,285 @@
+//! The simulator's state and its one entry point, `Simulator::handle(request, now)`:
+//! routes a request to the OAuth token endpoint, the Table API (after authentication
+//! and rate limiting) or the `/__sim/` control endpoints, and logs API requests.
+//! No sockets here: the server module moves bytes.
+
+use crate::access::Directory;
+use crate::auth::{self, AuthError, Principal, TokenStore};
+use crate::control;
+use crate::http::{Params, Request, Response};
+use crate::platform::format_datetime;
+use crate::ratelimit::{RateDecision, RateLimit, RateLimiter};
+use crate::request_log::{LogRecord, RequestLog};
+use crate::schema::Schema;
+use crate::seed::{self, SeedKind};
+use crate::store::{IdGenerator, Store};
+use crate::table_api::{self, TableCall};
+use serde_json::json;
+use std::time::Duration;
+
+/// Run-time settings (`--rate-limit`, `--rate-window`, `--token-ttl`, `POST /__sim/config`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub rate_limit: Option<RateLimit>,
+    pub delay_ms: u64,
+    pub token_ttl_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            rate_limit: None,
+            delay_ms: 0,
+            token_ttl_secs: auth::DEFAULT_ACCESS_TTL,
+        }
+    }
+}
+
+/// Everything one simulated instance holds.
+#[derive(Debug)]
+pub struct Simulator {
+    pub(crate) schema: Schema,
+    pub(crate) seed: SeedKind,
+    pub(crate) store: Store,
+    pub(crate) directory: Directory,
+    pub(crate) tokens: TokenStore,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) delay_ms: u64,
+    pub(crate) token_ttl_secs: u64,
+    pub(crate) log: RequestLog,
+    pub(crate) ids: IdGenerator,
+    /// Seed tables the specs do not document (skipped when seeding).
+    pub(crate) unseeded: Vec<String>,
+}
+
+impl Simulator {
+    pub fn new(schema: Schema, seed_kind: SeedKind, settings: Settings) -> Simulator {
+        let seeded = seed::build(seed_kind, &schema);
+        Simulator {
+            schema,
+            seed: seed_kind,
+            store: seeded.store,
+            directory: Directory::demo(),
+            tokens: TokenStore::default(),
+            limiter: RateLimiter::new(settings.rate_limit),
+            delay_ms: settings.delay_ms,
+            token_ttl_secs: settings.token_ttl_secs,
+            log: RequestLog::default(),
+            ids: IdGenerator::random(),
+            unseeded: seeded.skipped_tables,
+        }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Seed tables that were skipped because no spec documents them.
+    pub fn unseeded_tables(&self) -> &[String] {
+        &self.unseeded
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            rate_limit: self.limiter.rule(),
+            delay_ms: self.delay_ms,
+            token_ttl_secs: self.token_ttl_secs,
+        }
+    }
+
+    /// How long the server waits before sending the response to `request`
+    /// (`delay_ms` applies to API requests, never to the control endpoints).
+    pub fn delay_for(&self, request: &Request) -> Duration {
+        if control::is_control_path(request.path()) {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(self.delay_ms)
+        }
+    }
+
+    /// Restores the seed: data, number sequences, issued tokens and rate counters.
+    /// Settings and the request log stay.
+    pub fn reset(&mut self) {
+        let seeded = seed::build(self.seed, &self.schema);
+        self.store = seeded.store;
+        self.unseeded = seeded.skipped_tables;
+        self.tokens = TokenStore::default();
+        self.limiter.reset_counts();
+    }
+
+    /// Answers one request at `now` (UNIX seconds).
+    pub fn handle(&mut self, request: &Request, now: i64) -> Response {
+        let path = request.path();
+        if control::is_control_path(path) {
+            return control::handle(self, request);
+        }
+        let mut notes = Vec::new();
+        let (response, principal) = if path == "/oauth_token.do" {
+            self.token_endpoint(request, now)
+        } else if path.starts_with("/api/") {
+            self.table_api(request, now, &mut notes)
+        } else {
+            (
+                Response::error(
+                    404,
+                    "Not Found",
+                    Some("The simulator serves /api/now/table/... and /oauth_token.do"),
+                ),
+                None,
+            )
+        };
+        let time = format_datetime(now);
+        self.log.push(LogRecord {
+            request,
+            principal: principal.as_ref(),
+            status: response.status,
+            time: &time,
+            notes: &notes,
+        });
+        for note in &notes {
+            eprintln!("servicenow-sim: {} {}: {note}", request.method, path);
+        }
+        response
+    }
+
+    fn token_endpoint(&mut self, request: &Request, now: i64) -> (Response, Option<Principal>) {
+        if !request.method.eq_ignore_ascii_case("POST") {
+            return (
+                Response::error(
+                    405,
+                    "Method not Supported",
+                    Some("Use POST with a form-encoded body"),
+                )
+                .with_header("Allow", "POST"),
+                None,
+            );
+        }
+        let form = Params::parse(&String::from_utf8_lossy(&request.body));
+        let issued = auth::issue_token(
+            &form,
+            auth::basic_credentials(request),
+            &self.directory,
+            &mut self.tokens,
+            &mut self.ids,
+            self.token_ttl_secs,
+            now,
+        );
+        match issued {
+            Some((body, user_name)) => {
+                let principal = Principal {
+                    user_name,
+                    scheme: auth::AuthScheme::Bearer,
+                };
+                (
+                    Response::json(200, &body).with_header("Cache-Control", "no-store"),
+                    Some(principal),
+                )
+            }
+            None => (Response::json(401, &auth::oauth_failure_body()), None),
+        }
+    }
+
+    fn table_api(
+        &mut self,
+        request: &Request,
+        now: i64,
+        notes: &mut Vec<String>,
+    ) -> (Response, Option<Principal>) {
+        let Some(route) = table_api::parse_route(request.path()) else {
+            return (
+                Response::error(400, "Requested URI does not represent any resource", None),
+                None,
+            );
+        };
+        let principal = match auth::authenticate(request, &self.directory, &self.tokens, now) {
+            Ok(p) => p,
+            Err(AuthError::Missing | AuthError::Rejected) => {
+                let response = Response::error(
+                    401,
+                    "User Not Authenticated",
+                    Some("Required to provide Auth information"),
+                )
+                .with_header("WWW-Authenticate", "Basic realm=\"Service-now\"");
+                return (response, None);
+            }
+        };
+        let rate_headers = match self.limiter.check(&principal.user_name, now) {
+            RateDecision::NoRule => Vec::new(),
+            RateDecision::Allowed(headers) => headers,
+            RateDecision::Exceeded { headers, detail } => {
+                let mut response = Response::error(429, "Rate limit exceeded", Some(&detail));
+                response.headers.extend(headers);
+                return (response, Some(principal));
+            }
+        };
+        let mut response = self.table_call(request, &route, &principal, now, notes);
+        response.headers.extend(rate_headers);
+        (response, Some(principal))
+    }
+
+    fn table_call(
+        &mut self,
+        request: &Request,
+        route: &table_api::TableRoute,
+        principal: &Principal,
+        now: i64,
+        notes: &mut Vec<String>,
+    ) -> Response {
+        let method = request.method.to_ascii_uppercase();
+        let allowed = table_api::allowed_methods(route);
+        if !allowed.contains(&method.as_str()) {
+            return Response::error(
+                405,
+                "Method not Supported",
+                Some("Requested method is not supported by this API"),
+            )
+            .with_header("Allow", &allowed.join(", "));
+        }
+        let Some(table) = self.schema.table(&route.table) else {
+            return Response::error(400, &format!("Invalid table {}", route.table), None);
+        };
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            )
+            .with_header("WWW-Authenticate", "Basic realm=\"Service-now\"");
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        let now_text = format_datetime(now);
+        let mut call = TableCall {
+            schema: &self.schema,
+            store: &mut self.store,
+            ids: &mut self.ids,
+            account,
+            base_url: &base_url,
+            now: &now_text,
+            notes,
+        };
+        call.run(table, route, request)
+    }
+
+    pub(crate) fn set_settings(&mut self, settings: Settings) {
+        if settings.rate_limit != self.limiter.rule() {
+            self.limiter.set_rule(settings.rate_limit);
+        }
+        self.delay_ms = settings.delay_ms;
+        self.token_ttl_secs = settings.token_ttl_secs;
+    }
+
+    pub(crate) fn settings_json(&self) -> serde_json::Value {
+        let settings = self.settings();
+        json!({
+            "rate_limit": settings.rate_limit,
+            "delay_ms": settings.delay_ms,
+            "token_ttl_secs": settings.token_ttl_secs,
+            "seed": self.seed.as_str(),
+        })
+    }
+}
