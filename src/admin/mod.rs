@@ -1,1 +1,115 @@
 //! Provisioning API: integrated accounts, MCP servers and API tokens over JSON/HTTP.
+//! Every route needs `Authorization: Bearer <ADMIN_TOKEN>`; every answer is JSON.
+//! Reads and writes records only through `crate::store`; never names a runtime type.
+
+mod accounts;
+mod api_tokens;
+mod auth;
+mod body;
+mod error;
+mod routes;
+mod servers;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use auth::bearer_token;
+pub use body::MAX_BODY_BYTES;
+pub use error::ApiError;
+pub use routes::is_admin_path;
+
+use crate::config::Config;
+use crate::crypto::SealingKey;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::ports::{Clock, KvStore};
+use crate::store::timestamps::format_rfc3339;
+use routes::Route;
+use serde_json::Value;
+
+/// Every admin route; returns a JSON response for every input (never panics).
+pub async fn handle<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    config: &Config,
+    kv: &K,
+    clock: &C,
+) -> HttpResponse {
+    let mut response = match dispatch(request, config, kv, clock).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    // Creation answers carry a secret shown once: no cache may keep any answer.
+    response.set_header("cache-control", "no-store");
+    response
+}
+
+async fn dispatch<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    config: &Config,
+    kv: &K,
+    clock: &C,
+) -> Result<HttpResponse, ApiError> {
+    let path = request.path();
+    if !is_admin_path(path) {
+        return Err(ApiError::not_found(
+            "route_not_found",
+            format!("{path} is not an admin route"),
+        ));
+    }
+    let Some(admin_token) = config.admin_token.as_deref() else {
+        return Err(ApiError::new(
+            503,
+            "admin_api_disabled",
+            "the admin API is off because the ADMIN_TOKEN secret is not set: set it with \
+             `wrangler secret put ADMIN_TOKEN` (or in .dev.vars for local runs)",
+        ));
+    };
+    auth::require_admin(request, admin_token)?;
+    let route = routes::resolve(&request.method, path)?;
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            413,
+            "payload_too_large",
+            format!(
+                "the request body is {} bytes; the limit is {MAX_BODY_BYTES}",
+                request.body.len()
+            ),
+        ));
+    }
+    match route {
+        Route::PutAccount(id) => accounts::put(request, config, kv, clock, &id).await,
+        Route::GetAccount(id) => accounts::get(config, kv, &id).await,
+        Route::DeleteAccount(id) => accounts::delete(kv, &id).await,
+        Route::CreateServer(id) => servers::create(request, config, kv, clock, &id).await,
+        Route::ListServers(id) => servers::list(request, kv, clock, &id).await,
+        Route::GetServer(id, mcp_id) => servers::get(kv, clock, &id, &mcp_id).await,
+        Route::UpdateServer(id, mcp_id) => servers::update(request, kv, clock, &id, &mcp_id).await,
+        Route::DeleteServer(id, mcp_id) => servers::delete(kv, clock, &id, &mcp_id).await,
+        Route::CreateApiToken => api_tokens::create(request, kv, clock).await,
+        Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
+        Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,
+        Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,
+    }
+}
+
+/// The key that seals credentials, or the 503 that says which secret to set.
+fn sealing_key(config: &Config) -> Result<&SealingKey, ApiError> {
+    config.sealing_key.as_ref().ok_or_else(|| {
+        ApiError::new(
+            503,
+            "credentials_key_missing",
+            "accounts cannot be stored or read because the CREDENTIALS_KEY secret is not set or is not \
+             32 bytes (base64 or 64 hex characters): create one with `openssl rand -base64 32` and set it \
+             with `wrangler secret put CREDENTIALS_KEY` (or in .dev.vars for local runs)",
+        )
+    })
+}
+
+fn now_rfc3339<C: Clock>(clock: &C) -> Result<String, ApiError> {
+    format_rfc3339(clock.now_secs())
+        .map_err(|e| ApiError::new(500, "internal_error", format!("the clock is off: {e}")))
+}
+
+fn json_response(status: u16, body: Value) -> HttpResponse {
+    HttpResponse::json(status, &body)
+}

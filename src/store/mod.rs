@@ -1,5 +1,118 @@
 //! Records in KV: key layout, reads with expiry checks, writes with KV expiration.
+//! Owns every KV key the product writes; knows nothing about HTTP (see `admin` and `mcp`).
+//!
+//! Tokens reach KV only as SHA-256 hashes; account credentials only sealed.
 
+pub mod accounts;
+pub mod api_tokens;
+mod index;
+pub mod keys;
 pub mod records;
+pub mod servers;
+pub mod timestamps;
 
-pub use records::{AccountAuth, IntegratedAccount, McpServerRecord};
+#[cfg(test)]
+mod tests;
+
+pub use index::Page;
+pub use records::{
+    AccountAuth, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord, StoredAccount,
+    TokenHashRef,
+};
+// The MCP layer's `require_api_token_auth` check reads the caller's token with this.
+pub use crate::admin::bearer_token;
+
+use crate::crypto::SealingKey;
+use crate::ports::KvStore;
+use std::fmt;
+
+/// What can go wrong reading or writing records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The key-value store itself failed (usually transient).
+    Kv(crate::ports::StoreError),
+    /// A stored value is not a record this version understands.
+    Corrupt { key: String, detail: String },
+    /// The account's sealed credentials do not open with the configured key.
+    Sealed { account_id: String },
+    /// No randomness or a clock outside the supported range.
+    Internal(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Kv(e) => write!(f, "{e}"),
+            StoreError::Corrupt { key, detail } => write!(
+                f,
+                "the stored record `{key}` is not valid ({detail}); delete it and provision it again"
+            ),
+            StoreError::Sealed { account_id } => write!(
+                f,
+                "the stored credentials of account `{account_id}` cannot be opened with the configured \
+                 CREDENTIALS_KEY: restore the key they were sealed with, or register the account again \
+                 (PUT /integrated-account/{account_id})"
+            ),
+            StoreError::Internal(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<crate::ports::StoreError> for StoreError {
+    fn from(e: crate::ports::StoreError) -> Self {
+        StoreError::Kv(e)
+    }
+}
+
+/// The live server a URL token grants, or None (unknown, revoked, expired: expires_at
+/// is checked here on every call since KV purges lazily).
+pub async fn find_server_by_token<K: KvStore>(
+    kv: &K,
+    token: &str,
+    now_secs: u64,
+) -> Result<Option<McpServerRecord>, StoreError> {
+    servers::find_by_token(kv, token, now_secs).await
+}
+
+/// The account with credentials opened in memory; None if it does not exist.
+pub async fn load_account<K: KvStore>(
+    kv: &K,
+    key: &SealingKey,
+    account_id: &str,
+) -> Result<Option<IntegratedAccount>, StoreError> {
+    accounts::load(kv, key, account_id).await
+}
+
+/// True when `token` is a live API token (for require_api_token_auth).
+pub async fn api_token_is_live<K: KvStore>(
+    kv: &K,
+    token: &str,
+    now_secs: u64,
+) -> Result<bool, StoreError> {
+    api_tokens::is_live(kv, token, now_secs).await
+}
+
+/// Parses a stored JSON value, naming the key when it is not the expected record.
+fn parse_record<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// Serializes a record for KV: always JSON text, never `{}` by accident.
+fn to_json<T: serde::Serialize>(record: &T) -> Result<String, StoreError> {
+    serde_json::to_string(record)
+        .map_err(|e| StoreError::Internal(format!("cannot serialize a record: {e}")))
+}
+
+/// Whether a token is worth a KV lookup: tokens are 43 base64url characters; anything
+/// far off is refused without touching KV.
+fn plausible_token(token: &str) -> bool {
+    (16..=256).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}

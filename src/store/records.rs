@@ -79,3 +79,78 @@ pub struct IntegratedAccount {
     pub instance_url: String,
     pub auth: AccountAuth,
 }
+
+impl AccountAuth {
+    /// The fields an API response may show: the type and the non-secret identifiers.
+    pub fn summary(&self) -> AuthSummary {
+        let (username, client_id) = match self {
+            AccountAuth::Basic { username, .. } => (Some(username.clone()), None),
+            AccountAuth::Oauth2ClientCredentials { client_id, .. } => {
+                (None, Some(client_id.clone()))
+            }
+            AccountAuth::Oauth2Password {
+                client_id,
+                username,
+                ..
+            } => (Some(username.clone()), Some(client_id.clone())),
+            AccountAuth::Bearer { .. } | AccountAuth::ApiKey { .. } => (None, None),
+        };
+        AuthSummary {
+            kind: self.kind(),
+            username,
+            client_id,
+        }
+    }
+}
+
+/// [`AccountAuth`] without its secrets: what responses and listings show.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuthSummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// An integrated account as stored under `account:<id>`: the credentials are sealed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredAccount {
+    pub id: String,
+    pub instance_url: String,
+    /// [`AccountAuth::kind`], in clear so listings need not open the seal.
+    pub auth_type: String,
+    /// `SealingKey::seal(serde_json(auth), "account:<id>")`.
+    pub auth_sealed: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Value of an index key (`account-server:...`, `api-token-id:...`): which token-hash
+/// keyed record it points at.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenHashRef {
+    pub token_hash: String,
+}
+
+/// An API token for `require_api_token_auth` servers. Stored under
+/// `api-token:<sha256(token)>`; the token itself is never stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiTokenRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    /// RFC 3339, or `None` for a token that does not expire.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// `expires_at` as UNIX seconds, checked on every use (KV purges lazily).
+    #[serde(default)]
+    pub expires_at_unix: Option<u64>,
+}
+
+impl ApiTokenRecord {
+    pub fn is_expired(&self, now_secs: u64) -> bool {
+        self.expires_at_unix.is_some_and(|e| e <= now_secs)
+    }
+}

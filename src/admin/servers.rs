@@ -1,0 +1,274 @@
+//! `/integrated-account/:id/mcp[/:mcp_id]`: mint (POST), list, show, update (PATCH) and
+//! revoke (DELETE) MCP servers. The URL token is shown once, in the 201 of creation.
+
+use super::body::{self, clip, Field, Object};
+use super::error::ApiError;
+use super::{accounts, json_response, now_rfc3339, validate};
+use crate::config::Config;
+use crate::crypto::{new_id, new_token, sha256_hex};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::ports::{Clock, KvStore};
+use crate::store::{self, McpServerRecord};
+use serde_json::{json, Value};
+use snmcp_catalog::{Catalog, FilterError, ToolFilter};
+
+const FIELDS: [&str; 4] = ["name", "config", "expires_at", "require_api_token_auth"];
+
+pub async fn create<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    config: &Config,
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    validate::account_id(account_id)?;
+    accounts::existing(kv, account_id).await?;
+    let now = clock.now_secs();
+    let object = body::object(&request.body, &FIELDS)?;
+    let name = validate::name(&body::required::<String>(
+        &object,
+        "name",
+        "a display name for the server",
+    )?)?;
+    let filter = match object.get("config") {
+        None | Some(Value::Null) => ToolFilter::default(),
+        Some(value) => parse_config(value)?,
+    };
+    check_filter(&filter)?;
+    let expiry = body::optional::<String>(&object, "expires_at")?
+        .map(|raw| validate::expires_at(&raw, now))
+        .transpose()?;
+    let require_api_token_auth =
+        body::optional::<bool>(&object, "require_api_token_auth")?.unwrap_or(false);
+
+    let token = new_token().map_err(internal)?;
+    let token_hash = sha256_hex(&token);
+    let (expires_at, expires_at_unix) = expiry.unzip();
+    let record = McpServerRecord {
+        id: new_id("mcp").map_err(internal)?,
+        account_id: account_id.to_string(),
+        name,
+        config: filter,
+        expires_at,
+        expires_at_unix,
+        require_api_token_auth,
+        created_at: now_rfc3339(clock)?,
+    };
+    if let Err(e) = store::servers::save(kv, &record, &token_hash).await {
+        // Leave nothing half-written behind; the original error is what matters.
+        let _ = store::servers::delete(kv, account_id, &record.id, &token_hash).await;
+        return Err(e.into());
+    }
+    let base = config
+        .public_url
+        .as_deref()
+        .unwrap_or_else(|| request.origin());
+    let mut view = server_view(&record);
+    view["url"] = Value::String(format!("{}/mcp/{token}", base.trim_end_matches('/')));
+    Ok(json_response(201, view))
+}
+
+pub async fn list<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    validate::account_id(account_id)?;
+    let (limit, cursor) = validate::page_params(request)?;
+    accounts::existing(kv, account_id).await?;
+    let page =
+        store::servers::list(kv, account_id, cursor.as_deref(), limit, clock.now_secs()).await?;
+    let result: Vec<Value> = page.items.iter().map(server_view).collect();
+    Ok(json_response(
+        200,
+        json!({ "result": result, "next_cursor": page.cursor.as_deref().map(validate::encode_cursor) }),
+    ))
+}
+
+pub async fn get<K: KvStore, C: Clock>(
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+    server_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let (record, _) = live_server(kv, clock, account_id, server_id).await?;
+    Ok(json_response(200, server_view(&record)))
+}
+
+pub async fn update<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+    server_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let (mut record, token_hash) = live_server(kv, clock, account_id, server_id).await?;
+    let now = clock.now_secs();
+    let object = body::object(&request.body, &FIELDS)?;
+    if object.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_update",
+            format!(
+                "nothing to update: send at least one of {}",
+                FIELDS.join(", ")
+            ),
+        ));
+    }
+    match body::field::<String>(&object, "name")? {
+        Field::Absent => {}
+        Field::Null => return Err(not_nullable("name")),
+        Field::Value(raw) => record.name = validate::name(&raw)?,
+    }
+    match object.get("config") {
+        None => {}
+        // Merge-patch semantics: removing `config` removes every restriction.
+        Some(Value::Null) => record.config = ToolFilter::default(),
+        Some(value) => record.config = merge_config(&record.config, value)?,
+    }
+    match body::field::<String>(&object, "expires_at")? {
+        Field::Absent => {}
+        Field::Null => {
+            record.expires_at = None;
+            record.expires_at_unix = None;
+        }
+        Field::Value(raw) => {
+            let (normalized, unix) = validate::expires_at(&raw, now)?;
+            record.expires_at = Some(normalized);
+            record.expires_at_unix = Some(unix);
+        }
+    }
+    match body::field::<bool>(&object, "require_api_token_auth")? {
+        Field::Absent => {}
+        Field::Null => return Err(not_nullable("require_api_token_auth")),
+        Field::Value(required) => record.require_api_token_auth = required,
+    }
+    // Re-validate the merged record, including what the PATCH did not touch.
+    check_filter(&record.config)?;
+    if let Some(unix) = record.expires_at_unix {
+        validate::check_lifetime(unix, now)?;
+    }
+    store::servers::save(kv, &record, &token_hash).await?;
+    Ok(json_response(200, server_view(&record)))
+}
+
+pub async fn delete<K: KvStore, C: Clock>(
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+    server_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let (_, token_hash) = live_server(kv, clock, account_id, server_id).await?;
+    store::servers::delete(kv, account_id, server_id, &token_hash).await?;
+    Ok(json_response(
+        200,
+        json!({ "id": server_id, "deleted": true }),
+    ))
+}
+
+/// The live (unexpired) server of this account with its token hash, or a 404.
+async fn live_server<K: KvStore, C: Clock>(
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+    server_id: &str,
+) -> Result<(McpServerRecord, String), ApiError> {
+    validate::account_id(account_id)?;
+    let not_found = || {
+        ApiError::not_found(
+            "server_not_found",
+            format!(
+                "no live MCP server `{}` on account `{account_id}`: it never existed, was deleted or has expired",
+                clip(server_id)
+            ),
+        )
+    };
+    if !validate::is_generated_id(server_id, "mcp") {
+        return Err(not_found());
+    }
+    store::servers::get(kv, account_id, server_id, clock.now_secs())
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// What responses show of a server; the token is never part of it.
+fn server_view(record: &McpServerRecord) -> Value {
+    json!({
+        "id": record.id,
+        "name": record.name,
+        "config": record.config,
+        "expires_at": record.expires_at,
+        "require_api_token_auth": record.require_api_token_auth,
+        "created_at": record.created_at,
+    })
+}
+
+fn config_object(value: &Value) -> Result<&Object, ApiError> {
+    let Value::Object(object) = value else {
+        return Err(ApiError::bad_request(
+            "invalid_config",
+            "`config` must be an object like {\"methods\": [\"read\"], \"tags\": [\"incident\"]}",
+        ));
+    };
+    body::reject_unknown(object, &["methods", "tags"], "`config`")?;
+    Ok(object)
+}
+
+fn string_list(object: &Object, name: &str) -> Result<Field<Vec<String>>, ApiError> {
+    body::field::<Vec<String>>(object, name).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_config",
+            format!("`config.{name}` must be an array of strings"),
+        )
+    })
+}
+
+fn parse_config(value: &Value) -> Result<ToolFilter, ApiError> {
+    merge_config(&ToolFilter::default(), value)
+}
+
+/// Applies `patch` (JSON merge patch: a member set to null is removed) to `current`.
+fn merge_config(current: &ToolFilter, patch: &Value) -> Result<ToolFilter, ApiError> {
+    let object = config_object(patch)?;
+    let mut merged = current.clone();
+    for (name, slot) in [("methods", &mut merged.methods), ("tags", &mut merged.tags)] {
+        match string_list(object, name)? {
+            Field::Absent => {}
+            Field::Null => *slot = None,
+            Field::Value(list) => *slot = Some(list),
+        }
+    }
+    Ok(merged)
+}
+
+/// The catalog decides which filters are usable (unknown entries, no tool left).
+fn check_filter(filter: &ToolFilter) -> Result<(), ApiError> {
+    let catalog = Catalog::builtin().map_err(|e| {
+        ApiError::new(
+            500,
+            "catalog_unavailable",
+            format!("the built-in tool catalog cannot be loaded: {e}"),
+        )
+    })?;
+    catalog.check_filter(filter).map(|_| ()).map_err(|e| {
+        let code = match &e {
+            FilterError::UnknownMethods { .. } => "unknown_method",
+            FilterError::UnknownTags { .. } => "unknown_tag",
+            FilterError::EmptyMethods | FilterError::EmptyTags | FilterError::NoTools { .. } => {
+                "no_tools"
+            }
+        };
+        ApiError::bad_request(code, e.to_string())
+    })
+}
+
+fn not_nullable(name: &str) -> ApiError {
+    ApiError::bad_request(
+        "invalid_field",
+        format!("`{name}` cannot be null; leave it out to keep its value"),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(500, "internal_error", e.to_string())
+}

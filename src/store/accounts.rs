@@ -1,0 +1,91 @@
+//! Integrated ServiceNow accounts under `account:<id>`, with credentials sealed by
+//! `CREDENTIALS_KEY` (the KV key is the sealing context). Deleting an account revokes
+//! its servers.
+
+use super::records::{AccountAuth, IntegratedAccount, StoredAccount};
+use super::{keys, parse_record, servers, to_json, StoreError};
+use crate::crypto::SealingKey;
+use crate::ports::KvStore;
+
+/// The stored account (credentials still sealed), if it exists.
+pub async fn get_stored<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+) -> Result<Option<StoredAccount>, StoreError> {
+    let key = keys::account(account_id);
+    match kv.get(&key).await? {
+        Some(raw) => parse_record(&key, &raw).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens a stored account's credentials.
+pub fn open(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccount, StoreError> {
+    let context = keys::account(&stored.id);
+    let plain = key
+        .open(&stored.auth_sealed, &context)
+        .map_err(|_| StoreError::Sealed {
+            account_id: stored.id.clone(),
+        })?;
+    // Opened plaintext is a secret: never put it (or serde's echo of it) in an error.
+    let auth: AccountAuth = serde_json::from_str(&plain).map_err(|_| StoreError::Corrupt {
+        key: context.clone(),
+        detail: "the sealed credentials are not a known auth type".into(),
+    })?;
+    Ok(IntegratedAccount {
+        id: stored.id.clone(),
+        instance_url: stored.instance_url.clone(),
+        auth,
+    })
+}
+
+/// The account with credentials opened in memory (see [`super::load_account`]).
+pub async fn load<K: KvStore>(
+    kv: &K,
+    key: &SealingKey,
+    account_id: &str,
+) -> Result<Option<IntegratedAccount>, StoreError> {
+    match get_stored(kv, account_id).await? {
+        Some(stored) => open(key, &stored).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Registers or replaces an account; `now` is the RFC 3339 time of the write. Returns
+/// the stored form and whether it was created (false: replaced, `created_at` kept).
+pub async fn put<K: KvStore>(
+    kv: &K,
+    key: &SealingKey,
+    account: &IntegratedAccount,
+    now: &str,
+) -> Result<(StoredAccount, bool), StoreError> {
+    let existing = get_stored(kv, &account.id).await?;
+    let created = existing.is_none();
+    let context = keys::account(&account.id);
+    let plain = serde_json::to_string(&account.auth)
+        .map_err(|e| StoreError::Internal(format!("cannot serialize credentials: {e}")))?;
+    let auth_sealed = key
+        .seal(&plain, &context)
+        .map_err(|e| StoreError::Internal(format!("cannot seal credentials: {e}")))?;
+    let stored = StoredAccount {
+        id: account.id.clone(),
+        instance_url: account.instance_url.clone(),
+        auth_type: account.auth.kind().to_string(),
+        auth_sealed,
+        created_at: existing.map_or_else(|| now.to_string(), |e| e.created_at),
+        updated_at: now.to_string(),
+    };
+    kv.put(&context, &to_json(&stored)?, None).await?;
+    Ok((stored, created))
+}
+
+/// Deletes an account after revoking its servers. Returns `None` when there was no such
+/// account, else how many servers were revoked.
+pub async fn delete<K: KvStore>(kv: &K, account_id: &str) -> Result<Option<usize>, StoreError> {
+    if get_stored(kv, account_id).await?.is_none() {
+        return Ok(None);
+    }
+    let revoked = servers::delete_all_for_account(kv, account_id).await?;
+    kv.delete(&keys::account(account_id)).await?;
+    Ok(Some(revoked))
+}

@@ -1,0 +1,118 @@
+//! MCP server records: `server:<sha256(token)>` plus the per-account index
+//! `account-server:<account_id>:<server_id>`, both written with the server's expiration.
+
+use super::index::{self, Page};
+use super::records::{McpServerRecord, TokenHashRef};
+use super::{keys, parse_record, plausible_token, to_json, StoreError};
+use crate::crypto::sha256_hex;
+use crate::ports::KvStore;
+
+/// The live server a URL token grants (see [`super::find_server_by_token`]).
+pub async fn find_by_token<K: KvStore>(
+    kv: &K,
+    token: &str,
+    now_secs: u64,
+) -> Result<Option<McpServerRecord>, StoreError> {
+    if !plausible_token(token) {
+        return Ok(None);
+    }
+    let key = keys::server(&sha256_hex(token));
+    let Some(raw) = kv.get(&key).await? else {
+        return Ok(None);
+    };
+    let record: McpServerRecord = parse_record(&key, &raw)?;
+    Ok((!record.is_expired(now_secs)).then_some(record))
+}
+
+/// A live server of an account by id, with its token hash (needed to rewrite or revoke it).
+pub async fn get<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+    server_id: &str,
+    now_secs: u64,
+) -> Result<Option<(McpServerRecord, String)>, StoreError> {
+    let index_key = keys::account_server(account_id, server_id);
+    let found = index::follow_with_hash::<K, McpServerRecord>(kv, &index_key, keys::server).await?;
+    Ok(found.filter(|(record, _)| {
+        // The index key is the source of truth for ownership; the record must agree.
+        record.account_id == account_id && record.id == server_id && !record.is_expired(now_secs)
+    }))
+}
+
+/// Writes (creates or rewrites) a server and its index entry with the server's expiration.
+/// The index is written first so a server is never live without being revocable.
+pub async fn save<K: KvStore>(
+    kv: &K,
+    record: &McpServerRecord,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    let reference = TokenHashRef {
+        token_hash: token_hash.to_string(),
+    };
+    kv.put(
+        &keys::account_server(&record.account_id, &record.id),
+        &to_json(&reference)?,
+        record.expires_at_unix,
+    )
+    .await?;
+    kv.put(
+        &keys::server(token_hash),
+        &to_json(record)?,
+        record.expires_at_unix,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes a server: the token key first (that is what grants access), then the index.
+pub async fn delete<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+    server_id: &str,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    kv.delete(&keys::server(token_hash)).await?;
+    kv.delete(&keys::account_server(account_id, server_id))
+        .await?;
+    Ok(())
+}
+
+/// One page of an account's live servers, in id order.
+pub async fn list<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+    cursor: Option<&str>,
+    limit: u32,
+    now_secs: u64,
+) -> Result<Page<McpServerRecord>, StoreError> {
+    let prefix = keys::account_servers_prefix(account_id);
+    index::list_page(
+        kv,
+        &prefix,
+        cursor,
+        limit,
+        keys::server,
+        |r: &McpServerRecord| r.account_id == account_id && !r.is_expired(now_secs),
+    )
+    .await
+}
+
+/// Revokes every server of an account (expired ones included); returns how many index
+/// entries were removed.
+pub async fn delete_all_for_account<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+) -> Result<usize, StoreError> {
+    let index_keys = index::all_keys(kv, &keys::account_servers_prefix(account_id)).await?;
+    for index_key in &index_keys {
+        if let Some(raw) = kv.get(index_key).await? {
+            // An unreadable entry cannot be followed; removing the account below still
+            // makes its servers answer 404 (the MCP layer loads the account on each call).
+            if let Ok(reference) = parse_record::<TokenHashRef>(index_key, &raw) {
+                kv.delete(&keys::server(&reference.token_hash)).await?;
+            }
+        }
+        kv.delete(index_key).await?;
+    }
+    Ok(index_keys.len())
+}

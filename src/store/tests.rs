@@ -1,0 +1,251 @@
+//! Native tests of the store's public API over `MemoryKv` and `ManualClock`: expiry,
+//! sealing, corrupt values and the raw KV form.
+
+use super::*;
+use crate::crypto::{sha256_hex, SealingKey};
+use crate::ports::{ManualClock, MemoryKv};
+use futures::executor::block_on;
+use snmcp_catalog::ToolFilter;
+
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const OTHER_KEY: &str = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
+const T0: u64 = 1_798_000_000;
+const TOKEN: &str = "Zm9vYmFyYmF6cXV4MDEyMzQ1Njc4OWFiY2RlZmdoaWo";
+
+fn key() -> SealingKey {
+    SealingKey::from_secret(KEY).unwrap()
+}
+
+fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
+    McpServerRecord {
+        id: "mcp_0123456789abcdef0123".into(),
+        account_id: "acme".into(),
+        name: "agent".into(),
+        config: ToolFilter::default(),
+        expires_at: expires_at_unix.map(|e| timestamps::format_rfc3339(e).unwrap()),
+        expires_at_unix,
+        require_api_token_auth: false,
+        created_at: timestamps::format_rfc3339(T0).unwrap(),
+    }
+}
+
+fn account(password: &str) -> IntegratedAccount {
+    IntegratedAccount {
+        id: "acme".into(),
+        instance_url: "https://acme.service-now.com".into(),
+        auth: AccountAuth::Basic {
+            username: "svc".into(),
+            password: password.into(),
+        },
+    }
+}
+
+#[test]
+fn find_server_by_token_honours_expiry_even_when_kv_has_not_purged() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    kv.lazy_purge.set(true);
+    block_on(servers::save(
+        &kv,
+        &server(Some(T0 + 100)),
+        &sha256_hex(TOKEN),
+    ))
+    .unwrap();
+    let cases = [
+        (T0, true),
+        (T0 + 99, true),
+        (T0 + 100, false),
+        (T0 + 10_000, false),
+    ];
+    for (now, found) in cases {
+        assert_eq!(
+            block_on(find_server_by_token(&kv, TOKEN, now))
+                .unwrap()
+                .is_some(),
+            found,
+            "at {now}"
+        );
+    }
+}
+
+#[test]
+fn find_server_by_token_is_none_for_unknown_and_implausible_tokens() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    block_on(servers::save(&kv, &server(None), &sha256_hex(TOKEN))).unwrap();
+    for token in [
+        "",
+        "short",
+        "has spaces in it, which tokens never do",
+        &"x".repeat(300),
+        &sha256_hex(TOKEN),
+    ] {
+        assert_eq!(
+            block_on(find_server_by_token(&kv, token, T0)).unwrap(),
+            None,
+            "{token}"
+        );
+    }
+    assert_eq!(
+        block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap(),
+        Some(server(None))
+    );
+}
+
+#[test]
+fn the_server_is_keyed_by_the_token_hash_and_the_token_is_nowhere_in_kv() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    block_on(servers::save(
+        &kv,
+        &server(Some(T0 + 600)),
+        &sha256_hex(TOKEN),
+    ))
+    .unwrap();
+    assert_eq!(
+        kv.keys(),
+        [
+            "account-server:acme:mcp_0123456789abcdef0123".to_string(),
+            format!("server:{}", sha256_hex(TOKEN))
+        ]
+    );
+    for key in kv.keys() {
+        let (value, expiration) = kv.raw(&key).unwrap();
+        assert!(!key.contains(TOKEN) && !value.contains(TOKEN));
+        assert_eq!(expiration, Some(T0 + 600), "{key}");
+    }
+}
+
+#[test]
+fn account_credentials_are_sealed_in_kv_and_open_only_with_the_right_key() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    let now = timestamps::format_rfc3339(T0).unwrap();
+    let (stored, created) =
+        block_on(accounts::put(&kv, &key(), &account("hunter2-secret"), &now)).unwrap();
+    assert!(created);
+    let (raw, expiration) = kv.raw("account:acme").unwrap();
+    assert_eq!(expiration, None);
+    assert!(
+        !raw.contains("hunter2-secret") && !raw.contains("svc"),
+        "{raw}"
+    );
+    assert_eq!(serde_json::from_str::<StoredAccount>(&raw).unwrap(), stored);
+
+    let loaded = block_on(load_account(&kv, &key(), "acme")).unwrap();
+    assert_eq!(loaded, Some(account("hunter2-secret")));
+    let other = SealingKey::from_secret(OTHER_KEY).unwrap();
+    let err = block_on(load_account(&kv, &other, "acme")).unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::Sealed {
+            account_id: "acme".into()
+        }
+    );
+    assert!(err.to_string().contains("CREDENTIALS_KEY"), "{err}");
+    assert_eq!(block_on(load_account(&kv, &key(), "ghost")).unwrap(), None);
+}
+
+#[test]
+fn a_sealed_value_copied_to_another_account_does_not_open() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    block_on(accounts::put(
+        &kv,
+        &key(),
+        &account("pw"),
+        "2026-01-01T00:00:00Z",
+    ))
+    .unwrap();
+    let (raw, _) = kv.raw("account:acme").unwrap();
+    let mut copied: StoredAccount = serde_json::from_str(&raw).unwrap();
+    copied.id = "mallory".into();
+    block_on(kv.put(
+        "account:mallory",
+        &serde_json::to_string(&copied).unwrap(),
+        None,
+    ))
+    .unwrap();
+    assert!(matches!(
+        block_on(load_account(&kv, &key(), "mallory")),
+        Err(StoreError::Sealed { .. })
+    ));
+}
+
+#[test]
+fn corrupt_records_are_errors_naming_the_key_not_missing_records() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    block_on(kv.put("account:acme", "{}", None)).unwrap();
+    block_on(kv.put(&format!("server:{}", sha256_hex(TOKEN)), "not json", None)).unwrap();
+    block_on(kv.put(&format!("api-token:{}", sha256_hex(TOKEN)), "[]", None)).unwrap();
+    let account = block_on(load_account(&kv, &key(), "acme")).unwrap_err();
+    let server = block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap_err();
+    let token = block_on(api_token_is_live(&kv, TOKEN, T0)).unwrap_err();
+    for (err, key) in [
+        (account, "account:acme"),
+        (server, "server:"),
+        (token, "api-token:"),
+    ] {
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains(key), "{err}");
+    }
+}
+
+#[test]
+fn kv_failures_surface_as_store_errors() {
+    struct BrokenKv;
+    impl crate::ports::KvStore for BrokenKv {
+        async fn get(&self, _: &str) -> Result<Option<String>, crate::ports::StoreError> {
+            Err(crate::ports::StoreError("namespace unavailable".into()))
+        }
+        async fn put(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<u64>,
+        ) -> Result<(), crate::ports::StoreError> {
+            Err(crate::ports::StoreError("namespace unavailable".into()))
+        }
+        async fn delete(&self, _: &str) -> Result<(), crate::ports::StoreError> {
+            Err(crate::ports::StoreError("namespace unavailable".into()))
+        }
+        async fn list(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: u32,
+        ) -> Result<crate::ports::KeyPage, crate::ports::StoreError> {
+            Err(crate::ports::StoreError("namespace unavailable".into()))
+        }
+    }
+    let err = block_on(find_server_by_token(&BrokenKv, TOKEN, T0)).unwrap_err();
+    assert!(matches!(err, StoreError::Kv(_)));
+    assert!(err.to_string().contains("namespace unavailable"));
+    assert!(block_on(api_token_is_live(&BrokenKv, TOKEN, T0)).is_err());
+    assert!(block_on(load_account(&BrokenKv, &key(), "acme")).is_err());
+}
+
+#[test]
+fn deleting_an_account_revokes_servers_listed_across_pages() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    block_on(accounts::put(
+        &kv,
+        &key(),
+        &account("pw"),
+        "2026-01-01T00:00:00Z",
+    ))
+    .unwrap();
+    let tokens: Vec<String> = (0..1005).map(|i| format!("{TOKEN}{i:04}")).collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let record = McpServerRecord {
+            id: format!("mcp_{i:020x}"),
+            ..server(None)
+        };
+        block_on(servers::save(&kv, &record, &sha256_hex(token))).unwrap();
+    }
+    assert_eq!(block_on(accounts::delete(&kv, "acme")).unwrap(), Some(1005));
+    assert!(kv.keys().is_empty(), "{} keys left", kv.keys().len());
+    assert_eq!(block_on(accounts::delete(&kv, "acme")).unwrap(), None);
+}
