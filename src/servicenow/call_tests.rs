@@ -654,7 +654,7 @@ fn upstream_429_is_passed_on_with_normalized_headers() {
         )
         .with_header("Retry-After", "120")
         .with_header("X-RateLimit-Limit", "10")
-        .with_header("X-RateLimit-Reset", &(NOW + 3_000).to_string())
+        .with_header("X-RateLimit-Reset", (NOW + 3_000).to_string())
         .with_header("X-RateLimit-Rule", "f1d1b3c1db002010e1d8e3c2ca9619a5"),
     );
     match h.call(&basic(), "create", json!({"short_description": "x"})) {
@@ -685,7 +685,7 @@ fn rate_limit_headers_of_a_success_are_normalized() {
     h.reply_with(
         HttpResponse::json(200, &json!({"result": []}))
             .with_header("X-RateLimit-Limit", "1000")
-            .with_header("X-RateLimit-Reset", &(NOW + 1_200).to_string()),
+            .with_header("X-RateLimit-Reset", (NOW + 1_200).to_string()),
     );
     let (out, rate_limit) = success(h.call(&basic(), "list", json!({})));
     assert_eq!(

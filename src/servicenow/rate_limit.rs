@@ -128,6 +128,8 @@ mod tests {
 
     const NOW: u64 = 1_700_000_000;
 
+    type Pairs = &'static [(&'static str, &'static str)];
+
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -138,7 +140,7 @@ mod tests {
     #[test]
     fn normalizes_rate_limit_headers() {
         // (case, upstream headers, expected normalized headers)
-        let cases: &[(&str, &[(&str, &str)], &[(&str, &str)])] = &[
+        let cases: &[(&str, Pairs, Pairs)] = &[
             ("nothing in gives nothing out", &[], &[]),
             (
                 "unrelated headers are ignored",
@@ -260,7 +262,7 @@ mod tests {
 
     #[test]
     fn retry_delay_prefers_retry_after_then_reset() {
-        let cases: &[(&[(&str, &str)], Option<u64>)] = &[
+        let cases: &[(Pairs, Option<u64>)] = &[
             (
                 &[("ratelimit-reset", "30"), ("retry-after", "20")],
                 Some(20),

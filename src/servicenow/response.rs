@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn list_pages_know_when_more_rows_exist() {
         // (case, limit, rows returned, headers, next offset expected, total_count expected)
-        let cases: Vec<(&str, u64, usize, Vec<(&str, &str)>, Option<u64>, Option<u64>)> = vec![
+        let cases = vec![
             ("total says more", 10, 10, vec![("X-Total-Count", "25")], Some(10), Some(25)),
             ("total says this is the end", 10, 5, vec![("X-Total-Count", "5")], None, Some(5)),
             ("short page from row ACLs while total says more", 10, 3, vec![("X-Total-Count", "40")], Some(10), Some(40)),
@@ -349,7 +349,7 @@ mod tests {
         let requested: Vec<String> = ["number", "work_notes", "caller_id.name", "state"]
             .map(String::from)
             .to_vec();
-        let cases: Vec<(&str, Vec<Map<String, Value>>, Vec<&str>)> = vec![
+        let cases = vec![
             (
                 "acl-dropped and dot-walked fields absent everywhere",
                 vec![record(json!({"number": "INC1", "state": "1"}))],
