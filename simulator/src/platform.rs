@@ -14,6 +14,64 @@ pub fn format_datetime(epoch_secs: i64) -> String {
         .unwrap_or_else(|| "1970-01-01 00:00:00".to_string())
 }
 
+/// ServiceNow's table hierarchy, `(table, the table it extends)`. A record of a child
+/// class is also a record of every ancestor (a Linux server shows in `cmdb_ci_server`
+/// and `cmdb_ci`; an incident is a `task`).
+const TABLE_PARENTS: &[(&str, &str)] = &[
+    ("incident", "task"),
+    ("incident_task", "task"),
+    ("problem", "task"),
+    ("problem_task", "task"),
+    ("change_request", "task"),
+    ("change_task", "task"),
+    ("sc_request", "task"),
+    ("sc_req_item", "task"),
+    ("sc_task", "task"),
+    ("cmdb_ci_hardware", "cmdb_ci"),
+    ("cmdb_ci_computer", "cmdb_ci_hardware"),
+    ("cmdb_ci_server", "cmdb_ci_computer"),
+    ("cmdb_ci_linux_server", "cmdb_ci_server"),
+    ("cmdb_ci_unix_server", "cmdb_ci_server"),
+    ("cmdb_ci_win_server", "cmdb_ci_server"),
+    ("cmdb_ci_netgear", "cmdb_ci_hardware"),
+    ("cmdb_ci_ip_router", "cmdb_ci_netgear"),
+    ("cmdb_ci_ip_switch", "cmdb_ci_netgear"),
+    ("cmdb_ci_ip_firewall", "cmdb_ci_netgear"),
+    ("cmdb_ci_appl", "cmdb_ci"),
+    ("cmdb_ci_db_instance", "cmdb_ci_appl"),
+    ("cmdb_ci_db_ora_instance", "cmdb_ci_db_instance"),
+    ("cmdb_ci_db_mssql_instance", "cmdb_ci_db_instance"),
+    ("cmdb_ci_service", "cmdb_ci"),
+];
+
+pub fn parent_table(table: &str) -> Option<&'static str> {
+    TABLE_PARENTS
+        .iter()
+        .find(|(child, _)| *child == table)
+        .map(|(_, parent)| *parent)
+}
+
+/// The top of a table's hierarchy, where its records are stored.
+pub fn root_table(table: &str) -> &str {
+    let mut current = table;
+    while let Some(parent) = parent_table(current) {
+        current = parent;
+    }
+    current
+}
+
+/// True when a record of class `class` is a record of `table` (same table or a child).
+pub fn extends(class: &str, table: &str) -> bool {
+    let mut current = Some(class);
+    while let Some(c) = current {
+        if c == table {
+            return true;
+        }
+        current = parent_table(c);
+    }
+    false
+}
+
 /// Tables that extend `task` (their records carry active/opened_at/opened_by).
 pub const TASK_TABLES: &[&str] = &[
     "task",
@@ -476,6 +534,25 @@ mod tests {
             data_policy_violation("problem", &row(&[("state", "6")])),
             None
         );
+    }
+
+    #[test]
+    fn child_classes_are_records_of_their_ancestors() {
+        let cases = [
+            ("cmdb_ci_linux_server", "cmdb_ci_server", true),
+            ("cmdb_ci_linux_server", "cmdb_ci", true),
+            ("cmdb_ci_server", "cmdb_ci_linux_server", false),
+            ("cmdb_ci_service", "cmdb_ci_server", false),
+            ("incident", "task", true),
+            ("incident", "incident", true),
+            ("sys_user", "sys_user", true),
+            ("sys_user", "task", false),
+        ];
+        for (class, table, expected) in cases {
+            assert_eq!(extends(class, table), expected, "{class} in {table}");
+        }
+        assert_eq!(root_table("cmdb_ci_db_ora_instance"), "cmdb_ci");
+        assert_eq!(root_table("sys_user"), "sys_user");
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl<'a> Renderer<'a> {
         let mut entries: Vec<(usize, &Row)> = self
             .store
             .rows("sys_journal_field")
-            .iter()
+            .into_iter()
             .enumerate()
             .filter(|(_, r)| {
                 field(r, "element_id") == sys_id
@@ -487,7 +487,7 @@ mod tests {
                 All,
                 json!({"display_value": "2025-01-02 03:04:05 - unknown.user (Work notes)\nRebooted the VPN concentrator\n\n", "value": ""}),
             ),
-            ("sys_class_name", Display, json!("")),
+            ("sys_class_name", Display, json!("Incident")),
         ];
         for (field, display, expected) in cases {
             let got = render(field, display, false, &open);

@@ -1,6 +1,9 @@
 //! In-memory rows per table, sys_id generation and number sequences. Knows nothing of
 //! HTTP, ACLs or rendering: values are stored exactly as ServiceNow stores them (strings).
+//! Records of a table hierarchy share one store (the root table's); a table sees the
+//! records whose `sys_class_name` is that table or one of its children.
 
+use crate::platform::{extends, root_table};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,17 +38,35 @@ pub struct Store {
 /// ServiceNow's first number on a fresh instance is `<PREFIX>0010001`.
 const FIRST_NUMBER: u64 = 10001;
 
+fn class_of<'r>(row: &'r Row, storage: &'r str) -> &'r str {
+    row.get("sys_class_name")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(storage)
+}
+
 impl Store {
-    pub fn rows(&self, table: &str) -> &[Row] {
+    /// The records of `table` (including child classes), in insertion order.
+    pub fn rows(&self, table: &str) -> Vec<&Row> {
+        let storage = root_table(table);
         self.tables
-            .get(table)
-            .map(|t| t.rows.as_slice())
-            .unwrap_or(&[])
+            .get(storage)
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .filter(|r| extends(class_of(r, storage), table))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn get(&self, table: &str, sys_id: &str) -> Option<&Row> {
-        let t = self.tables.get(table)?;
-        t.index.get(sys_id).and_then(|i| t.rows.get(*i))
+        let storage = root_table(table);
+        let t = self.tables.get(storage)?;
+        t.index
+            .get(sys_id)
+            .and_then(|i| t.rows.get(*i))
+            .filter(|r| extends(class_of(r, storage), table))
     }
 
     pub fn contains(&self, table: &str, sys_id: &str) -> bool {
@@ -53,8 +74,15 @@ impl Store {
     }
 
     /// Appends a row; a row with the sys_id of an existing one replaces it in place.
-    pub fn insert(&mut self, table: &str, row: Row) {
-        let t = self.tables.entry(table.to_string()).or_default();
+    /// A row without `sys_class_name` is a record of exactly `table`.
+    pub fn insert(&mut self, table: &str, mut row: Row) {
+        if row.get("sys_class_name").is_none_or(|c| c.is_empty()) {
+            row.insert("sys_class_name".to_string(), table.to_string());
+        }
+        let t = self
+            .tables
+            .entry(root_table(table).to_string())
+            .or_default();
         let sys_id = row.get("sys_id").cloned().unwrap_or_default();
         match t.index.get(&sys_id) {
             Some(i) => {
@@ -69,7 +97,7 @@ impl Store {
         }
     }
 
-    /// Replaces an existing row; false when no row has that sys_id.
+    /// Replaces an existing row of `table`; false when it has no row with that sys_id.
     pub fn replace(&mut self, table: &str, row: Row) -> bool {
         let sys_id = row.get("sys_id").cloned().unwrap_or_default();
         if !self.contains(table, &sys_id) {
@@ -80,17 +108,20 @@ impl Store {
     }
 
     pub fn delete(&mut self, table: &str, sys_id: &str) -> Option<Row> {
-        let t = self.tables.get_mut(table)?;
+        if !self.contains(table, sys_id) {
+            return None;
+        }
+        let t = self.tables.get_mut(root_table(table))?;
         let i = *t.index.get(sys_id)?;
         let removed = t.rows.remove(i);
         t.rebuild_index();
         Some(removed)
     }
 
-    /// First row whose `column` equals `value` exactly.
+    /// First row of `table` whose `column` equals `value` exactly.
     pub fn find_by(&self, table: &str, column: &str, value: &str) -> Option<&Row> {
         self.rows(table)
-            .iter()
+            .into_iter()
             .find(|r| r.get(column).map(String::as_str) == Some(value))
     }
 
@@ -194,6 +225,34 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    fn ci(id: &str, class: &str) -> Row {
+        [("sys_id", id), ("sys_class_name", class)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn child_class_records_show_in_parent_tables_only() {
+        let mut store = Store::default();
+        store.insert("cmdb_ci", ci("s1", "cmdb_ci_linux_server"));
+        store.insert("cmdb_ci_service", ci("p1", "cmdb_ci_service"));
+        let ids = |table: &str| -> Vec<String> {
+            store
+                .rows(table)
+                .iter()
+                .filter_map(|r| r.get("sys_id").cloned())
+                .collect()
+        };
+        assert_eq!(ids("cmdb_ci"), vec!["s1", "p1"]);
+        assert_eq!(ids("cmdb_ci_server"), vec!["s1"]);
+        assert_eq!(ids("cmdb_ci_service"), vec!["p1"]);
+        assert!(store.get("cmdb_ci_server", "p1").is_none());
+        assert!(store.get("cmdb_ci", "p1").is_some());
+        assert!(store.delete("cmdb_ci_server", "p1").is_none());
+        assert!(store.delete("cmdb_ci", "p1").is_some());
     }
 
     #[test]

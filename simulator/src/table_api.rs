@@ -194,7 +194,7 @@ impl TableCall<'_> {
         let mut matched: Vec<&Row> = self
             .store
             .rows(&table.name)
-            .iter()
+            .into_iter()
             .filter(|row| query.matches(&renderer.view(table, row)))
             .collect();
         if !query.order_by.is_empty() {
