@@ -22,7 +22,11 @@ pub async fn handle<K: KvStore, U: Upstream, C: Clock>(
     if path == "/mcp" {
         return transport::with_cors(
             &request,
-            http_error(404, "unknown_mcp_server", "MCP URLs look like /mcp/<token>; ask your administrator for yours"),
+            http_error(
+                404,
+                "unknown_mcp_server",
+                "MCP URLs look like /mcp/<token>; ask your administrator for yours",
+            ),
         );
     }
     if admin::is_admin_path(&path) {
@@ -33,14 +37,20 @@ pub async fn handle<K: KvStore, U: Upstream, C: Clock>(
             200,
             &json!({ "name": lifecycle::SERVER_NAME, "version": lifecycle::SERVER_VERSION, "status": "ok" }),
         ),
-        _ => http_error(404, "not_found", &format!("no route for {} {path}", request.method)),
+        _ => http_error(
+            404,
+            "not_found",
+            &format!("no route for {} {path}", request.method),
+        ),
     }
 }
 
 /// URL tokens are base64url; anything else cannot be one and costs no KV read.
 fn plausible_token(token: &str) -> bool {
     (20..=128).contains(&token.len())
-        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn unknown_server() -> HttpResponse {
@@ -60,34 +70,50 @@ async fn mcp_endpoint<K: KvStore, U: Upstream, C: Clock>(
     if request.method == "OPTIONS" {
         return transport::preflight(request);
     }
-    let origins = OriginPolicy { allowed: &services.config.allowed_origins, own_origin: request.origin() };
+    let origins = OriginPolicy {
+        allowed: &services.config.allowed_origins,
+        own_origin: request.origin(),
+    };
     if let Err(response) = transport::precheck(request, &origins) {
         return response;
     }
     if !plausible_token(token) {
         return unknown_server();
     }
-    let server = match store::find_server_by_token(services.kv, token, services.clock.now_secs()).await {
-        Ok(Some(server)) => server,
-        Ok(None) => return unknown_server(),
-        Err(e) => return http_error(503, "store_unavailable", &format!("could not read the server record: {e}; retry shortly")),
-    };
+    let server =
+        match store::find_server_by_token(services.kv, token, services.clock.now_secs()).await {
+            Ok(Some(server)) => server,
+            Ok(None) => return unknown_server(),
+            Err(e) => {
+                return http_error(
+                    503,
+                    "store_unavailable",
+                    &format!("could not read the server record: {e}; retry shortly"),
+                )
+            }
+        };
     if server.require_api_token_auth {
         let live = match admin::bearer_token(request) {
-            Some(api_token) => store::api_token_is_live(services.kv, api_token, services.clock.now_secs()).await,
+            Some(api_token) => {
+                store::api_token_is_live(services.kv, api_token, services.clock.now_secs()).await
+            }
             None => Ok(false),
         };
         match live {
             Ok(true) => {}
-            Ok(false) => {
+            Ok(false) => return http_error(
+                401,
+                "api_token_required",
+                "This MCP server requires Authorization: Bearer <API token> with a live API token.",
+            )
+            .with_header("www-authenticate", "Bearer realm=\"servicenow-mcp\""),
+            Err(e) => {
                 return http_error(
-                    401,
-                    "api_token_required",
-                    "This MCP server requires Authorization: Bearer <API token> with a live API token.",
+                    503,
+                    "store_unavailable",
+                    &format!("could not check the API token: {e}; retry shortly"),
                 )
-                .with_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"")
             }
-            Err(e) => return http_error(503, "store_unavailable", &format!("could not check the API token: {e}; retry shortly")),
         }
     }
     match transport::classify_body(&request.body) {

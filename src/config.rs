@@ -26,19 +26,25 @@ impl Config {
     /// Problems are returned as messages for the operator, never panics.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
         let mut problems = Vec::new();
-        let non_empty = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let sealing_key = non_empty("CREDENTIALS_KEY").and_then(|s| match SealingKey::from_secret(&s) {
-            Ok(k) => Some(k),
-            Err(e) => {
-                problems.push(e.to_string());
-                None
-            }
-        });
+        let non_empty = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let sealing_key =
+            non_empty("CREDENTIALS_KEY").and_then(|s| match SealingKey::from_secret(&s) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    None
+                }
+            });
         let upstream_timeout_ms = match non_empty("UPSTREAM_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
             None => DEFAULT_UPSTREAM_TIMEOUT_MS,
             Some(Ok(ms)) if (100..=120_000).contains(&ms) => ms,
             Some(_) => {
-                problems.push("UPSTREAM_TIMEOUT_MS must be an integer between 100 and 120000".into());
+                problems
+                    .push("UPSTREAM_TIMEOUT_MS must be an integer between 100 and 120000".into());
                 DEFAULT_UPSTREAM_TIMEOUT_MS
             }
         };

@@ -22,7 +22,10 @@ pub fn sha256_hex(data: &str) -> String {
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     // Compare digests so the length of the secret does not leak either.
     let (da, db) = (Sha256::digest(a), Sha256::digest(b));
-    da.iter().zip(db.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    da.iter()
+        .zip(db.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +81,11 @@ impl SealingKey {
             STANDARD
                 .decode(secret)
                 .or_else(|_| URL_SAFE_NO_PAD.decode(secret))
-                .map_err(|_| CryptoError("CREDENTIALS_KEY must be 32 bytes as base64 or 64 hex characters".into()))?
+                .map_err(|_| {
+                    CryptoError(
+                        "CREDENTIALS_KEY must be 32 bytes as base64 or 64 hex characters".into(),
+                    )
+                })?
         };
         if bytes.len() != 32 {
             return Err(CryptoError(format!(
@@ -152,7 +159,9 @@ mod tests {
         let a = new_token().unwrap();
         let b = new_token().unwrap();
         assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_ne!(a, b);
     }
 

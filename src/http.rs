@@ -52,7 +52,10 @@ impl HttpRequest {
 
     /// The path component of `url`, without query string.
     pub fn path(&self) -> &str {
-        let after_scheme = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let after_scheme = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
         let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
         path_and_query.split(['?', '#']).next().unwrap_or("/")
     }

@@ -3,12 +3,15 @@
 //! Pure core (everything but `shell`) over plain data and two ports (`ports::KvStore`,
 //! `ports::Upstream`); `shell` is the only module that names `worker::*`.
 
+pub mod admin;
+pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod http;
-pub mod ports;
-pub mod store;
-pub mod admin;
-pub mod servicenow;
 pub mod mcp;
+pub mod ports;
+pub mod servicenow;
+#[cfg(target_arch = "wasm32")]
+mod shell;
+pub mod store;
 pub mod transport;

@@ -32,7 +32,12 @@ pub trait KvStore {
     /// `expires_at` is a UNIX time in seconds; KV purges the key some time after it.
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, StoreError>;
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, StoreError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +60,11 @@ impl fmt::Display for UpstreamError {
 /// Sends one HTTP request to ServiceNow. Never retries.
 #[allow(async_fn_in_trait)]
 pub trait Upstream {
-    async fn send(&self, request: HttpRequest, timeout_ms: u64) -> Result<HttpResponse, UpstreamError>;
+    async fn send(
+        &self,
+        request: HttpRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpResponse, UpstreamError>;
 }
 
 /// Wall-clock time, injected so expiry is testable.
@@ -147,7 +156,12 @@ impl KvStore for MemoryKv<'_> {
         Ok(())
     }
 
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, StoreError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, StoreError> {
         let entries = self.entries.borrow();
         let mut keys = entries
             .iter()
@@ -187,7 +201,11 @@ impl ScriptedUpstream {
 }
 
 impl Upstream for ScriptedUpstream {
-    async fn send(&self, request: HttpRequest, _timeout_ms: u64) -> Result<HttpResponse, UpstreamError> {
+    async fn send(
+        &self,
+        request: HttpRequest,
+        _timeout_ms: u64,
+    ) -> Result<HttpResponse, UpstreamError> {
         self.requests.borrow_mut().push(request.clone());
         let mut queue = self.responses.borrow_mut();
         if queue.is_empty() {

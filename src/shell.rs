@@ -12,8 +12,8 @@ use crate::transport::MAX_BODY_BYTES;
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{
-    console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, Env, Fetch, Headers,
-    Method, Request, RequestInit, Response,
+    console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, Env, Fetch,
+    Headers, Method, Request, RequestInit, Response,
 };
 
 /// The KV namespace binding named in wrangler.toml.
@@ -23,11 +23,18 @@ struct WorkerKv(worker::kv::KvStore);
 
 impl KvStore for WorkerKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.0.get(key).text().await.map_err(|e| StoreError(e.to_string()))
+        self.0
+            .get(key)
+            .text()
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
 
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
-        let mut put = self.0.put(key, value).map_err(|e| StoreError(e.to_string()))?;
+        let mut put = self
+            .0
+            .put(key, value)
+            .map_err(|e| StoreError(e.to_string()))?;
         if let Some(expiration) = expires_at {
             put = put.expiration(expiration);
         }
@@ -35,18 +42,37 @@ impl KvStore for WorkerKv {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).await.map_err(|e| StoreError(e.to_string()))
+        self.0
+            .delete(key)
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
 
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, StoreError> {
-        let mut list = self.0.list().prefix(prefix.to_string()).limit(u64::from(limit.clamp(1, 1000)));
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, StoreError> {
+        let mut list = self
+            .0
+            .list()
+            .prefix(prefix.to_string())
+            .limit(u64::from(limit.clamp(1, 1000)));
         if let Some(c) = cursor {
             list = list.cursor(c.to_string());
         }
-        let page = list.execute().await.map_err(|e| StoreError(e.to_string()))?;
+        let page = list
+            .execute()
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
         Ok(KeyPage {
             keys: page.keys.into_iter().map(|k| k.name).collect(),
-            cursor: if page.list_complete { None } else { page.cursor },
+            cursor: if page.list_complete {
+                None
+            } else {
+                page.cursor
+            },
         })
     }
 }
@@ -59,9 +85,12 @@ fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
         headers.append(name, value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::from(request.method.clone())).with_headers(headers);
+    init.with_method(Method::from(request.method.clone()))
+        .with_headers(headers);
     if !request.body.is_empty() {
-        init.with_body(Some(js_sys::Uint8Array::from(request.body.as_slice()).into()));
+        init.with_body(Some(
+            js_sys::Uint8Array::from(request.body.as_slice()).into(),
+        ));
     }
     Request::new_with_init(&request.url, &init)
 }
@@ -72,12 +101,21 @@ async fn read_response(mut response: Response) -> worker::Result<HttpResponse> {
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    Ok(HttpResponse { status: response.status_code(), headers, body: response.bytes().await? })
+    Ok(HttpResponse {
+        status: response.status_code(),
+        headers,
+        body: response.bytes().await?,
+    })
 }
 
 impl Upstream for WorkerFetch {
-    async fn send(&self, request: HttpRequest, timeout_ms: u64) -> Result<HttpResponse, UpstreamError> {
-        let worker_request = to_worker_request(&request).map_err(|e| UpstreamError::Network(e.to_string()))?;
+    async fn send(
+        &self,
+        request: HttpRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpResponse, UpstreamError> {
+        let worker_request =
+            to_worker_request(&request).map_err(|e| UpstreamError::Network(e.to_string()))?;
         let controller = AbortController::default();
         let signal = controller.signal();
         let call = async {
@@ -91,7 +129,9 @@ impl Upstream for WorkerFetch {
             Either::Left((result, _)) => result.map_err(|e| UpstreamError::Network(e.to_string())),
             Either::Right(((), _)) => {
                 controller.abort();
-                Err(UpstreamError::Timeout { after_ms: timeout_ms })
+                Err(UpstreamError::Timeout {
+                    after_ms: timeout_ms,
+                })
             }
         }
     }
@@ -122,7 +162,12 @@ async fn read_request(mut request: Request) -> worker::Result<HttpRequest> {
     } else {
         request.bytes().await.unwrap_or_default()
     };
-    Ok(HttpRequest { method: request.method().to_string(), url: request.url()?.to_string(), headers, body })
+    Ok(HttpRequest {
+        method: request.method().to_string(),
+        url: request.url()?.to_string(),
+        headers,
+        body,
+    })
 }
 
 fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
@@ -130,7 +175,11 @@ fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    let out = if response.body.is_empty() { Response::empty()? } else { Response::from_bytes(response.body)? };
+    let out = if response.body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(response.body)?
+    };
     Ok(out.with_status(response.status).with_headers(headers))
 }
 
@@ -162,14 +211,27 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let response = match env.kv(KV_BINDING) {
         Ok(kv) => {
             let kv = WorkerKv(kv);
-            let services = Services { config: &config, kv: &kv, upstream: &WorkerFetch, clock: &WorkerClock };
+            let services = Services {
+                config: &config,
+                kv: &kv,
+                upstream: &WorkerFetch,
+                clock: &WorkerClock,
+            };
             app::handle(&services, http_request).await
         }
         Err(e) => {
             console_error!("KV binding {KV_BINDING} is missing: {e}");
-            crate::transport::http_error(503, "misconfigured", "the worker's KV namespace is not bound; see the README")
+            crate::transport::http_error(
+                503,
+                "misconfigured",
+                "the worker's KV namespace is not bound; see the README",
+            )
         }
     };
-    console_log!("{method} {path} {} {}ms", response.status, Date::now().as_millis().saturating_sub(started));
+    console_log!(
+        "{method} {path} {} {}ms",
+        response.status,
+        Date::now().as_millis().saturating_sub(started)
+    );
     to_worker_response(response)
 }

@@ -46,7 +46,10 @@ fn is_loopback_origin(origin: &str) -> bool {
         return false;
     }
     let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
+        v6.split(']')
+            .next()
+            .map(|h| format!("[{h}]"))
+            .unwrap_or_default()
     } else {
         rest.split(':').next().unwrap_or("").to_ascii_lowercase()
     };
@@ -62,9 +65,15 @@ pub fn cors_headers(request: &HttpRequest) -> Vec<(String, String)> {
     let origin = request.header("origin").unwrap_or("*").to_string();
     let mut headers = vec![
         ("access-control-allow-origin".to_string(), origin.clone()),
-        ("access-control-allow-methods".into(), "POST, OPTIONS".into()),
+        (
+            "access-control-allow-methods".into(),
+            "POST, OPTIONS".into(),
+        ),
         ("access-control-allow-headers".into(), ALLOW_HEADERS.into()),
-        ("access-control-expose-headers".into(), EXPOSE_HEADERS.into()),
+        (
+            "access-control-expose-headers".into(),
+            EXPOSE_HEADERS.into(),
+        ),
         ("access-control-max-age".into(), "86400".into()),
     ];
     if origin != "*" {
@@ -153,7 +162,8 @@ pub fn preflight(request: &HttpRequest) -> HttpResponse {
 
 /// What the body holds, or the HTTP answer for a body that is not one JSON-RPC message.
 pub fn classify_body(body: &[u8]) -> Result<Incoming, HttpResponse> {
-    jsonrpc::classify(body).map_err(|error| rpc_error_response(400, &RpcResponse::error(Value::Null, error)))
+    jsonrpc::classify(body)
+        .map_err(|error| rpc_error_response(400, &RpcResponse::error(Value::Null, error)))
 }
 
 /// A JSON-RPC response as an HTTP response with `status`.
@@ -172,7 +182,13 @@ pub fn wants_event_stream(request: &HttpRequest) -> bool {
     };
     let types: Vec<String> = accept
         .split(',')
-        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect();
     types.iter().any(|t| t == "text/event-stream")
         && !types
@@ -223,13 +239,19 @@ mod tests {
 
     const NONE: &[String] = &[];
     fn policy() -> OriginPolicy<'static> {
-        OriginPolicy { allowed: NONE, own_origin: "https://w.example.com" }
+        OriginPolicy {
+            allowed: NONE,
+            own_origin: "https://w.example.com",
+        }
     }
 
     #[test]
     fn origins_allowed_are_loopback_self_and_configured() {
         let extra = vec!["https://claude.ai".to_string()];
-        let p = OriginPolicy { allowed: &extra, own_origin: "https://w.example.com" };
+        let p = OriginPolicy {
+            allowed: &extra,
+            own_origin: "https://w.example.com",
+        };
         for (origin, ok) in [
             ("http://localhost:6274", true),
             ("http://127.0.0.1:8787", true),
@@ -270,11 +292,13 @@ mod tests {
 
     #[test]
     fn oversized_body_is_413_by_length_or_declared_length() {
-        let big = HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES + 1]);
+        let big =
+            HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES + 1]);
         assert_eq!(precheck(&big, &policy()).unwrap_err().status, 413);
         let declared = post("{}").with_header("content-length", (MAX_BODY_BYTES + 1).to_string());
         assert_eq!(precheck(&declared, &policy()).unwrap_err().status, 413);
-        let exact = HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES]);
+        let exact =
+            HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES]);
         assert!(precheck(&exact, &policy()).is_ok());
     }
 
@@ -285,7 +309,11 @@ mod tests {
         assert_eq!(resp.status, 400);
         assert!(String::from_utf8_lossy(&resp.body).contains("2025-11-25"));
         for v in SUPPORTED_PROTOCOL_VERSIONS {
-            assert!(precheck(&post("{}").with_header("mcp-protocol-version", v), &policy()).is_ok());
+            assert!(precheck(
+                &post("{}").with_header("mcp-protocol-version", v),
+                &policy()
+            )
+            .is_ok());
         }
     }
 
@@ -293,23 +321,40 @@ mod tests {
     fn cors_headers_echo_the_origin_and_list_mcp_headers() {
         let r = post("{}").with_header("origin", "http://localhost:6274");
         let resp = with_cors(&r, HttpResponse::new(200));
-        assert_eq!(resp.header("access-control-allow-origin"), Some("http://localhost:6274"));
+        assert_eq!(
+            resp.header("access-control-allow-origin"),
+            Some("http://localhost:6274")
+        );
         assert_eq!(resp.header("vary"), Some("Origin"));
         let allow = resp.header("access-control-allow-headers").unwrap();
-        for h in ["content-type", "accept", "authorization", "mcp-protocol-version", "mcp-session-id", "last-event-id"] {
+        for h in [
+            "content-type",
+            "accept",
+            "authorization",
+            "mcp-protocol-version",
+            "mcp-session-id",
+            "last-event-id",
+        ] {
             assert!(allow.contains(h), "{h}");
         }
-        assert!(resp.header("access-control-expose-headers").unwrap().contains("mcp-session-id"));
+        assert!(resp
+            .header("access-control-expose-headers")
+            .unwrap()
+            .contains("mcp-session-id"));
         let no_origin = with_cors(&post("{}"), HttpResponse::new(200));
         assert_eq!(no_origin.header("access-control-allow-origin"), Some("*"));
     }
 
     #[test]
     fn preflight_is_204_with_cors() {
-        let r = HttpRequest::new("OPTIONS", "https://w/mcp/t").with_header("origin", "http://localhost:1");
+        let r = HttpRequest::new("OPTIONS", "https://w/mcp/t")
+            .with_header("origin", "http://localhost:1");
         let resp = preflight(&r);
         assert_eq!(resp.status, 204);
-        assert!(resp.header("access-control-allow-methods").unwrap().contains("POST"));
+        assert!(resp
+            .header("access-control-allow-methods")
+            .unwrap()
+            .contains("POST"));
     }
 
     #[test]
@@ -334,9 +379,16 @@ mod tests {
     #[test]
     fn sse_answer_is_one_message_event() {
         let r = post("{}").with_header("accept", "text/event-stream");
-        let resp = render(&r, 200, &RpcResponse::result(serde_json::json!(1), serde_json::json!({})));
+        let resp = render(
+            &r,
+            200,
+            &RpcResponse::result(serde_json::json!(1), serde_json::json!({})),
+        );
         assert_eq!(resp.header("content-type"), Some("text/event-stream"));
         let body = String::from_utf8(resp.body).unwrap();
-        assert_eq!(body, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+        assert_eq!(
+            body,
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n"
+        );
     }
 }

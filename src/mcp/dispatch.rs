@@ -1,15 +1,15 @@
-//! MCP over JSON-RPC: method dispatch for one request (initialize, ping, tools/list,
-//! tools/call). Tools come from the catalog; calls go to `servicenow`. No HTTP framing
-//! here (see `transport`) and no worker types.
+//! Method dispatch for one JSON-RPC request (initialize, ping, tools/list, tools/call).
+//! Tools come from the catalog; calls go to `servicenow`. No HTTP framing, no worker types.
 
-pub mod jsonrpc;
-pub mod lifecycle;
-
+use super::{jsonrpc, lifecycle};
 use crate::config::Config;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::servicenow::{self, CallOutcome, UpstreamContext};
 use crate::store::{self, McpServerRecord};
-use jsonrpc::{RpcError, RpcRequest, RpcResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, UPSTREAM_RATE_LIMITED};
+use jsonrpc::{
+    RpcError, RpcRequest, RpcResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND,
+    UPSTREAM_RATE_LIMITED,
+};
 use serde_json::{json, Map, Value};
 use snmcp_catalog::Catalog;
 
@@ -31,10 +31,18 @@ pub struct Reply {
 
 impl Reply {
     fn ok(id: Value, result: Value) -> Self {
-        Reply { status: 200, response: RpcResponse::result(id, result), headers: Vec::new() }
+        Reply {
+            status: 200,
+            response: RpcResponse::result(id, result),
+            headers: Vec::new(),
+        }
     }
     fn error(id: Value, error: RpcError) -> Self {
-        Reply { status: 200, response: RpcResponse::error(id, error), headers: Vec::new() }
+        Reply {
+            status: 200,
+            response: RpcResponse::error(id, error),
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -46,12 +54,20 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
     let id = request.id.clone();
     if let Some(params) = &request.params {
         if !params.is_object() {
-            return Reply::error(id, RpcError::new(INVALID_PARAMS, "params must be an object"));
+            return Reply::error(
+                id,
+                RpcError::new(INVALID_PARAMS, "params must be an object"),
+            );
         }
     }
     let catalog = match Catalog::builtin() {
         Ok(c) => c,
-        Err(e) => return Reply::error(id, RpcError::new(INTERNAL_ERROR, format!("tool catalog unavailable: {e}"))),
+        Err(e) => {
+            return Reply::error(
+                id,
+                RpcError::new(INTERNAL_ERROR, format!("tool catalog unavailable: {e}")),
+            )
+        }
     };
     match request.method.as_str() {
         "initialize" => Reply::ok(
@@ -70,11 +86,18 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
     }
 }
 
-fn tools_list(catalog: &Catalog, server: &McpServerRecord, id: Value, params: Option<&Value>) -> Reply {
+fn tools_list(
+    catalog: &Catalog,
+    server: &McpServerRecord,
+    id: Value,
+    params: Option<&Value>,
+) -> Reply {
     let cursor = match params.and_then(|p| p.get("cursor")) {
         None | Some(Value::Null) => None,
         Some(Value::String(c)) => Some(c.as_str()),
-        Some(_) => return Reply::error(id, RpcError::new(INVALID_PARAMS, "cursor must be a string")),
+        Some(_) => {
+            return Reply::error(id, RpcError::new(INVALID_PARAMS, "cursor must be a string"))
+        }
     };
     match catalog.list_page(&server.config, cursor) {
         Ok(page) => {
@@ -84,7 +107,10 @@ fn tools_list(catalog: &Catalog, server: &McpServerRecord, id: Value, params: Op
             }
             Reply::ok(id, result)
         }
-        Err(e) => Reply::error(id, RpcError::new(INVALID_PARAMS, format!("Invalid cursor: {e}"))),
+        Err(e) => Reply::error(
+            id,
+            RpcError::new(INVALID_PARAMS, format!("Invalid cursor: {e}")),
+        ),
     }
 }
 
@@ -108,13 +134,22 @@ async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     params: Option<&Value>,
 ) -> Reply {
     let Some(name) = params.and_then(|p| p.get("name")).and_then(Value::as_str) else {
-        return Reply::error(id, RpcError::new(INVALID_PARAMS, "tools/call needs params.name (a tool name from tools/list)"));
+        return Reply::error(
+            id,
+            RpcError::new(
+                INVALID_PARAMS,
+                "tools/call needs params.name (a tool name from tools/list)",
+            ),
+        );
     };
     // A tool this server does not expose is indistinguishable from an unknown one.
     let Some(tool) = catalog.find(name, &server.config) else {
         return Reply::error(
             id,
-            RpcError::new(INVALID_PARAMS, format!("Unknown tool: {name}. Call tools/list for the tools this server offers.")),
+            RpcError::new(
+                INVALID_PARAMS,
+                format!("Unknown tool: {name}. Call tools/list for the tools this server offers."),
+            ),
         );
     };
     let arguments = match params.and_then(|p| p.get("arguments")) {
@@ -122,7 +157,11 @@ async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
         Some(a) => Some(a),
     };
     if let Err(problems) = catalog.validate_arguments(tool, arguments) {
-        return tool_error(id, &format!("Invalid arguments for {name}:\n{problems}"), Vec::new());
+        return tool_error(
+            id,
+            &format!("Invalid arguments for {name}:\n{problems}"),
+            Vec::new(),
+        );
     }
     let Some(sealing_key) = services.config.sealing_key.as_ref() else {
         return tool_error(id, "This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.", Vec::new());
@@ -144,7 +183,10 @@ async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     let empty = Map::new();
     let args = arguments.and_then(Value::as_object).unwrap_or(&empty);
     match servicenow::call_tool(&context, &account, tool, args).await {
-        CallOutcome::Success { structured, rate_limit } => Reply {
+        CallOutcome::Success {
+            structured,
+            rate_limit,
+        } => Reply {
             status: 200,
             response: RpcResponse::result(
                 id,
@@ -156,11 +198,24 @@ async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             ),
             headers: rate_limit,
         },
-        CallOutcome::Failure { message, rate_limit, .. } => tool_error(id, &message, rate_limit),
-        CallOutcome::RateLimited { message, retry_after_secs, headers } => {
+        CallOutcome::Failure {
+            message,
+            rate_limit,
+            ..
+        } => tool_error(id, &message, rate_limit),
+        CallOutcome::RateLimited {
+            message,
+            retry_after_secs,
+            headers,
+        } => {
             let mut error = RpcError::new(UPSTREAM_RATE_LIMITED, message);
-            error = error.with_data(json!({ "status": 429, "retry_after_seconds": retry_after_secs }));
-            Reply { status: 429, response: RpcResponse::error(id, error), headers }
+            error =
+                error.with_data(json!({ "status": 429, "retry_after_seconds": retry_after_secs }));
+            Reply {
+                status: 429,
+                response: RpcResponse::error(id, error),
+                headers,
+            }
         }
     }
 }

@@ -21,7 +21,11 @@ pub struct RpcError {
 
 impl RpcError {
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        RpcError { code, message: message.into(), data: None }
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);
@@ -41,10 +45,20 @@ pub struct RpcResponse {
 
 impl RpcResponse {
     pub fn result(id: Value, result: Value) -> Self {
-        RpcResponse { jsonrpc: "2.0", id, result: Some(result), error: None }
+        RpcResponse {
+            jsonrpc: "2.0",
+            id,
+            result: Some(result),
+            error: None,
+        }
     }
     pub fn error(id: Value, error: RpcError) -> Self {
-        RpcResponse { jsonrpc: "2.0", id, result: None, error: Some(error) }
+        RpcResponse {
+            jsonrpc: "2.0",
+            id,
+            result: None,
+            error: Some(error),
+        }
     }
 }
 
@@ -62,7 +76,9 @@ pub struct RpcRequest {
 pub enum Incoming {
     Request(RpcRequest),
     /// No id: nothing is answered (HTTP 202).
-    Notification { method: String },
+    Notification {
+        method: String,
+    },
     /// A client's answer to a server request; this server sends none, so it is only acknowledged.
     Response,
 }
@@ -71,23 +87,25 @@ pub enum Incoming {
 pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| RpcError::new(PARSE_ERROR, format!("Parse error: body is not JSON ({e})")))?;
-    let object = match value {
-        Value::Object(o) => o,
-        Value::Array(_) => {
-            return Err(RpcError::new(
+    let object =
+        match value {
+            Value::Object(o) => o,
+            Value::Array(_) => return Err(RpcError::new(
                 INVALID_REQUEST,
                 "Invalid Request: JSON-RPC batches are not supported; send one message per POST",
-            ))
-        }
-        _ => {
-            return Err(RpcError::new(
-                INVALID_REQUEST,
-                "Invalid Request: the body must be one JSON-RPC 2.0 object",
-            ))
-        }
-    };
+            )),
+            _ => {
+                return Err(RpcError::new(
+                    INVALID_REQUEST,
+                    "Invalid Request: the body must be one JSON-RPC 2.0 object",
+                ))
+            }
+        };
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err(RpcError::new(INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\""));
+        return Err(RpcError::new(
+            INVALID_REQUEST,
+            "Invalid Request: \"jsonrpc\" must be \"2.0\"",
+        ));
     }
     let id = object.get("id");
     if let Some(id) = id {
@@ -109,9 +127,16 @@ pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
             method: method.clone(),
             params: object.get("params").cloned(),
         })),
-        (Some(Value::String(method)), None) => Ok(Incoming::Notification { method: method.clone() }),
-        (Some(_), _) => Err(RpcError::new(INVALID_REQUEST, "Invalid Request: \"method\" must be a string")),
-        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => Ok(Incoming::Response),
+        (Some(Value::String(method)), None) => Ok(Incoming::Notification {
+            method: method.clone(),
+        }),
+        (Some(_), _) => Err(RpcError::new(
+            INVALID_REQUEST,
+            "Invalid Request: \"method\" must be a string",
+        )),
+        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => {
+            Ok(Incoming::Response)
+        }
         (None, _) => Err(RpcError::new(
             INVALID_REQUEST,
             "Invalid Request: a request needs \"method\" and \"id\"",
@@ -127,20 +152,64 @@ mod tests {
     #[test]
     fn classification_table() {
         let cases: &[(&str, &str, Result<&str, i64>)] = &[
-            ("request", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, Ok("request")),
-            ("string id", r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#, Ok("request")),
-            ("notification", r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, Ok("notification")),
-            ("response", r#"{"jsonrpc":"2.0","id":1,"result":{}}"#, Ok("response")),
-            ("error response", r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}"#, Ok("response")),
+            (
+                "request",
+                r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+                Ok("request"),
+            ),
+            (
+                "string id",
+                r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#,
+                Ok("request"),
+            ),
+            (
+                "notification",
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                Ok("notification"),
+            ),
+            (
+                "response",
+                r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+                Ok("response"),
+            ),
+            (
+                "error response",
+                r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}"#,
+                Ok("response"),
+            ),
             ("not json", "{nope", Err(PARSE_ERROR)),
             ("empty body", "", Err(PARSE_ERROR)),
-            ("batch", r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, Err(INVALID_REQUEST)),
+            (
+                "batch",
+                r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+                Err(INVALID_REQUEST),
+            ),
             ("scalar", "42", Err(INVALID_REQUEST)),
-            ("id null", r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, Err(INVALID_REQUEST)),
-            ("id object", r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, Err(INVALID_REQUEST)),
-            ("id float", r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, Err(INVALID_REQUEST)),
-            ("wrong version", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, Err(INVALID_REQUEST)),
-            ("method not string", r#"{"jsonrpc":"2.0","id":1,"method":7}"#, Err(INVALID_REQUEST)),
+            (
+                "id null",
+                r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+                Err(INVALID_REQUEST),
+            ),
+            (
+                "id object",
+                r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#,
+                Err(INVALID_REQUEST),
+            ),
+            (
+                "id float",
+                r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+                Err(INVALID_REQUEST),
+            ),
+            (
+                "wrong version",
+                r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+                Err(INVALID_REQUEST),
+            ),
+            (
+                "method not string",
+                r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
+                Err(INVALID_REQUEST),
+            ),
             ("nothing", r#"{"jsonrpc":"2.0"}"#, Err(INVALID_REQUEST)),
         ];
         for (name, body, expected) in cases {
@@ -159,7 +228,11 @@ mod tests {
     fn responses_serialize_without_the_absent_member() {
         let ok = serde_json::to_value(RpcResponse::result(json!("a"), json!({}))).unwrap();
         assert_eq!(ok, json!({"jsonrpc":"2.0","id":"a","result":{}}));
-        let err = serde_json::to_value(RpcResponse::error(Value::Null, RpcError::new(-32600, "x"))).unwrap();
-        assert_eq!(err, json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}}));
+        let err = serde_json::to_value(RpcResponse::error(Value::Null, RpcError::new(-32600, "x")))
+            .unwrap();
+        assert_eq!(
+            err,
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}})
+        );
     }
 }

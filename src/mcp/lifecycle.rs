@@ -43,9 +43,18 @@ pub fn instructions(visible_tool: impl Fn(&str) -> bool) -> String {
          - Reference fields (caller_id, assigned_to, assignment_group, cmdb_ci, ...) take a 32-character sys_id, never a name. Resolve names first with a list tool, then pass the sys_id.\n",
     );
     let lookups = [
-        ("list_all_service_now_sys_users", "people: query name=Alice Johnson or email=alice@example.com"),
-        ("list_all_service_now_sys_user_groups", "groups: query name=Network Security"),
-        ("list_all_service_now_cmdb_ci", "configuration items: query nameLIKEdb01"),
+        (
+            "list_all_service_now_sys_users",
+            "people: query name=Alice Johnson or email=alice@example.com",
+        ),
+        (
+            "list_all_service_now_sys_user_groups",
+            "groups: query name=Network Security",
+        ),
+        (
+            "list_all_service_now_cmdb_ci",
+            "configuration items: query nameLIKEdb01",
+        ),
     ];
     for (tool, how) in lookups {
         if visible_tool(tool) {
@@ -86,7 +95,10 @@ mod tests {
         let params = json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
         let result = initialize_result(Some(&params), "ITSM Agent", |_| true);
         assert_eq!(result["protocolVersion"], "2025-06-18");
-        assert_eq!(result["capabilities"], json!({"tools": {"listChanged": false}}));
+        assert_eq!(
+            result["capabilities"],
+            json!({"tools": {"listChanged": false}})
+        );
         assert_eq!(result["serverInfo"]["name"], SERVER_NAME);
         assert!(result["serverInfo"]["version"].is_string());
         let text = result["instructions"].as_str().unwrap();

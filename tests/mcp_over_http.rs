@@ -1,0 +1,395 @@
+//! The whole request path natively: admin API provisioning, then `/mcp/<token>` through
+//! transport, token lookup, dispatch, catalog and the ServiceNow client, with in-memory
+//! KV, a manual clock and a scripted ServiceNow.
+
+use futures::executor::block_on;
+use serde_json::{json, Value};
+use servicenow_mcp::app;
+use servicenow_mcp::config::Config;
+use servicenow_mcp::http::{HttpRequest, HttpResponse};
+use servicenow_mcp::mcp::Services;
+use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
+
+const ADMIN: &str = "test-admin-token";
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const NOW: u64 = 1_790_000_000; // 2026-09-21T14:13:20Z
+
+struct World {
+    config: Config,
+    clock: ManualClock,
+    upstream: ScriptedUpstream,
+}
+
+impl World {
+    fn new() -> Self {
+        let (config, problems) = Config::from_lookup(|name| match name {
+            "ADMIN_TOKEN" => Some(ADMIN.into()),
+            "CREDENTIALS_KEY" => Some(KEY.into()),
+            "ALLOW_HTTP_UPSTREAM" => Some("true".into()),
+            _ => None,
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+        World {
+            config,
+            clock: ManualClock::at_secs(NOW),
+            upstream: ScriptedUpstream::new(),
+        }
+    }
+}
+
+fn send(world: &World, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
+    let services = Services {
+        config: &world.config,
+        kv,
+        upstream: &world.upstream,
+        clock: &world.clock,
+    };
+    block_on(app::handle(&services, request))
+}
+
+fn admin(world: &World, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let request = HttpRequest::new(method, format!("https://mcp.example.com{path}"))
+        .with_header("authorization", format!("Bearer {ADMIN}"))
+        .with_header("content-type", "application/json")
+        .with_body(body.to_string().into_bytes());
+    let response = send(world, kv, request);
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+/// Registers an account and mints a server; returns the server's MCP URL path.
+fn provision(world: &World, kv: &MemoryKv<'_>, server: Value) -> String {
+    let (status, body) = admin(
+        world,
+        kv,
+        "PUT",
+        "/integrated-account/acme",
+        json!({"instance_url": "https://acme.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}}),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, body) = admin(world, kv, "POST", "/integrated-account/acme/mcp", server);
+    assert_eq!(status, 201, "{body}");
+    let url = body["url"].as_str().expect("url");
+    url.strip_prefix("https://mcp.example.com")
+        .expect("public base")
+        .to_string()
+}
+
+fn mcp(world: &World, kv: &MemoryKv<'_>, path: &str, message: Value) -> HttpResponse {
+    let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
+        .with_header("content-type", "application/json")
+        .with_header("accept", "application/json, text/event-stream")
+        .with_body(message.to_string().into_bytes());
+    send(world, kv, request)
+}
+
+fn json_body(response: &HttpResponse) -> Value {
+    serde_json::from_slice(&response.body).expect("JSON body")
+}
+
+fn call(name: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+}
+
+const ALICE: &str = "0a826bf03710200044e0bfc8bcbe5d7a";
+
+#[test]
+fn initialize_negotiates_and_issues_no_session() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "ITSM", "config": {"methods": ["read"]}}),
+    );
+    let response = mcp(
+        &world,
+        &kv,
+        &path,
+        json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("mcp-session-id"), None);
+    let body = json_body(&response);
+    assert_eq!(body["id"], "init");
+    assert_eq!(body["result"]["protocolVersion"], "2025-06-18");
+    assert_eq!(
+        body["result"]["capabilities"]["tools"]["listChanged"],
+        false
+    );
+}
+
+#[test]
+fn read_only_server_lists_only_read_tools_and_refuses_writes_like_unknown_tools() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "RO", "config": {"methods": ["read"]}}),
+    );
+    let listed = json_body(&mcp(
+        &world,
+        &kv,
+        &path,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+    ));
+    let tools = listed["result"]["tools"].as_array().expect("tools");
+    assert!(!tools.is_empty());
+    for tool in tools {
+        assert_eq!(
+            tool["annotations"]["readOnlyHint"], true,
+            "{}",
+            tool["name"]
+        );
+    }
+    let write = json_body(&mcp(
+        &world,
+        &kv,
+        &path,
+        call(
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": ALICE}),
+        ),
+    ));
+    let unknown = json_body(&mcp(&world, &kv, &path, call("no_such_tool", json!({}))));
+    assert_eq!(write["error"]["code"], -32602);
+    assert_eq!(unknown["error"]["code"], -32602);
+    assert!(
+        world.upstream.requests.borrow().is_empty(),
+        "nothing may reach ServiceNow"
+    );
+}
+
+#[test]
+fn invalid_arguments_are_a_tool_error_and_never_reach_servicenow() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "RW", "config": {"methods": ["read", "write"]}}),
+    );
+    let body = json_body(&mcp(
+        &world,
+        &kv,
+        &path,
+        call(
+            "create_a_service_now_incident",
+            json!({"short_description": "VPN down", "caller_id": "Sarah"}),
+        ),
+    ));
+    assert_eq!(body["result"]["isError"], true);
+    let text = body["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("caller_id"), "{text}");
+    assert!(text.contains("list_all_service_now_sys_users"), "{text}");
+    assert!(world.upstream.requests.borrow().is_empty());
+}
+
+#[test]
+fn successful_call_returns_structured_content_and_the_same_json_as_text() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "RW", "config": {"methods": ["read", "write"]}}),
+    );
+    world.upstream.push_json(201, json!({"result": {"sys_id": "1c741bd70b2322007518478d83673af3", "number": "INC0010001", "state": "1"}}));
+    let body = json_body(&mcp(
+        &world,
+        &kv,
+        &path,
+        call(
+            "create_a_service_now_incident",
+            json!({"short_description": "Core DB unreachable", "caller_id": ALICE, "impact": 1, "urgency": "1"}),
+        ),
+    ));
+    let result = &body["result"];
+    assert_eq!(result["isError"], false, "{body}");
+    assert_eq!(
+        result["structuredContent"]["result"]["number"],
+        "INC0010001"
+    );
+    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text, result["structuredContent"]);
+    let sent = world.upstream.requests.borrow();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].method, "POST");
+    assert!(
+        sent[0]
+            .url
+            .starts_with("https://acme.service-now.com/api/now/table/incident"),
+        "{}",
+        sent[0].url
+    );
+    let auth = sent[0].header("authorization").unwrap_or_default();
+    assert!(auth.starts_with("Basic "), "{auth}");
+}
+
+#[test]
+fn upstream_429_becomes_http_429_with_normalized_headers_and_the_same_id() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "RW", "config": {"methods": ["read"]}}),
+    );
+    world.upstream.push(Ok(HttpResponse::json(
+        429,
+        &json!({"error": {"message": "Rate limit exceeded", "detail": "Rate limit of 10 requests per hour for Table API exceeded"}, "status": "failure"}),
+    )
+    .with_header("Retry-After", "42")
+    .with_header("X-RateLimit-Limit", "10")
+    .with_header("X-RateLimit-Reset", (NOW + 42).to_string())
+    .with_header("X-RateLimit-Rule", "8d3e0e1a1b2c3d4e5f60718293a4b5c6")));
+    let response = mcp(
+        &world,
+        &kv,
+        &path,
+        call("list_all_service_now_incident", json!({"limit": 5})),
+    );
+    assert_eq!(response.status, 429);
+    assert_eq!(response.header("retry-after"), Some("42"));
+    assert_eq!(response.header("ratelimit-limit"), Some("10"));
+    assert_eq!(response.header("ratelimit-reset"), Some("42"));
+    assert_eq!(response.header("ratelimit-remaining"), None);
+    let body = json_body(&response);
+    assert_eq!(body["id"], 9);
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("42"),
+        "{body}"
+    );
+    assert_eq!(world.upstream.requests.borrow().len(), 1, "never retried");
+}
+
+#[test]
+fn expired_token_is_404_before_kv_purges() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    kv.lazy_purge.set(true);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": "2026-09-22T00:00:00Z"}),
+    );
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    assert_eq!(mcp(&world, &kv, &path, ping.clone()).status, 200);
+    world.clock.advance_secs(3 * 86_400);
+    let response = mcp(&world, &kv, &path, ping);
+    assert_eq!(response.status, 404);
+    assert_eq!(json_body(&response)["error"]["code"], "unknown_mcp_server");
+}
+
+#[test]
+fn api_token_auth_is_required_when_configured() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "locked", "config": {"methods": ["read"]}, "require_api_token_auth": true}),
+    );
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let without = mcp(&world, &kv, &path, ping.clone());
+    assert_eq!(without.status, 401);
+    assert!(without
+        .header("www-authenticate")
+        .unwrap_or_default()
+        .starts_with("Bearer"));
+    let (status, token) = admin(&world, &kv, "POST", "/api-tokens", json!({"name": "ci"}));
+    assert_eq!(status, 201, "{token}");
+    let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
+        .with_header("content-type", "application/json")
+        .with_header(
+            "authorization",
+            format!("Bearer {}", token["token"].as_str().unwrap()),
+        )
+        .with_body(ping.to_string().into_bytes());
+    assert_eq!(send(&world, &kv, request).status, 200);
+}
+
+#[test]
+fn malformed_bodies_and_notifications_follow_the_transport_rules() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "t", "config": {"methods": ["read"]}}),
+    );
+    let raw = |body: &str| {
+        let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
+            .with_header("content-type", "application/json")
+            .with_body(body.as_bytes().to_vec());
+        send(&world, &kv, request)
+    };
+    for (body, status, code) in [
+        ("{oops", 400, Some(-32700)),
+        (
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            400,
+            Some(-32600),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            400,
+            Some(-32600),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            202,
+            None,
+        ),
+        (r#"{"jsonrpc":"2.0","id":4,"result":{}}"#, 202, None),
+        (
+            r#"{"jsonrpc":"2.0","id":5,"method":"server/discover"}"#,
+            200,
+            Some(-32601),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"cursor":"garbage!"}}"#,
+            200,
+            Some(-32602),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":[1]}"#,
+            200,
+            Some(-32602),
+        ),
+    ] {
+        let response = raw(body);
+        assert_eq!(response.status, status, "{body}");
+        assert!(
+            response.header("access-control-allow-origin").is_some(),
+            "CORS on {body}"
+        );
+        match code {
+            Some(code) => assert_eq!(json_body(&response)["error"]["code"], code, "{body}"),
+            None => assert!(response.body.is_empty(), "{body}"),
+        }
+    }
+}
+
+#[test]
+fn malformed_or_unknown_tokens_are_404_without_revealing_anything() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    for path in [
+        "/mcp/short",
+        "/mcp/not%20a%20token%20at%20all%20really",
+        "/mcp/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/mcp",
+    ] {
+        let response = mcp(
+            &world,
+            &kv,
+            path,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        );
+        assert_eq!(response.status, 404, "{path}");
+    }
+}
