@@ -17,7 +17,7 @@ pub const ADMIN_TOKEN: &str = "admin-token-for-native-tests-0123456789";
 pub const CREDENTIALS_KEY: &str =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 pub const OTHER_KEY: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1eff";
-/// 2026-12-22T07:33:20Z.
+/// 2026-12-23T04:33:20Z.
 pub const T0: u64 = 1_798_000_400;
 pub const ORIGIN: &str = "https://snmcp.example.workers.dev";
 

@@ -1,0 +1,734 @@
+//! Command-line parsing: argv → [`Invocation`], or a usage error. Hand-written to keep
+//! the build light; every flag is listed in `help.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A usage error: printed as one line, exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Run(Box<Invocation>),
+    /// `--help`/`help`: the help text of a topic (`None` = the overview).
+    Help(Option<Topic>),
+    Version,
+}
+
+/// A command a help text exists for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Account,
+    AccountPut,
+    AccountGet,
+    AccountDelete,
+    Server,
+    ServerCreate,
+    ServerList,
+    ServerGet,
+    ServerUpdate,
+    ServerDelete,
+    Token,
+    TokenCreate,
+    TokenList,
+    TokenGet,
+    TokenDelete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub global: Global,
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Global {
+    /// `--admin-url`; else env `SNMCP_ADMIN_URL`; else the local default.
+    pub admin_url: Option<String>,
+    pub json: bool,
+    /// `--offline`: run the admin logic in process over `wrangler kv`.
+    pub offline: Option<Offline>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offline {
+    pub remote: bool,
+    pub binding: String,
+    pub public_url: Option<String>,
+    pub persist_to: Option<String>,
+    pub wrangler_config: Option<String>,
+    pub wrangler_env: Option<String>,
+    pub allow_http_upstream: bool,
+}
+
+pub const DEFAULT_BINDING: &str = "MCP_STATE";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    Basic,
+    Oauth2ClientCredentials,
+    Oauth2Password,
+    Bearer,
+    ApiKey,
+}
+
+impl AuthKind {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text.replace('_', "-").as_str() {
+            "basic" => AuthKind::Basic,
+            "oauth2-client-credentials" => AuthKind::Oauth2ClientCredentials,
+            "oauth2-password" => AuthKind::Oauth2Password,
+            "bearer" => AuthKind::Bearer,
+            "api-key" => AuthKind::ApiKey,
+            _ => return None,
+        })
+    }
+
+    /// The `auth.type` the admin API takes.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            AuthKind::Basic => "basic",
+            AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
+            AuthKind::Oauth2Password => "oauth2_password",
+            AuthKind::Bearer => "bearer",
+            AuthKind::ApiKey => "api_key",
+        }
+    }
+
+    fn flag_name(self) -> &'static str {
+        match self {
+            AuthKind::Basic => "basic",
+            AuthKind::Oauth2ClientCredentials => "oauth2-client-credentials",
+            AuthKind::Oauth2Password => "oauth2-password",
+            AuthKind::Bearer => "bearer",
+            AuthKind::ApiKey => "api-key",
+        }
+    }
+
+    fn needs_username(self) -> bool {
+        matches!(self, AuthKind::Basic | AuthKind::Oauth2Password)
+    }
+
+    fn needs_client_id(self) -> bool {
+        matches!(
+            self,
+            AuthKind::Oauth2ClientCredentials | AuthKind::Oauth2Password
+        )
+    }
+}
+
+/// When something expires: an absolute RFC 3339 time or a duration from now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiry {
+    At(String),
+    In(u64),
+}
+
+/// A PATCH field: leave it, clear it (`null`), or set it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    AccountPut {
+        id: String,
+        instance_url: String,
+        auth: AuthKind,
+        username: Option<String>,
+        client_id: Option<String>,
+        secret_stdin: bool,
+    },
+    AccountGet {
+        id: String,
+    },
+    AccountDelete {
+        id: String,
+    },
+    ServerCreate {
+        account: String,
+        name: String,
+        methods: Option<Vec<String>>,
+        tags: Option<Vec<String>>,
+        expiry: Option<Expiry>,
+        require_api_token: bool,
+    },
+    ServerList {
+        account: String,
+        page: PageArgs,
+    },
+    ServerGet {
+        account: String,
+        id: String,
+    },
+    ServerUpdate {
+        account: String,
+        id: String,
+        name: Option<String>,
+        methods: Change<Vec<String>>,
+        tags: Change<Vec<String>>,
+        expiry: Change<Expiry>,
+        require_api_token: Option<bool>,
+    },
+    ServerDelete {
+        account: String,
+        id: String,
+    },
+    TokenCreate {
+        name: String,
+        expiry: Option<Expiry>,
+    },
+    TokenList {
+        page: PageArgs,
+    },
+    TokenGet {
+        id: String,
+    },
+    TokenDelete {
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageArgs {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Every option: (name without `--`, takes a value).
+const OPTIONS: &[(&str, bool)] = &[
+    // global
+    ("admin-url", true),
+    ("json", false),
+    ("offline", false),
+    ("remote", false),
+    ("binding", true),
+    ("public-url", true),
+    ("persist-to", true),
+    ("wrangler-config", true),
+    ("wrangler-env", true),
+    ("allow-http-upstream", false),
+    ("help", false),
+    ("version", false),
+    // commands
+    ("instance-url", true),
+    ("auth", true),
+    ("username", true),
+    ("client-id", true),
+    ("secret-stdin", false),
+    ("name", true),
+    ("methods", true),
+    ("all-methods", false),
+    ("tags", true),
+    ("all-tags", false),
+    ("expires-at", true),
+    ("expires-in", true),
+    ("no-expiry", false),
+    ("require-api-token", false),
+    ("no-require-api-token", false),
+    ("limit", true),
+    ("cursor", true),
+];
+
+const GLOBAL: &[&str] = &[
+    "admin-url",
+    "json",
+    "offline",
+    "remote",
+    "binding",
+    "public-url",
+    "persist-to",
+    "wrangler-config",
+    "wrangler-env",
+    "allow-http-upstream",
+    "help",
+    "version",
+];
+
+/// Options that only mean something with `--offline`.
+const OFFLINE_ONLY: &[&str] = &[
+    "remote",
+    "binding",
+    "public-url",
+    "persist-to",
+    "wrangler-config",
+    "wrangler-env",
+    "allow-http-upstream",
+];
+
+struct Options {
+    values: BTreeMap<&'static str, Option<String>>,
+}
+
+impl Options {
+    fn flag(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    fn value(&self, name: &str) -> Option<String> {
+        self.values.get(name).cloned().flatten()
+    }
+    fn require(&self, name: &str, usage: &str) -> Result<String, UsageError> {
+        self.value(name)
+            .ok_or_else(|| UsageError(format!("--{name} is required: {usage}")))
+    }
+}
+
+/// Parses `args` (without the program name).
+pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Parsed, UsageError> {
+    let mut positionals: Vec<String> = Vec::new();
+    let mut options = Options {
+        values: BTreeMap::new(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_ref();
+        i += 1;
+        let long = match arg {
+            "-h" => "--help",
+            "-V" => "--version",
+            other => other,
+        };
+        let Some(body) = long.strip_prefix("--") else {
+            if arg.starts_with('-') && arg.len() > 1 {
+                return Err(UsageError(format!(
+                    "unknown option `{arg}`; see `snmcp --help`"
+                )));
+            }
+            positionals.push(arg.to_string());
+            continue;
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (body, None),
+        };
+        let Some(&(name, takes_value)) = OPTIONS.iter().find(|(n, _)| *n == name) else {
+            return Err(UsageError(format!(
+                "unknown option `--{name}`; see `snmcp --help`"
+            )));
+        };
+        let value = match (takes_value, inline) {
+            (true, Some(v)) => Some(v),
+            (true, None) => {
+                let Some(next) = args.get(i) else {
+                    return Err(UsageError(format!("--{name} needs a value")));
+                };
+                i += 1;
+                Some(next.as_ref().to_string())
+            }
+            (false, Some(_)) => return Err(UsageError(format!("--{name} takes no value"))),
+            (false, None) => None,
+        };
+        if options.values.insert(name, value).is_some() {
+            return Err(UsageError(format!("--{name} is given more than once")));
+        }
+    }
+
+    if positionals.first().map(String::as_str) == Some("help") {
+        return topic(&positionals[1..]).map(Parsed::Help);
+    }
+    if options.flag("help") {
+        return topic(&positionals).map(Parsed::Help);
+    }
+    if options.flag("version") {
+        return Ok(Parsed::Version);
+    }
+    let Some(command_topic) = exact_topic(&positionals) else {
+        return Err(match positionals.first() {
+            None => UsageError("no command given; see `snmcp --help`".into()),
+            Some(_) => UsageError(format!(
+                "unknown command `{}`; see `snmcp --help`",
+                positionals
+                    .iter()
+                    .take(2)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        });
+    };
+    let allowed = command_options(command_topic);
+    for name in options.values.keys() {
+        if !GLOBAL.contains(name) && !allowed.contains(name) {
+            return Err(UsageError(format!(
+                "--{name} is not an option of `snmcp {}`; see `snmcp {} --help`",
+                positionals[..2].join(" "),
+                positionals[..2].join(" ")
+            )));
+        }
+    }
+    let global = global(&options)?;
+    let operands = &positionals[2..];
+    let command = command(command_topic, operands, &options)?;
+    Ok(Parsed::Run(Box::new(Invocation { global, command })))
+}
+
+fn global(options: &Options) -> Result<Global, UsageError> {
+    let offline = options.flag("offline");
+    if !offline {
+        if let Some(name) = OFFLINE_ONLY.iter().find(|n| options.flag(n)) {
+            return Err(UsageError(format!("--{name} only applies with --offline")));
+        }
+    }
+    if offline && options.flag("admin-url") {
+        return Err(UsageError(
+            "--admin-url does not apply with --offline (records are written through wrangler)"
+                .into(),
+        ));
+    }
+    Ok(Global {
+        admin_url: options.value("admin-url"),
+        json: options.flag("json"),
+        offline: offline.then(|| Offline {
+            remote: options.flag("remote"),
+            binding: options
+                .value("binding")
+                .unwrap_or_else(|| DEFAULT_BINDING.to_string()),
+            public_url: options.value("public-url"),
+            persist_to: options.value("persist-to"),
+            wrangler_config: options.value("wrangler-config"),
+            wrangler_env: options.value("wrangler-env"),
+            allow_http_upstream: options.flag("allow-http-upstream"),
+        }),
+    })
+}
+
+fn exact_topic(positionals: &[String]) -> Option<Topic> {
+    let first = positionals.first()?.as_str();
+    let second = positionals.get(1).map(String::as_str)?;
+    Some(match (first, second) {
+        ("account", "put") => Topic::AccountPut,
+        ("account", "get") => Topic::AccountGet,
+        ("account", "delete") => Topic::AccountDelete,
+        ("server", "create") => Topic::ServerCreate,
+        ("server", "list") => Topic::ServerList,
+        ("server", "get") => Topic::ServerGet,
+        ("server", "update") => Topic::ServerUpdate,
+        ("server", "delete") => Topic::ServerDelete,
+        ("token", "create") => Topic::TokenCreate,
+        ("token", "list") => Topic::TokenList,
+        ("token", "get") => Topic::TokenGet,
+        ("token", "delete") => Topic::TokenDelete,
+        _ => return None,
+    })
+}
+
+fn topic(positionals: &[String]) -> Result<Option<Topic>, UsageError> {
+    if let Some(t) = exact_topic(positionals) {
+        return Ok(Some(t));
+    }
+    match positionals.first().map(String::as_str) {
+        None => Ok(None),
+        Some("account") => Ok(Some(Topic::Account)),
+        Some("server") => Ok(Some(Topic::Server)),
+        Some("token") => Ok(Some(Topic::Token)),
+        Some(other) => Err(UsageError(format!(
+            "no help for `{other}`: commands are account, server and token"
+        ))),
+    }
+}
+
+fn command_options(topic: Topic) -> &'static [&'static str] {
+    match topic {
+        Topic::AccountPut => &[
+            "instance-url",
+            "auth",
+            "username",
+            "client-id",
+            "secret-stdin",
+        ],
+        Topic::ServerCreate => &[
+            "name",
+            "methods",
+            "tags",
+            "expires-at",
+            "expires-in",
+            "require-api-token",
+        ],
+        Topic::ServerUpdate => &[
+            "name",
+            "methods",
+            "all-methods",
+            "tags",
+            "all-tags",
+            "expires-at",
+            "expires-in",
+            "no-expiry",
+            "require-api-token",
+            "no-require-api-token",
+        ],
+        Topic::ServerList | Topic::TokenList => &["limit", "cursor"],
+        Topic::TokenCreate => &["name", "expires-at", "expires-in"],
+        _ => &[],
+    }
+}
+
+fn operands<'a, const N: usize>(
+    operands: &'a [String],
+    names: [&str; N],
+    usage: &str,
+) -> Result<[&'a str; N], UsageError> {
+    if operands.len() != N {
+        let wanted = names.map(|n| format!("<{n}>")).join(" ");
+        return Err(UsageError(format!(
+            "expected {wanted}, got {} argument(s): usage: {usage}",
+            operands.len()
+        )));
+    }
+    Ok(std::array::from_fn(|i| operands[i].as_str()))
+}
+
+fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageError> {
+    use crate::help::usage;
+    let u = usage(topic);
+    Ok(match topic {
+        Topic::AccountPut => {
+            let [id] = operands(args, ["id"], u)?;
+            let auth_text = o.require("auth", u)?;
+            let auth = AuthKind::parse(&auth_text).ok_or_else(|| {
+                UsageError(format!(
+                    "--auth `{auth_text}` is not supported: use basic, oauth2-client-credentials, \
+                     oauth2-password, bearer or api-key"
+                ))
+            })?;
+            let username = o.value("username");
+            let client_id = o.value("client-id");
+            match (auth.needs_username(), username.is_some()) {
+                (true, false) => {
+                    return Err(UsageError(format!(
+                        "--username is required with --auth {}",
+                        auth.flag_name()
+                    )))
+                }
+                (false, true) => {
+                    return Err(UsageError(format!(
+                        "--username does not apply to --auth {}",
+                        auth.flag_name()
+                    )))
+                }
+                _ => {}
+            }
+            match (auth.needs_client_id(), client_id.is_some()) {
+                (true, false) => {
+                    return Err(UsageError(format!(
+                        "--client-id is required with --auth {}",
+                        auth.flag_name()
+                    )))
+                }
+                (false, true) => {
+                    return Err(UsageError(format!(
+                        "--client-id does not apply to --auth {}",
+                        auth.flag_name()
+                    )))
+                }
+                _ => {}
+            }
+            Command::AccountPut {
+                id: id.into(),
+                instance_url: o.require("instance-url", u)?,
+                auth,
+                username,
+                client_id,
+                secret_stdin: o.flag("secret-stdin"),
+            }
+        }
+        Topic::AccountGet => Command::AccountGet {
+            id: operands(args, ["id"], u)?[0].into(),
+        },
+        Topic::AccountDelete => Command::AccountDelete {
+            id: operands(args, ["id"], u)?[0].into(),
+        },
+        Topic::ServerCreate => {
+            let [account] = operands(args, ["account"], u)?;
+            Command::ServerCreate {
+                account: account.into(),
+                name: o.require("name", u)?,
+                methods: o
+                    .value("methods")
+                    .map(|v| list("methods", &v))
+                    .transpose()?,
+                tags: o.value("tags").map(|v| list("tags", &v)).transpose()?,
+                expiry: expiry(o)?,
+                require_api_token: o.flag("require-api-token"),
+            }
+        }
+        Topic::ServerList => Command::ServerList {
+            account: operands(args, ["account"], u)?[0].into(),
+            page: page(o)?,
+        },
+        Topic::ServerGet => {
+            let [account, id] = operands(args, ["account", "mcp_id"], u)?;
+            Command::ServerGet {
+                account: account.into(),
+                id: id.into(),
+            }
+        }
+        Topic::ServerDelete => {
+            let [account, id] = operands(args, ["account", "mcp_id"], u)?;
+            Command::ServerDelete {
+                account: account.into(),
+                id: id.into(),
+            }
+        }
+        Topic::ServerUpdate => {
+            let [account, id] = operands(args, ["account", "mcp_id"], u)?;
+            let methods = change(o, "methods", "all-methods")?;
+            let tags = change(o, "tags", "all-tags")?;
+            let expiry = match (expiry(o)?, o.flag("no-expiry")) {
+                (Some(_), true) => {
+                    return Err(UsageError(
+                        "--no-expiry cannot be combined with --expires-at or --expires-in".into(),
+                    ))
+                }
+                (Some(e), false) => Change::Set(e),
+                (None, true) => Change::Clear,
+                (None, false) => Change::Keep,
+            };
+            let require_api_token =
+                match (o.flag("require-api-token"), o.flag("no-require-api-token")) {
+                    (true, true) => {
+                        return Err(UsageError(
+                            "--require-api-token and --no-require-api-token contradict each other"
+                                .into(),
+                        ))
+                    }
+                    (true, false) => Some(true),
+                    (false, true) => Some(false),
+                    (false, false) => None,
+                };
+            let name = o.value("name");
+            if name.is_none()
+                && methods == Change::Keep
+                && tags == Change::Keep
+                && expiry == Change::Keep
+                && require_api_token.is_none()
+            {
+                return Err(UsageError(format!("nothing to update: usage: {u}")));
+            }
+            Command::ServerUpdate {
+                account: account.into(),
+                id: id.into(),
+                name,
+                methods,
+                tags,
+                expiry,
+                require_api_token,
+            }
+        }
+        Topic::TokenCreate => {
+            operands(args, [], u)?;
+            Command::TokenCreate {
+                name: o.require("name", u)?,
+                expiry: expiry(o)?,
+            }
+        }
+        Topic::TokenList => {
+            operands(args, [], u)?;
+            Command::TokenList { page: page(o)? }
+        }
+        Topic::TokenGet => Command::TokenGet {
+            id: operands(args, ["id"], u)?[0].into(),
+        },
+        Topic::TokenDelete => Command::TokenDelete {
+            id: operands(args, ["id"], u)?[0].into(),
+        },
+        Topic::Account | Topic::Server | Topic::Token => {
+            return Err(UsageError(
+                "a subcommand is required; see `snmcp --help`".into(),
+            ))
+        }
+    })
+}
+
+/// `a,b,c` → entries, trimmed; at least one.
+fn list(name: &str, value: &str) -> Result<Vec<String>, UsageError> {
+    let entries: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    if entries.is_empty() {
+        return Err(UsageError(format!(
+            "--{name} needs at least one entry (comma-separated)"
+        )));
+    }
+    Ok(entries)
+}
+
+fn change(o: &Options, set: &str, clear: &str) -> Result<Change<Vec<String>>, UsageError> {
+    match (o.value(set), o.flag(clear)) {
+        (Some(_), true) => Err(UsageError(format!(
+            "--{set} and --{clear} contradict each other"
+        ))),
+        (Some(v), false) => Ok(Change::Set(list(set, &v)?)),
+        (None, true) => Ok(Change::Clear),
+        (None, false) => Ok(Change::Keep),
+    }
+}
+
+fn expiry(o: &Options) -> Result<Option<Expiry>, UsageError> {
+    match (o.value("expires-at"), o.value("expires-in")) {
+        (Some(_), Some(_)) => Err(UsageError(
+            "give either --expires-at or --expires-in, not both".into(),
+        )),
+        (Some(at), None) => Ok(Some(Expiry::At(at))),
+        (None, Some(d)) => Ok(Some(Expiry::In(duration_secs(&d)?))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn page(o: &Options) -> Result<PageArgs, UsageError> {
+    let limit = o
+        .value("limit")
+        .map(|v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--limit must be an integer from 1 to 100, got `{v}`"
+                    ))
+                })
+        })
+        .transpose()?;
+    Ok(PageArgs {
+        limit,
+        cursor: o.value("cursor"),
+    })
+}
+
+/// `90s`, `30m`, `12h`, `7d`, `2w` → seconds.
+pub fn duration_secs(text: &str) -> Result<u64, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "--expires-in `{text}` is not a duration: use a number with s, m, h, d or w, like 7d"
+        ))
+    };
+    let unit_at = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(unit_at);
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(scale).filter(|s| *s > 0).ok_or_else(bad)
+}
+
+#[cfg(test)]
+#[path = "args_tests.rs"]
+mod tests;

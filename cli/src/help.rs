@@ -1,0 +1,208 @@
+//! Help texts: the overview and one page per command, each documenting every flag.
+
+use crate::args::Topic;
+
+/// One usage line, used in usage errors.
+pub fn usage(topic: Topic) -> &'static str {
+    match topic {
+        Topic::AccountPut => "snmcp account put <id> --instance-url URL --auth TYPE [--username U] [--client-id ID] [--secret-stdin]",
+        Topic::AccountGet => "snmcp account get <id>",
+        Topic::AccountDelete => "snmcp account delete <id>",
+        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--expires-at TIME | --expires-in DURATION] [--require-api-token]",
+        Topic::ServerList => "snmcp server list <account> [--limit N] [--cursor CURSOR]",
+        Topic::ServerGet => "snmcp server get <account> <mcp_id>",
+        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token]",
+        Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
+        Topic::TokenCreate => "snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]",
+        Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
+        Topic::TokenGet => "snmcp token get <id>",
+        Topic::TokenDelete => "snmcp token delete <id>",
+        Topic::Account => "snmcp account <put|get|delete> ...",
+        Topic::Server => "snmcp server <create|list|get|update|delete> ...",
+        Topic::Token => "snmcp token <create|list|get|delete> ...",
+    }
+}
+
+pub const OVERVIEW: &str = "\
+snmcp: provision the ServiceNow MCP worker (accounts, MCP server URLs, API tokens).
+
+Usage: snmcp [GLOBAL OPTIONS] <COMMAND> [ARGS]
+
+Commands:
+  account put <id>             register or replace a ServiceNow account
+  account get <id>             show an account (never its secrets)
+  account delete <id>          delete an account and revoke all its MCP servers
+  server create <account>      mint an MCP server URL (shown once)
+  server list <account>        list an account's live MCP servers
+  server get <account> <id>    show one MCP server
+  server update <account> <id> change name, tool filters, expiry or API-token requirement
+  server delete <account> <id> revoke an MCP server URL
+  token create                 mint an API token for require-api-token servers (shown once)
+  token list | get <id> | delete <id>
+  help [COMMAND]               show the help of a command (also: COMMAND --help)
+
+Global options:
+  --admin-url URL        admin API base URL (env SNMCP_ADMIN_URL; default http://127.0.0.1:8787)
+  --json                 print the API's raw JSON response instead of a summary
+  --offline              no admin API: run the same admin logic in this process and write
+                         the records with `wrangler kv key ...` (for pipelines)
+  --remote               offline: write to the deployed KV namespace (default: --local)
+  --binding NAME         offline: the KV binding in wrangler.toml (default MCP_STATE)
+  --public-url URL       offline: the worker's public base URL, used to print minted MCP
+                         URLs (env SNMCP_PUBLIC_URL; required by offline `server create`)
+  --persist-to DIR       offline, local: wrangler's local state directory
+  --wrangler-config FILE offline: wrangler configuration file (wrangler's --config)
+  --wrangler-env NAME    offline: wrangler environment (wrangler's --env)
+  --allow-http-upstream  offline: accept http:// instance URLs (local demos only; the
+                         worker needs ALLOW_HTTP_UPSTREAM=true to call them)
+  -h, --help             show help
+  -V, --version          show the version
+
+Environment:
+  SNMCP_ADMIN_TOKEN      the worker's ADMIN_TOKEN (required unless --offline)
+  SNMCP_ADMIN_URL        default for --admin-url
+  CREDENTIALS_KEY        offline: the worker's CREDENTIALS_KEY secret, which seals credentials
+  SNMCP_PUBLIC_URL       offline: default for --public-url
+  SNMCP_WRANGLER         offline: command that runs wrangler (default: `wrangler` if on PATH,
+                         else `npx wrangler`)
+  SNMCP_PASSWORD, SNMCP_CLIENT_SECRET, SNMCP_TOKEN, SNMCP_API_KEY
+                         ServiceNow secrets for `account put` (never passed as flags)
+
+Exit status: 0 on success, 1 when the operation failed, 2 on a usage error.
+Run `snmcp <command> <subcommand> --help` for each command's options.";
+
+pub fn help(topic: Option<Topic>) -> &'static str {
+    let Some(topic) = topic else {
+        return OVERVIEW;
+    };
+    match topic {
+        Topic::Account => "\
+snmcp account: ServiceNow accounts the worker calls on behalf of MCP servers.
+
+  snmcp account put <id> ...   register or replace (see `snmcp account put --help`)
+  snmcp account get <id>       show it: instance URL, auth type and non-secret fields
+  snmcp account delete <id>    delete it and revoke every MCP server of the account",
+        Topic::AccountPut => "\
+Usage: snmcp account put <id> --instance-url URL --auth TYPE [--username U] [--client-id ID] [--secret-stdin]
+
+Registers a ServiceNow account, or replaces its URL and credentials (its MCP servers keep
+working). <id> is 1-64 characters from A-Z a-z 0-9 _ -.
+
+Options:
+  --instance-url URL   the instance root, like https://acme.service-now.com
+  --auth TYPE          basic | oauth2-client-credentials | oauth2-password | bearer | api-key
+  --username U         basic, oauth2-password: the ServiceNow user
+  --client-id ID       oauth2-client-credentials, oauth2-password: the OAuth client id
+  --secret-stdin       read the secrets from standard input, one per line, instead of
+                       the environment (oauth2-password: client secret, then password)
+
+Secrets are never flags (shell history, process lists). From the environment:
+  basic                      SNMCP_PASSWORD
+  oauth2-client-credentials  SNMCP_CLIENT_SECRET
+  oauth2-password            SNMCP_CLIENT_SECRET and SNMCP_PASSWORD
+  bearer                     SNMCP_TOKEN
+  api-key                    SNMCP_API_KEY",
+        Topic::AccountGet => "\
+Usage: snmcp account get <id>
+
+Shows the account: instance URL, auth type, username/client id, timestamps. Secrets are
+never shown.",
+        Topic::AccountDelete => "\
+Usage: snmcp account delete <id>
+
+Deletes the account and revokes all of its MCP servers: their URLs answer 404 at once.",
+        Topic::Server => "\
+snmcp server: MCP servers (URLs an AI client connects to) of an account.
+
+  snmcp server create <account> ...        mint one (see `snmcp server create --help`)
+  snmcp server list <account>              list the live ones
+  snmcp server get <account> <mcp_id>      show one
+  snmcp server update <account> <mcp_id>   change it (see `snmcp server update --help`)
+  snmcp server delete <account> <mcp_id>   revoke its URL",
+        Topic::ServerCreate => "\
+Usage: snmcp server create <account> --name NAME [--methods LIST] [--tags LIST]
+                           [--expires-at TIME | --expires-in DURATION] [--require-api-token]
+
+Mints an MCP server for the account and prints its URL on the last line. The URL carries
+a secret token and is shown only this once; the worker keeps only its SHA-256.
+
+Options:
+  --name NAME            display name (1-200 characters)
+  --methods LIST         comma-separated: read (get + list), write (create + update +
+                         delete), or method names (list, get, create, update, delete,
+                         custom ones such as resolve); default: every method
+  --tags LIST            comma-separated resource tags (incident, problem, users, ...);
+                         default: every tag
+  --expires-at TIME      RFC 3339 expiry, like 2026-12-31T23:59:59Z (at least 60 s ahead)
+  --expires-in DURATION  expiry from now: a number with s, m, h, d or w, like 7d
+  --require-api-token    clients must also send `Authorization: Bearer <API token>`
+                         (see `snmcp token create`)",
+        Topic::ServerList => "\
+Usage: snmcp server list <account> [--limit N] [--cursor CURSOR]
+
+Lists one page of the account's live MCP servers (expired ones are never shown; URLs are
+never shown). When there are more, prints the command for the next page.
+
+Options:
+  --limit N        page size, 1-100 (default 50)
+  --cursor CURSOR  the cursor printed with the previous page",
+        Topic::ServerGet => "\
+Usage: snmcp server get <account> <mcp_id>
+
+Shows one live MCP server (its URL is not recoverable).",
+        Topic::ServerUpdate => "\
+Usage: snmcp server update <account> <mcp_id> [OPTIONS]
+
+Changes a live MCP server; its URL stays the same. The result is validated again as a
+whole (filters must leave a tool; a kept expiry must still be at least 60 s ahead).
+
+Options:
+  --name NAME              new display name
+  --methods LIST           replace the method filter (read, write, or method names)
+  --all-methods            remove the method filter (every method)
+  --tags LIST              replace the tag filter
+  --all-tags               remove the tag filter (every tag)
+  --expires-at TIME        new RFC 3339 expiry
+  --expires-in DURATION    new expiry from now, like 12h or 7d
+  --no-expiry              never expire
+  --require-api-token      require `Authorization: Bearer <API token>` from clients
+  --no-require-api-token   stop requiring an API token",
+        Topic::ServerDelete => "\
+Usage: snmcp server delete <account> <mcp_id>
+
+Revokes the MCP server: its URL answers 404 from now on.",
+        Topic::Token => "\
+snmcp token: API tokens that servers created with --require-api-token demand.
+
+  snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]
+  snmcp token list [--limit N] [--cursor CURSOR]
+  snmcp token get <id>
+  snmcp token delete <id>",
+        Topic::TokenCreate => "\
+Usage: snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]
+
+Mints an API token and prints it on the last line, only this once; the worker keeps only
+its SHA-256. Clients send it as `Authorization: Bearer <token>`.
+
+Options:
+  --name NAME            who holds the token (1-200 characters)
+  --expires-at TIME      RFC 3339 expiry (at least 60 s ahead)
+  --expires-in DURATION  expiry from now, like 30d",
+        Topic::TokenList => "\
+Usage: snmcp token list [--limit N] [--cursor CURSOR]
+
+Lists one page of live API tokens (never the tokens themselves).
+
+Options:
+  --limit N        page size, 1-100 (default 50)
+  --cursor CURSOR  the cursor printed with the previous page",
+        Topic::TokenGet => "\
+Usage: snmcp token get <id>
+
+Shows an API token's name and dates (never the token).",
+        Topic::TokenDelete => "\
+Usage: snmcp token delete <id>
+
+Revokes the API token at once.",
+    }
+}
