@@ -22,7 +22,7 @@ pub async fn create<K: KvStore, C: Clock>(
     account_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     validate::account_id(account_id)?;
-    accounts::existing(kv, account_id).await?;
+    let account = accounts::existing(kv, account_id).await?;
     let now = clock.now_secs();
     let object = body::object(&request.body, &FIELDS)?;
     let name = validate::name(&body::required::<String>(
@@ -53,6 +53,7 @@ pub async fn create<K: KvStore, C: Clock>(
         expires_at_unix,
         require_api_token_auth,
         created_at: now_rfc3339(clock)?,
+        account_generation: Some(account.generation),
     };
     if let Err(e) = store::servers::save(kv, &record, &token_hash).await {
         // Leave nothing half-written behind; the original error is what matters.
@@ -76,9 +77,9 @@ pub async fn list<K: KvStore, C: Clock>(
 ) -> Result<HttpResponse, ApiError> {
     validate::account_id(account_id)?;
     let (limit, cursor) = validate::page_params(request)?;
-    accounts::existing(kv, account_id).await?;
+    let account = accounts::existing(kv, account_id).await?;
     let page =
-        store::servers::list(kv, account_id, cursor.as_deref(), limit, clock.now_secs()).await?;
+        store::servers::list(kv, &account, cursor.as_deref(), limit, clock.now_secs()).await?;
     let result: Vec<Value> = page.items.iter().map(server_view).collect();
     Ok(json_response(
         200,
@@ -186,7 +187,8 @@ async fn live_server<K: KvStore, C: Clock>(
     if !validate::is_generated_id(server_id, "mcp") {
         return Err(not_found());
     }
-    store::servers::get(kv, account_id, server_id, clock.now_secs())
+    let account = accounts::existing(kv, account_id).await?;
+    store::servers::get(kv, &account, server_id, clock.now_secs())
         .await?
         .ok_or_else(not_found)
 }

@@ -4,7 +4,7 @@
 
 use super::records::{AccountAuth, IntegratedAccount, StoredAccount};
 use super::{keys, parse_record, servers, to_json, StoreError};
-use crate::crypto::SealingKey;
+use crate::crypto::{new_id, SealingKey};
 use crate::ports::KvStore;
 
 /// The stored account (credentials still sealed), if it exists.
@@ -67,14 +67,27 @@ pub async fn put<K: KvStore>(
     let auth_sealed = key
         .seal(&plain, &context)
         .map_err(|e| StoreError::Internal(format!("cannot seal credentials: {e}")))?;
+    let (created_at, generation) = match existing {
+        Some(e) => (e.created_at, e.generation),
+        None => (
+            now.to_string(),
+            new_id("gen").map_err(|e| StoreError::Internal(e.to_string()))?,
+        ),
+    };
     let stored = StoredAccount {
         id: account.id.clone(),
         instance_url: account.instance_url.clone(),
         auth_type: account.auth.kind().to_string(),
         auth_sealed,
-        created_at: existing.map_or_else(|| now.to_string(), |e| e.created_at),
+        created_at,
         updated_at: now.to_string(),
+        generation,
     };
+    if created {
+        // Index entries left under a new id can only be orphans of an earlier account of
+        // the same id (KV lists lag); their servers are already dead, tidy them away.
+        servers::delete_all_for_account(kv, &account.id).await?;
+    }
     kv.put(&context, &to_json(&stored)?, None).await?;
     Ok((stored, created))
 }

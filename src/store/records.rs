@@ -17,6 +17,10 @@ pub struct McpServerRecord {
     pub expires_at_unix: Option<u64>,
     pub require_api_token_auth: bool,
     pub created_at: String,
+    /// The [`StoredAccount::generation`] the server was minted under: a server never
+    /// outlives its account, even when the same account id is registered again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_generation: Option<String>,
 }
 
 impl McpServerRecord {
@@ -125,6 +129,10 @@ pub struct StoredAccount {
     pub auth_sealed: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Random, set when the account id is registered and kept when it is replaced; servers
+    /// carry it so a deleted and re-registered account does not revive old servers.
+    #[serde(default)]
+    pub generation: String,
 }
 
 /// Value of an index key (`account-server:...`, `api-token-id:...`): which token-hash

@@ -2,8 +2,8 @@
 //! `account-server:<account_id>:<server_id>`, both written with the server's expiration.
 
 use super::index::{self, Page};
-use super::records::{McpServerRecord, TokenHashRef};
-use super::{keys, parse_record, plausible_token, to_json, StoreError};
+use super::records::{McpServerRecord, StoredAccount, TokenHashRef};
+use super::{accounts, keys, parse_record, plausible_token, to_json, StoreError};
 use crate::crypto::sha256_hex;
 use crate::ports::KvStore;
 
@@ -21,22 +21,37 @@ pub async fn find_by_token<K: KvStore>(
         return Ok(None);
     };
     let record: McpServerRecord = parse_record(&key, &raw)?;
-    Ok((!record.is_expired(now_secs)).then_some(record))
+    if record.is_expired(now_secs) {
+        return Ok(None);
+    }
+    // Revoked with its account: KV lists lag behind writes, so deleting an account may
+    // miss a server minted moments before; the account check closes that gap.
+    let Some(account) = accounts::get_stored(kv, &record.account_id).await? else {
+        return Ok(None);
+    };
+    Ok(belongs(&record, &account, now_secs).then_some(record))
 }
 
 /// A live server of an account by id, with its token hash (needed to rewrite or revoke it).
 pub async fn get<K: KvStore>(
     kv: &K,
-    account_id: &str,
+    account: &StoredAccount,
     server_id: &str,
     now_secs: u64,
 ) -> Result<Option<(McpServerRecord, String)>, StoreError> {
-    let index_key = keys::account_server(account_id, server_id);
+    let index_key = keys::account_server(&account.id, server_id);
     let found = index::follow_with_hash::<K, McpServerRecord>(kv, &index_key, keys::server).await?;
-    Ok(found.filter(|(record, _)| {
-        // The index key is the source of truth for ownership; the record must agree.
-        record.account_id == account_id && record.id == server_id && !record.is_expired(now_secs)
-    }))
+    Ok(found.filter(|(record, _)| record.id == server_id && belongs(record, account, now_secs)))
+}
+
+/// Whether `record` is a live server of this registration of `account`.
+fn belongs(record: &McpServerRecord, account: &StoredAccount, now_secs: u64) -> bool {
+    record.account_id == account.id
+        && record
+            .account_generation
+            .as_ref()
+            .is_none_or(|g| *g == account.generation)
+        && !record.is_expired(now_secs)
 }
 
 /// Writes (creates or rewrites) a server and its index entry with the server's expiration.
@@ -80,19 +95,19 @@ pub async fn delete<K: KvStore>(
 /// One page of an account's live servers, in id order.
 pub async fn list<K: KvStore>(
     kv: &K,
-    account_id: &str,
+    account: &StoredAccount,
     cursor: Option<&str>,
     limit: u32,
     now_secs: u64,
 ) -> Result<Page<McpServerRecord>, StoreError> {
-    let prefix = keys::account_servers_prefix(account_id);
+    let prefix = keys::account_servers_prefix(&account.id);
     index::list_page(
         kv,
         &prefix,
         cursor,
         limit,
         keys::server,
-        |r: &McpServerRecord| r.account_id == account_id && !r.is_expired(now_secs),
+        |r: &McpServerRecord| belongs(r, account, now_secs),
     )
     .await
 }

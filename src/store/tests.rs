@@ -26,6 +26,22 @@ fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
         expires_at_unix,
         require_api_token_auth: false,
         created_at: timestamps::format_rfc3339(T0).unwrap(),
+        account_generation: None,
+    }
+}
+
+/// Registers `acme` and returns a server record minted under that registration.
+fn registered_server(kv: &MemoryKv<'_>, expires_at_unix: Option<u64>) -> McpServerRecord {
+    let (stored, _) = block_on(accounts::put(
+        kv,
+        &key(),
+        &account("pw"),
+        "2026-01-01T00:00:00Z",
+    ))
+    .unwrap();
+    McpServerRecord {
+        account_generation: Some(stored.generation),
+        ..server(expires_at_unix)
     }
 }
 
@@ -45,12 +61,8 @@ fn find_server_by_token_honours_expiry_even_when_kv_has_not_purged() {
     let clock = ManualClock::at_secs(T0);
     let kv = MemoryKv::new(&clock);
     kv.lazy_purge.set(true);
-    block_on(servers::save(
-        &kv,
-        &server(Some(T0 + 100)),
-        &sha256_hex(TOKEN),
-    ))
-    .unwrap();
+    let record = registered_server(&kv, Some(T0 + 100));
+    block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();
     let cases = [
         (T0, true),
         (T0 + 99, true),
@@ -72,7 +84,8 @@ fn find_server_by_token_honours_expiry_even_when_kv_has_not_purged() {
 fn find_server_by_token_is_none_for_unknown_and_implausible_tokens() {
     let clock = ManualClock::at_secs(T0);
     let kv = MemoryKv::new(&clock);
-    block_on(servers::save(&kv, &server(None), &sha256_hex(TOKEN))).unwrap();
+    let record = registered_server(&kv, None);
+    block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();
     for token in [
         "",
         "short",
@@ -88,8 +101,54 @@ fn find_server_by_token_is_none_for_unknown_and_implausible_tokens() {
     }
     assert_eq!(
         block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap(),
-        Some(server(None))
+        Some(record)
     );
+}
+
+#[test]
+fn a_server_dies_with_its_account_even_when_its_keys_survive() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    let record = registered_server(&kv, None);
+    block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();
+    let find = || block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap();
+    assert!(find().is_some());
+    // As if a lagging KV list had hidden the server from the account deletion.
+    block_on(kv.delete("account:acme")).unwrap();
+    assert_eq!(find(), None, "no account, no server");
+    let (again, created) = block_on(accounts::put(
+        &kv,
+        &key(),
+        &account("pw"),
+        "2026-02-01T00:00:00Z",
+    ))
+    .unwrap();
+    assert!(created);
+    assert_ne!(Some(again.generation.clone()), record.account_generation);
+    assert_eq!(
+        find(),
+        None,
+        "re-registering the id does not revive the old server"
+    );
+    assert_eq!(
+        kv.keys(),
+        ["account:acme"],
+        "the fresh registration tidied the orphans away"
+    );
+    // Replacing (not re-creating) the account keeps its servers.
+    let fresh = McpServerRecord {
+        account_generation: Some(again.generation),
+        ..server(None)
+    };
+    block_on(servers::save(&kv, &fresh, &sha256_hex(TOKEN))).unwrap();
+    block_on(accounts::put(
+        &kv,
+        &key(),
+        &account("new-pw"),
+        "2026-03-01T00:00:00Z",
+    ))
+    .unwrap();
+    assert_eq!(find(), Some(fresh));
 }
 
 #[test]
