@@ -1,7 +1,8 @@
 //! Tool descriptions a model can act on: what the call does, which fields matter, how
 //! to find sys_ids first, and what values look like. Wording only; no schemas here.
 
-use crate::schema::{id_description, resolve_hint, ResourceLookup, LIMIT_DEFAULT, LIMIT_MAX};
+use crate::naming::list_tool_of;
+use crate::schema::{id_description, ResourceLookup, LIMIT_DEFAULT, LIMIT_MAX};
 use crate::spec::{FieldType, MethodKind, MethodSpec, ResourceSpec};
 
 /// Descriptions stay under this many characters; optional sentences are dropped first.
@@ -116,31 +117,45 @@ fn assemble(parts: Vec<(String, bool)>) -> String {
     kept.join(" ")
 }
 
-/// "Reference fields take sys_ids, not names: caller_id (sys_user): find it with ...".
+/// "Reference fields take sys_ids, not names; look them up first: caller_id,
+/// assigned_to with list_all_service_now_sys_users; ...", grouped by target table.
 fn reference_guide(
     resource: &ResourceSpec,
     names: &[String],
     lookup: &ResourceLookup<'_>,
 ) -> Option<String> {
-    let refs: Vec<String> = names
-        .iter()
-        .filter_map(|name| {
-            let field = resource.fields.get(name)?;
-            let table = field.reference.as_deref()?;
-            (field.field_type == FieldType::Reference).then(|| {
-                let hint = resolve_hint(table, lookup);
-                // Drop the example query here; the property description carries it.
-                let hint = hint.split(" (e.g.").next().unwrap_or(&hint).to_string();
-                format!("{name} ({table}: {hint})")
-            })
+    // (target table, fields referencing it), in order of first appearance.
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for name in names {
+        let Some(field) = resource.fields.get(name) else {
+            continue;
+        };
+        let (FieldType::Reference, Some(table)) = (field.field_type, field.reference.as_deref())
+        else {
+            continue;
+        };
+        match groups.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, fields)) => fields.push(name),
+            None => groups.push((table, vec![name])),
+        }
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = groups
+        .into_iter()
+        .map(|(table, fields)| {
+            let fields = fields.join(", ");
+            match lookup(table).and_then(list_tool_of) {
+                Some(tool) => format!("{fields} with {tool}"),
+                None => format!("{fields} ({table}): no tool lists them, ask the user"),
+            }
         })
         .collect();
-    (!refs.is_empty()).then(|| {
-        format!(
-            "Reference fields take 32-character sys_ids, not names; look them up first: {}.",
-            refs.join("; ")
-        )
-    })
+    Some(format!(
+        "Reference fields take 32-character sys_ids, not names; look them up first: {}.",
+        lines.join("; ")
+    ))
 }
 
 /// For writes with choice fields: values are ServiceNow codes, with one example.

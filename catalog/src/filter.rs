@@ -2,6 +2,7 @@
 //! checks run when a server is created. The same `keeps` decides tools/list and
 //! tools/call, so a hidden tool is indistinguishable from an unknown one.
 
+use crate::spec::MethodKind;
 use crate::{Tool, ToolFilter};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -14,17 +15,22 @@ pub const WRITE: &str = "write";
 /// Whether `filter` keeps `tool`: (any methods entry matches) AND (tags intersect);
 /// an absent list does not restrict. Unknown entries simply match nothing.
 pub fn keeps(tool: &Tool, filter: &ToolFilter) -> bool {
+    keeps_parts(tool.kind, &tool.method, &tool.resource.tags, filter)
+}
+
+/// [`keeps`] on the parts of a tool that decide it (no definition needed).
+pub fn keeps_parts(kind: MethodKind, method: &str, tags: &[String], filter: &ToolFilter) -> bool {
     let method_ok = filter.methods.as_ref().is_none_or(|methods| {
         methods.iter().any(|entry| match entry.as_str() {
-            READ => tool.kind.is_read(),
-            WRITE => !tool.kind.is_read(),
-            other => tool.method == other,
+            READ => kind.is_read(),
+            WRITE => !kind.is_read(),
+            other => method == other,
         })
     });
     let tag_ok = filter
         .tags
         .as_ref()
-        .is_none_or(|tags| tool.resource.tags.iter().any(|t| tags.contains(t)));
+        .is_none_or(|wanted| tags.iter().any(|t| wanted.contains(t)));
     method_ok && tag_ok
 }
 
@@ -101,12 +107,13 @@ fn quoted(items: &[String]) -> String {
     format!("[{}]", inner.join(", "))
 }
 
-/// Checks `filter` against the catalog's vocabulary; Ok(number of tools kept).
+/// Checks `filter` against the catalog's vocabulary; Ok(number of tools kept), counted
+/// by `kept`.
 pub fn check(
-    tools: &[Tool],
     method_keys: &BTreeSet<String>,
     tags: &BTreeSet<String>,
     filter: &ToolFilter,
+    kept: impl FnOnce(&ToolFilter) -> usize,
 ) -> Result<usize, FilterError> {
     if let Some(methods) = &filter.methods {
         if methods.is_empty() {
@@ -139,7 +146,7 @@ pub fn check(
             });
         }
     }
-    match tools.iter().filter(|t| keeps(t, filter)).count() {
+    match kept(filter) {
         0 => Err(FilterError::NoTools {
             methods: filter.methods.clone(),
             tags: filter.tags.clone(),

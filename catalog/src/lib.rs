@@ -63,6 +63,13 @@ pub struct Tool {
     pub definition: Value,
 }
 
+impl ToolFilter {
+    /// Whether this filter keeps `tool` (the rule behind `visible` and `find`).
+    pub fn keeps(&self, tool: &Tool) -> bool {
+        filter::keeps(tool, self)
+    }
+}
+
 impl Tool {
     /// The spec entry this tool was derived from (body, filters, required, set).
     pub fn method_spec(&self) -> Option<&MethodSpec> {
@@ -72,24 +79,34 @@ impl Tool {
 
 /// Every tool derived from a set of checked resource specs, with the lookups the MCP
 /// layer needs: filtering, paging, argument validation.
+///
+/// Tool definitions are built lazily, one tool at a time: a tools/call on a fresh
+/// Workers isolate builds only the tool it calls, and tools/list only the tools its
+/// filter keeps. Definitions are never rebuilt once made.
 pub struct Catalog {
     resources: Vec<Arc<ResourceSpec>>,
-    tools: Vec<Tool>,
+    entries: Vec<tools::ToolEntry>,
     by_name: BTreeMap<String, usize>,
     by_table: BTreeMap<String, usize>,
     method_keys: BTreeSet<String>,
     tags: BTreeSet<String>,
     /// Changes whenever the tool set does; binds tools/list cursors to this catalog.
     fingerprint: u64,
+    /// Tools built one by one (same index as `entries`), for find/visible/list_page.
+    built: Vec<OnceLock<Tool>>,
+    /// Every tool in one slice, built on the first call of `tools()`.
+    all: OnceLock<Vec<Tool>>,
     /// One lazily compiled validator per tool (same index), kept for the isolate's life.
     validators: Vec<OnceLock<Result<jsonschema::Validator, String>>>,
+    /// Regexes compiled once for all validators of this catalog.
+    patterns: jsonschema::PatternCache,
 }
 
 impl fmt::Debug for Catalog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Catalog")
             .field("resources", &self.resources.len())
-            .field("tools", &self.tools.len())
+            .field("tools", &self.entries.len())
             .field("tags", &self.tags)
             .finish_non_exhaustive()
     }
@@ -97,6 +114,8 @@ impl fmt::Debug for Catalog {
 
 impl Catalog {
     /// Built once per isolate (OnceLock) from the specs embedded at build time.
+    /// Costs a parse of the embedded specs and the cross-field checks; tool
+    /// definitions are built on demand.
     pub fn builtin() -> Result<&'static Catalog, CatalogError> {
         static BUILTIN: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
         BUILTIN
@@ -108,7 +127,7 @@ impl Catalog {
     /// Checks every cross-field rule (filters/body/required name documented or system
     /// fields, required within body, no read_only in body, custom methods have a kind,
     /// resource name pattern and length, unique tool names matching ^[a-z0-9_]{1,64}$)
-    /// and derives the tools. Resources are ordered by name whatever the input order.
+    /// and plans the tools. Resources are ordered by name whatever the input order.
     pub fn from_specs(mut specs: Vec<ResourceSpec>) -> Result<Catalog, CatalogError> {
         if specs.is_empty() {
             return Err(CatalogError::NoSpecs);
@@ -119,18 +138,16 @@ impl Catalog {
             return Err(CatalogError::Invalid(problems));
         }
         let resources: Vec<Arc<ResourceSpec>> = specs.into_iter().map(Arc::new).collect();
-        let by_table: BTreeMap<String, usize> = resources
+        let by_table = resources
             .iter()
             .enumerate()
             .map(|(i, r)| (r.table.clone(), i))
             .collect();
-        let lookup = |table: &str| by_table.get(table).map(|i| resources[*i].as_ref());
-        let tools = tools::derive_tools(&resources, &lookup);
-
-        let by_name = tools
+        let entries = tools::plan(&resources);
+        let by_name = entries
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.name.clone(), i))
+            .map(|(i, e)| (e.name.clone(), i))
             .collect();
         let method_keys = resources
             .iter()
@@ -140,19 +157,22 @@ impl Catalog {
             .iter()
             .flat_map(|r| r.tags.iter().cloned())
             .collect();
-        let fingerprint = tools.iter().fold(0, |hash, tool| {
-            page::fnv1a(hash, tool.definition.to_string().as_bytes())
-        });
-        let validators = tools.iter().map(|_| OnceLock::new()).collect();
+        // Cursors hold offsets into the tool order, which the names alone determine.
+        let fingerprint = entries
+            .iter()
+            .fold(0, |hash, e| page::fnv1a(hash, e.name.as_bytes()));
         Ok(Catalog {
+            built: entries.iter().map(|_| OnceLock::new()).collect(),
+            validators: entries.iter().map(|_| OnceLock::new()).collect(),
             resources,
-            tools,
+            entries,
             by_name,
             by_table,
             method_keys,
             tags,
             fingerprint,
-            validators,
+            all: OnceLock::new(),
+            patterns: jsonschema::PatternCache::new(),
         })
     }
 
@@ -162,26 +182,40 @@ impl Catalog {
     }
 
     /// Every tool, in a stable order: resources by name; per resource list, get,
-    /// create, update, delete, then custom methods by key.
+    /// create, update, delete, then custom methods by key. Builds every definition on
+    /// first call; request paths should prefer `visible`, `find` and `list_page`.
     pub fn tools(&self) -> &[Tool] {
-        &self.tools
+        self.all.get_or_init(|| {
+            (0..self.entries.len())
+                .map(|i| match self.built[i].get() {
+                    Some(tool) => tool.clone(),
+                    None => self.derive(i),
+                })
+                .collect()
+        })
     }
 
     /// The tools `filter` keeps, in catalog order.
     pub fn visible<'a>(&'a self, filter: &'a ToolFilter) -> impl Iterator<Item = &'a Tool> + 'a {
-        self.tools.iter().filter(move |t| filter::keeps(t, filter))
+        (0..self.entries.len())
+            .filter(move |i| self.entry_kept(*i, filter))
+            .map(move |i| self.tool_at(i))
     }
 
     /// A tool by name, only if the filter keeps it (else None, same as unknown).
     pub fn find(&self, name: &str, filter: &ToolFilter) -> Option<&Tool> {
-        let tool = &self.tools[*self.by_name.get(name)?];
-        filter::keeps(tool, filter).then_some(tool)
+        let index = *self.by_name.get(name)?;
+        self.entry_kept(index, filter).then(|| self.tool_at(index))
     }
 
     /// Ok(number of tools kept); Err for an unknown method or tag (the message lists the
     /// known ones), an empty list, or a filter that leaves no tool.
     pub fn check_filter(&self, filter: &ToolFilter) -> Result<usize, FilterError> {
-        filter::check(&self.tools, &self.method_keys, &self.tags, filter)
+        filter::check(&self.method_keys, &self.tags, filter, |filter| {
+            (0..self.entries.len())
+                .filter(|i| self.entry_kept(*i, filter))
+                .count()
+        })
     }
 
     /// Every tag some resource carries (the `config.tags` vocabulary), sorted.
@@ -206,14 +240,16 @@ impl Catalog {
         cursor: Option<&str>,
         page_size: usize,
     ) -> Result<ToolPage<'_>, InvalidCursor> {
-        let visible = self
-            .tools
-            .iter()
-            .filter(|t| filter::keeps(t, filter))
-            .map(|t| &t.definition)
+        let kept: Vec<usize> = (0..self.entries.len())
+            .filter(|i| self.entry_kept(*i, filter))
             .collect();
         let fingerprint = page::filter_fingerprint(self.fingerprint, filter);
-        page::page(visible, cursor, page_size, fingerprint)
+        let (range, next_cursor) = page::page(kept.len(), cursor, page_size, fingerprint)?;
+        let tools = kept[range]
+            .iter()
+            .map(|i| &self.tool_at(*i).definition)
+            .collect();
+        Ok(ToolPage { tools, next_cursor })
     }
 
     /// Validates tools/call `arguments` (None = {}) against the tool's inputSchema.
@@ -230,12 +266,13 @@ impl Catalog {
         let own = self
             .by_name
             .get(&tool.name)
-            .filter(|i| std::ptr::eq(&self.tools[**i], tool));
+            .copied()
+            .filter(|i| self.is_own(*i, tool));
         let fresh;
         let compiled = match own {
-            Some(i) => self.validators[*i].get_or_init(|| validate::compile(tool)),
+            Some(i) => self.validators[i].get_or_init(|| validate::compile(tool, &self.patterns)),
             None => {
-                fresh = validate::compile(tool);
+                fresh = validate::compile(tool, &self.patterns);
                 &fresh
             }
         };
@@ -248,5 +285,37 @@ impl Catalog {
     /// The resource whose table is `table`, for "find it with list_all_..." hints.
     pub fn resource_for_table(&self, table: &str) -> Option<&Arc<ResourceSpec>> {
         self.by_table.get(table).map(|i| &self.resources[*i])
+    }
+
+    fn entry_kept(&self, index: usize, filter: &ToolFilter) -> bool {
+        let entry = &self.entries[index];
+        let tags = &self.resources[entry.resource].tags;
+        filter::keeps_parts(entry.kind, &entry.method, tags, filter)
+    }
+
+    /// The tool at `index`, from `tools()` when that exists, else built alone.
+    fn tool_at(&self, index: usize) -> &Tool {
+        match self.all.get() {
+            Some(all) => &all[index],
+            None => self.built[index].get_or_init(|| self.derive(index)),
+        }
+    }
+
+    fn derive(&self, index: usize) -> Tool {
+        let entry = &self.entries[index];
+        let lookup = |table: &str| self.resource_for_table(table).map(Arc::as_ref);
+        tools::derive_tool(entry, &self.resources[entry.resource], &lookup)
+    }
+
+    /// Whether `tool` is this catalog's tool at `index` (either copy of it).
+    fn is_own(&self, index: usize, tool: &Tool) -> bool {
+        let in_all = self
+            .all
+            .get()
+            .is_some_and(|all| std::ptr::eq(&all[index], tool));
+        let alone = self.built[index]
+            .get()
+            .is_some_and(|t| std::ptr::eq(t, tool));
+        in_all || alone
     }
 }

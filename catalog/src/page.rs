@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use std::fmt;
+use std::ops::Range;
 
 /// Tools per tools/list page. Large enough for the whole builtin catalog (about 120
 /// tools) to fit in one page, because several MCP clients never follow tools/list
@@ -120,23 +121,21 @@ pub fn decode_cursor(cursor: &str, fingerprint: u64, total: usize) -> Result<usi
     Ok(offset)
 }
 
-/// The page starting at the cursor's offset (or 0), `page_size` tools long (at least 1).
-pub fn page<'a>(
-    visible: Vec<&'a Value>,
+/// The index range of the page starting at the cursor's offset (or 0), `page_size`
+/// (at least 1) long, out of `total` visible tools, and the cursor of the next page.
+pub fn page(
+    total: usize,
     cursor: Option<&str>,
     page_size: usize,
     fingerprint: u64,
-) -> Result<ToolPage<'a>, InvalidCursor> {
-    let total = visible.len();
+) -> Result<(Range<usize>, Option<String>), InvalidCursor> {
     let start = match cursor {
         None => 0,
         Some(c) => decode_cursor(c, fingerprint, total)?,
     };
-    let size = page_size.max(1);
-    let end = start.saturating_add(size).min(total);
+    let end = start.saturating_add(page_size.max(1)).min(total);
     let next_cursor = (end < total).then(|| encode_cursor(end, fingerprint));
-    let tools = visible.into_iter().skip(start).take(end - start).collect();
-    Ok(ToolPage { tools, next_cursor })
+    Ok((start..end, next_cursor))
 }
 
 #[cfg(test)]

@@ -136,6 +136,23 @@ pub fn id_description(resource: &ResourceSpec) -> String {
     }
 }
 
+/// A JSON object from owned values (no re-serialization, unlike `json!` with expressions).
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+    )
+}
+
+/// The first sentence of `text`, without its final period.
+pub fn first_sentence(text: &str) -> &str {
+    let text = text.trim();
+    let end = text.find(". ").unwrap_or(text.len());
+    text[..end].trim_end_matches('.')
+}
+
 /// Whether a choice value also has an integer form (`"1"` -> `1`).
 pub fn choice_integer(value: &str) -> Option<i64> {
     value.parse::<i64>().ok().filter(|n| n.to_string() == value)
@@ -164,12 +181,13 @@ pub fn field_property(
     usage: FieldUse,
     lookup: &ResourceLookup<'_>,
 ) -> Value {
+    // Filters repeat on every list tool: their first sentence says enough.
     let mut description = match usage {
         FieldUse::Filter => format!(
-            "Only records whose {name} equals this. {}",
-            field.description
+            "Exact match on {name}: {}.",
+            first_sentence(&field.description)
         ),
-        FieldUse::Create | FieldUse::Update => field.description.clone(),
+        FieldUse::Create | FieldUse::Update => field.description.trim().to_string(),
     };
     let clears = usage == FieldUse::Update;
     let mut schema = Map::new();
@@ -275,7 +293,7 @@ pub fn field_property(
             ));
         }
     }
-    schema.insert("description".into(), json!(description));
+    schema.insert("description".into(), Value::String(description));
     Value::Object(schema)
 }
 
@@ -290,11 +308,11 @@ pub fn input_schema(
     let mut required: Vec<String> = Vec::new();
     let mut min_properties = None;
 
-    let id = json!({
-        "type": "string",
-        "pattern": id_pattern(resource),
-        "description": id_description(resource),
-    });
+    let id = object([
+        ("type", json!("string")),
+        ("pattern", Value::String(id_pattern(resource))),
+        ("description", Value::String(id_description(resource))),
+    ]);
 
     match kind {
         MethodKind::List => {
@@ -366,7 +384,10 @@ pub fn input_schema(
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
-        schema.insert("required".into(), json!(required));
+        schema.insert(
+            "required".into(),
+            Value::Array(required.into_iter().map(Value::String).collect()),
+        );
     }
     if let Some(min) = min_properties {
         schema.insert("minProperties".into(), json!(min));
@@ -380,40 +401,49 @@ fn display_value_property() -> Value {
         "type": "string",
         "enum": DISPLAY_VALUES,
         "default": "false",
-        "description": "\"false\" (default) returns stored values: codes and sys_ids. \"true\" \
-            returns labels and names instead (e.g. state \"In Progress\", caller_id \"Alice \
-            Johnson\"). \"all\" returns both as {display_value, value}.",
+        "description": "\"false\" (default): codes and sys_ids. \"true\": labels and names \
+            instead (state \"In Progress\", caller_id \"Alice Johnson\"). \"all\": both.",
     })
 }
 
 fn fields_property(resource: &ResourceSpec) -> Value {
     let mut names: Vec<&str> = vec!["sys_id"];
     names.extend(resource.fields.keys().map(String::as_str));
-    json!({
-        "type": "array",
-        "items": { "type": "string", "pattern": FIELD_NAME_PATTERN },
-        "minItems": 1,
-        "maxItems": FIELDS_MAX_ITEMS,
-        "description": format!(
-            "Return only these fields (reduces the payload; dot-walk references, e.g. \
-             caller_id.name). Documented fields: {}.",
-            names.join(", ")
+    object([
+        ("type", json!("array")),
+        (
+            "items",
+            json!({ "type": "string", "pattern": FIELD_NAME_PATTERN }),
         ),
-    })
+        ("minItems", json!(1)),
+        ("maxItems", json!(FIELDS_MAX_ITEMS)),
+        (
+            "description",
+            Value::String(format!(
+                "Return only these fields (reduces the payload; dot-walk references, e.g. \
+                 caller_id.name). Documented fields: {}.",
+                names.join(", ")
+            )),
+        ),
+    ])
 }
 
 fn query_property(resource: &ResourceSpec, method: &MethodSpec) -> Value {
-    json!({
-        "type": "string",
-        "maxLength": QUERY_MAX_LENGTH,
-        "description": format!(
-            "ServiceNow encoded query. Conditions are field, operator, value: = (equals), != , \
-             LIKE (contains), STARTSWITH, IN (comma list), ISEMPTY; join them with ^ (AND) or \
-             ^OR (OR); sort with ^ORDERBY<field> or ^ORDERBYDESC<field>. Reference fields hold \
-             sys_ids; dot-walk to match names (e.g. assigned_to.nameLIKEsmith). Example: {}",
-            query_example(resource, method)
+    object([
+        ("type", json!("string")),
+        ("maxLength", json!(QUERY_MAX_LENGTH)),
+        (
+            "description",
+            Value::String(format!(
+                "ServiceNow encoded query. Conditions are field, operator, value: = (equals), != , \
+                 LIKE (contains), STARTSWITH, IN (comma list), ISEMPTY; join them with ^ (AND) or \
+                 ^OR (OR); sort with ^ORDERBY<field> or ^ORDERBYDESC<field>. Reference fields \
+                 hold sys_ids; dot-walk to match names (e.g. assigned_to.nameLIKEsmith). \
+                 Example: {}",
+                query_example(resource, method)
+            )),
         ),
-    })
+    ])
 }
 
 /// An encoded query built from this resource's own fields.

@@ -4,13 +4,13 @@
 
 use crate::naming::example_number;
 use crate::schema::{
-    choice_integer, field_spec, id_description, resolve_hint, ResourceLookup, DISPLAY_VALUES,
-    FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
+    choice_integer, field_spec, first_sentence, id_description, resolve_hint, ResourceLookup,
+    DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
 };
 use crate::spec::{FieldSpec, FieldType, MethodKind};
 use crate::Tool;
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Draft, ValidationError, Validator};
+use jsonschema::{Draft, PatternCache, PatternOptions, ValidationError, Validator};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -27,11 +27,16 @@ impl fmt::Display for ArgumentErrors {
 
 impl std::error::Error for ArgumentErrors {}
 
-/// Compiles a tool's inputSchema (JSON Schema 2020-12).
-pub fn compile(tool: &Tool) -> Result<Validator, String> {
+/// Compiles a tool's inputSchema (JSON Schema 2020-12). `patterns` is shared by every
+/// tool of a catalog: most patterns (sys_id, dates) repeat, and compiling a regex is the
+/// costliest part of building a validator.
+pub fn compile(tool: &Tool, patterns: &PatternCache) -> Result<Validator, String> {
     let schema = tool.definition.get("inputSchema").unwrap_or(&Value::Null);
     jsonschema::options()
         .with_draft(Draft::Draft202012)
+        // Our patterns are plain regular expressions: no look-around, no backtracking.
+        .with_pattern_options(PatternOptions::regex())
+        .with_pattern_cache(patterns.clone())
         .build(schema)
         .map_err(|e| {
             format!(
@@ -300,7 +305,7 @@ fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
     let Some(spec) = field_spec(&tool.resource, field) else {
         return "see the tool's inputSchema".to_string();
     };
-    let summary = first_sentence(&spec.description);
+    let summary = first_sentence(&spec.description).to_string();
     match spec.field_type {
         FieldType::Reference => format!(
             "{summary} (a sys_id of a {} record; {})",
@@ -348,12 +353,6 @@ fn body_fields(tool: &Tool) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|props| props.keys().filter(|k| *k != "id").cloned().collect())
         .unwrap_or_default()
-}
-
-fn first_sentence(text: &str) -> String {
-    let text = text.trim();
-    let end = text.find(". ").map_or(text.len(), |i| i);
-    text[..end].trim_end_matches('.').to_string()
 }
 
 /// A short rendering of a JSON value for "got ...".
