@@ -72,22 +72,9 @@ pub fn extends(class: &str, table: &str) -> bool {
     false
 }
 
-/// Tables that extend `task` (their records carry active/opened_at/opened_by).
-pub const TASK_TABLES: &[&str] = &[
-    "task",
-    "incident",
-    "incident_task",
-    "problem",
-    "problem_task",
-    "change_request",
-    "change_task",
-    "sc_request",
-    "sc_req_item",
-    "sc_task",
-];
-
+/// Tables that are `task` or extend it: their records carry active/opened_at/opened_by.
 pub fn is_task_table(table: &str) -> bool {
-    TASK_TABLES.contains(&table)
+    extends(table, "task")
 }
 
 /// System columns every table has (ServiceNow: "Table API", every record carries them).

@@ -61,9 +61,20 @@ impl<'a> Renderer<'a> {
     }
 
     /// The row a reference column points at, if it exists.
+    /// The row a reference column points at, read as its own class (a `task`
+    /// reference to an incident displays the incident's number even without a `task`
+    /// spec; a `cmdb_ci` reference to a server reads it as a server).
     fn target(&self, field: &Field, value: &str) -> Option<(&'a Table, &'a Row)> {
-        let table = self.schema.table(field.reference.as_deref()?)?;
-        let row = self.store.get(&table.name, value)?;
+        let target = field.reference.as_deref()?;
+        let row = self.store.get(target, value)?;
+        let class = row
+            .get("sys_class_name")
+            .map(String::as_str)
+            .unwrap_or(target);
+        let table = self
+            .schema
+            .table(class)
+            .or_else(|| self.schema.table(target))?;
         Some((table, row))
     }
 

@@ -74,7 +74,8 @@ fn negative_offset_is_a_400() {
 #[test]
 fn encoded_queries_filter_and_sort() {
     let mut h = Harness::demo();
-    let cases: [(&str, Box<dyn Fn(&[Value]) -> bool>); 8] = [
+    type Check = Box<dyn Fn(&[Value]) -> bool>;
+    let cases: [(&str, Check); 8] = [
         (
             "active=true^priority=1",
             Box::new(|rows| {
