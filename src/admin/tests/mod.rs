@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod api_tokens;
+mod failures;
 mod secrets;
 mod servers;
 
