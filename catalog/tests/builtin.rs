@@ -1,0 +1,203 @@
+//! The specs embedded from tool-specs/servicenow/: they validate against the spec
+//! schema, build a catalog, and yield the contract's tool names and valid schemas.
+
+mod common;
+
+use common::{all, spec_schema, FIXTURE_SOURCES};
+use serde_json::Value;
+use snmcp_catalog::{
+    builtin_spec_sources, is_valid_tool_name, Catalog, DESCRIPTION_BUDGET, PAGE_SIZE,
+};
+use std::collections::BTreeSet;
+
+fn builtin() -> &'static Catalog {
+    match Catalog::builtin() {
+        Ok(catalog) => catalog,
+        Err(e) => panic!("the builtin specs must build a catalog:\n{e}"),
+    }
+}
+
+#[test]
+fn every_builtin_spec_validates_against_the_spec_schema() {
+    let validator = match jsonschema::validator_for(&spec_schema()) {
+        Ok(v) => v,
+        Err(e) => panic!("tool-specs/spec.schema.json does not compile: {e}"),
+    };
+    assert!(
+        !builtin_spec_sources().is_empty(),
+        "no spec embedded from tool-specs/servicenow/"
+    );
+    let mut problems = Vec::new();
+    for (file, text) in builtin_spec_sources() {
+        let spec: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{file}: not JSON: {e}"));
+                continue;
+            }
+        };
+        for error in validator.iter_errors(&spec) {
+            problems.push(format!("{file}: {} at {}", error, error.instance_path()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_test_fixtures_also_follow_the_spec_schema() {
+    let validator = match jsonschema::validator_for(&spec_schema()) {
+        Ok(v) => v,
+        Err(e) => panic!("spec schema does not compile: {e}"),
+    };
+    for (file, text) in FIXTURE_SOURCES {
+        let spec: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let errors: Vec<String> = validator.iter_errors(&spec).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{file}: {errors:?}");
+    }
+}
+
+#[test]
+fn builtin_specs_are_embedded_sorted_and_named_after_their_resource() {
+    let names: Vec<&str> = builtin_spec_sources().iter().map(|(f, _)| *f).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    let catalog = builtin();
+    assert_eq!(catalog.resources().len(), names.len());
+    for resource in catalog.resources() {
+        assert!(
+            names.contains(&format!("{}.json", resource.resource).as_str()),
+            "{}",
+            resource.resource
+        );
+    }
+}
+
+#[test]
+fn the_tools_named_by_the_product_contract_exist() {
+    let catalog = builtin();
+    let expected = [
+        "list_all_service_now_sys_users",
+        "list_all_service_now_sys_user_roles",
+        "get_single_service_now_kb_knowledge_by_id",
+        "list_all_service_now_kb_knowledge",
+        "create_a_service_now_incident",
+        "update_a_service_now_incident_by_id",
+        "list_all_service_now_problem",
+        "create_a_service_now_change_request",
+    ];
+    for name in expected {
+        assert!(catalog.find(name, &all()).is_some(), "missing tool {name}");
+    }
+}
+
+#[test]
+fn builtin_tool_names_are_unique_and_match_the_mcp_pattern() {
+    let catalog = builtin();
+    let mut seen = BTreeSet::new();
+    for tool in catalog.tools() {
+        assert!(is_valid_tool_name(&tool.name), "bad tool name {:?}", tool.name);
+        assert!(seen.insert(tool.name.clone()), "duplicate tool {}", tool.name);
+        assert_eq!(tool.definition["name"], Value::String(tool.name.clone()));
+    }
+}
+
+#[test]
+fn every_builtin_input_schema_is_valid_json_schema_and_compiles() {
+    let catalog = builtin();
+    for tool in catalog.tools() {
+        let schema = &tool.definition["inputSchema"];
+        assert_eq!(schema["type"], "object", "{}", tool.name);
+        assert_eq!(schema["additionalProperties"], false, "{}", tool.name);
+        if let Err(e) = jsonschema::draft202012::meta::validate(schema) {
+            panic!("{}: inputSchema is not valid JSON Schema: {e}", tool.name);
+        }
+        if let Err(e) = jsonschema::draft202012::new(schema) {
+            panic!("{}: inputSchema does not compile: {e}", tool.name);
+        }
+        // The catalog's own (cached) compile must succeed too: a broken definition would
+        // come back as a single "definition ... is broken" message.
+        if let Err(errors) = catalog.validate_arguments(tool, None) {
+            assert!(
+                !errors.to_string().contains("is broken"),
+                "{}: {errors}",
+                tool.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_builtin_tool_has_the_mcp_fields_and_a_description_within_budget() {
+    let catalog = builtin();
+    for tool in catalog.tools() {
+        let d = &tool.definition;
+        for key in ["name", "title", "description", "inputSchema", "annotations"] {
+            assert!(d.get(key).is_some(), "{}: no {key}", tool.name);
+        }
+        let description = d["description"].as_str().unwrap_or_default();
+        assert!(!description.is_empty(), "{}", tool.name);
+        assert!(
+            description.len() <= DESCRIPTION_BUDGET,
+            "{}: description has {} characters, budget {DESCRIPTION_BUDGET}",
+            tool.name,
+            description.len()
+        );
+    }
+}
+
+#[test]
+fn builtin_reference_fields_to_documented_tables_name_their_list_tool() {
+    let catalog = builtin();
+    for tool in catalog.tools() {
+        let Some(props) = tool.definition["inputSchema"]["properties"].as_object() else {
+            continue;
+        };
+        for (name, prop) in props {
+            let Some(field) = tool.resource.fields.get(name) else {
+                continue;
+            };
+            let Some(table) = &field.reference else {
+                continue;
+            };
+            let description = prop["description"].as_str().unwrap_or_default();
+            if let Some(target) = catalog.resource_for_table(table) {
+                if target.methods.contains_key("list") {
+                    let list = format!("list_all_service_now_{}", target.resource);
+                    assert!(
+                        description.contains(&list),
+                        "{}.{name}: should name {list}",
+                        tool.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_unfiltered_builtin_catalog_fits_one_tools_list_page() {
+    let catalog = builtin();
+    assert!(catalog.tools().len() <= PAGE_SIZE);
+    let page = match catalog.list_page(&all(), None) {
+        Ok(page) => page,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(page.tools.len(), catalog.tools().len());
+    assert_eq!(page.next_cursor, None);
+}
+
+#[test]
+fn builtin_tags_are_all_accepted_as_filters() {
+    let catalog = builtin();
+    for tag in catalog.tags() {
+        let filter = common::filter(None, Some(&[tag]));
+        assert!(catalog.check_filter(&filter).is_ok(), "tag {tag}");
+    }
+    let read = common::filter(Some(&["read"]), None);
+    let write = common::filter(Some(&["write"]), None);
+    let (Ok(r), Ok(w)) = (catalog.check_filter(&read), catalog.check_filter(&write)) else {
+        panic!("read and write must both keep tools");
+    };
+    assert_eq!(r + w, catalog.tools().len());
+}
