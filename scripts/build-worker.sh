@@ -9,4 +9,11 @@ source scripts/env.sh
 if [ "${SKIP_WORKER_BUILD:-}" = "1" ] && [ -f build/index.js ]; then
   exit 0
 fi
-exec worker-build --release
+worker-build --release
+# Size pass: -Oz, and drop the names section worker-build would keep (about 160 KiB
+# gzip). The feature list is worker-build's (what workerd runs) plus SIMD, which some
+# dependencies emit.
+"$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm -Oz --strip-debug --strip-producers \
+  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-bulk-memory --enable-multivalue --enable-reference-types \
+  --enable-exception-handling --enable-simd

@@ -58,6 +58,7 @@ export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = 
     child.stdout.on('data', onData);
     child.stderr.on('data', (c) => { output += c; });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`simulator exited (${code}):\n${output}`)); });
+    child.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${SIM_BIN}: ${e.message} (run \`make bins\`)`)); });
   });
   child.stdout.resume();
   return {
