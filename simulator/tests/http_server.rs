@@ -26,13 +26,20 @@ impl Reply {
     }
 
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("status {} body is not JSON ({e}): {}", self.status, self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {} body is not JSON ({e}): {}",
+                self.status, self.body
+            )
+        })
     }
 }
 
 fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(timeout).redirects(0).build()
+    ureq::AgentBuilder::new()
+        .timeout(timeout)
+        .redirects(0)
+        .build()
 }
 
 fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
@@ -93,38 +100,94 @@ fn serves_the_table_api_over_http() {
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["status"], "ok");
 
-    let list = send("GET", &format!("{base}/api/now/table/incident?sysparm_limit=10"), &auth, None);
+    let list = send(
+        "GET",
+        &format!("{base}/api/now/table/incident?sysparm_limit=10"),
+        &auth,
+        None,
+    );
     assert_eq!(list.status, 200);
-    assert_eq!(list.header("Content-Type"), Some("application/json;charset=UTF-8"));
+    assert_eq!(
+        list.header("Content-Type"),
+        Some("application/json;charset=UTF-8")
+    );
     assert_eq!(list.json()["result"].as_array().map(Vec::len), Some(10));
     let link = list.header("Link").unwrap_or("");
-    assert!(link.contains(&format!("<{base}/api/now/table/incident?sysparm_limit=10&sysparm_offset=10>;rel=\"next\"")), "{link}");
+    assert!(
+        link.contains(&format!(
+            "<{base}/api/now/table/incident?sysparm_limit=10&sysparm_offset=10>;rel=\"next\""
+        )),
+        "{link}"
+    );
 
-    let created = send("POST", &format!("{base}/api/now/v1/table/incident"), &auth, Some(r#"{"short_description":"Over HTTP","urgency":2,"impact":2}"#));
+    let created = send(
+        "POST",
+        &format!("{base}/api/now/v1/table/incident"),
+        &auth,
+        Some(r#"{"short_description":"Over HTTP","urgency":2,"impact":2}"#),
+    );
     assert_eq!(created.status, 201);
-    let sys_id = created.json()["result"]["sys_id"].as_str().unwrap_or("").to_string();
-    assert_eq!(created.header("Location"), Some(format!("{base}/api/now/v1/table/incident/{sys_id}").as_str()));
+    let sys_id = created.json()["result"]["sys_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        created.header("Location"),
+        Some(format!("{base}/api/now/v1/table/incident/{sys_id}").as_str())
+    );
     assert_eq!(created.json()["result"]["priority"], "3");
 
-    let updated = send("PUT", &format!("{base}/api/now/table/incident/{sys_id}"), &auth, Some(r#"{"state":"2"}"#));
+    let updated = send(
+        "PUT",
+        &format!("{base}/api/now/table/incident/{sys_id}"),
+        &auth,
+        Some(r#"{"state":"2"}"#),
+    );
     assert_eq!(updated.status, 200);
     assert_eq!(updated.json()["result"]["state"], "2");
-    let deleted = send("DELETE", &format!("{base}/api/now/table/incident/{sys_id}"), &auth, None);
+    let deleted = send(
+        "DELETE",
+        &format!("{base}/api/now/table/incident/{sys_id}"),
+        &auth,
+        None,
+    );
     assert_eq!(deleted.status, 204);
     assert_eq!(deleted.body, "");
-    let gone = send("GET", &format!("{base}/api/now/table/incident/{sys_id}"), &auth, None);
+    let gone = send(
+        "GET",
+        &format!("{base}/api/now/table/incident/{sys_id}"),
+        &auth,
+        None,
+    );
     assert_eq!(gone.status, 404);
 
     let unauthenticated = send("GET", &format!("{base}/api/now/table/incident"), &[], None);
     assert_eq!(unauthenticated.status, 401);
-    assert_eq!(unauthenticated.header("WWW-Authenticate"), Some("Basic realm=\"Service-now\""));
+    assert_eq!(
+        unauthenticated.header("WWW-Authenticate"),
+        Some("Basic realm=\"Service-now\"")
+    );
     let unknown = send("GET", &format!("{base}/api/now/table/foo"), &auth, None);
     assert_eq!(unknown.status, 400);
     assert_eq!(unknown.json()["error"]["message"], "Invalid table foo");
 
     let log = send("GET", &format!("{base}/__sim/requests"), &[], None).json();
-    let statuses: Vec<&Value> = log.as_array().map(|a| a.iter().map(|e| &e["status"]).collect()).unwrap_or_default();
-    assert_eq!(statuses, [&json!(200), &json!(201), &json!(200), &json!(204), &json!(404), &json!(401), &json!(400)]);
+    let statuses: Vec<&Value> = log
+        .as_array()
+        .map(|a| a.iter().map(|e| &e["status"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        [
+            &json!(200),
+            &json!(201),
+            &json!(200),
+            &json!(204),
+            &json!(404),
+            &json!(401),
+            &json!(400)
+        ]
+    );
     assert_eq!(log[0]["headers"]["authorization"], "Basic [redacted]");
     sim.stop();
 }
@@ -135,32 +198,66 @@ fn rate_limit_and_delay_change_at_run_time() {
     let base = sim.base_url();
     let itil = basic("itil", "itil");
     let auth = [("Authorization", itil.as_str())];
-    let config = send("POST", &format!("{base}/__sim/config"), &[], Some(r#"{"rate_limit":{"limit":1,"window_secs":3600}}"#));
+    let config = send(
+        "POST",
+        &format!("{base}/__sim/config"),
+        &[],
+        Some(r#"{"rate_limit":{"limit":1,"window_secs":3600}}"#),
+    );
     assert_eq!(config.status, 200);
-    assert_eq!(config.json()["rate_limit"], json!({"limit": 1, "window_secs": 3600}));
+    assert_eq!(
+        config.json()["rate_limit"],
+        json!({"limit": 1, "window_secs": 3600})
+    );
     let first = send("GET", &format!("{base}/api/now/table/problem"), &auth, None);
     assert_eq!(first.status, 200);
     assert_eq!(first.header("X-RateLimit-Limit"), Some("1"));
     let limited = send("GET", &format!("{base}/api/now/table/problem"), &auth, None);
     assert_eq!(limited.status, 429);
-    let retry_after: u64 = limited.header("Retry-After").and_then(|v| v.parse().ok()).unwrap_or(0);
-    assert!((1..=3600).contains(&retry_after), "Retry-After {retry_after}");
-    let reset: u64 = limited.header("X-RateLimit-Reset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let retry_after: u64 = limited
+        .header("Retry-After")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (1..=3600).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    let reset: u64 = limited
+        .header("X-RateLimit-Reset")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     assert_eq!(reset % 3600, 0, "hourly windows end on the hour");
     assert_eq!(limited.json()["error"]["message"], "Rate limit exceeded");
 
-    let slow = send("POST", &format!("{base}/__sim/config"), &[], Some(r#"{"rate_limit":null,"delay_ms":400}"#));
+    let slow = send(
+        "POST",
+        &format!("{base}/__sim/config"),
+        &[],
+        Some(r#"{"rate_limit":null,"delay_ms":400}"#),
+    );
     assert_eq!(slow.status, 200);
     let impatient = agent(Duration::from_millis(150));
-    let timed_out = try_send(&impatient, "GET", &format!("{base}/api/now/table/problem"), &auth, None);
-    assert!(timed_out.is_err(), "a 150 ms client times out against a 400 ms delay");
+    let timed_out = try_send(
+        &impatient,
+        "GET",
+        &format!("{base}/api/now/table/problem"),
+        &auth,
+        None,
+    );
+    assert!(
+        timed_out.is_err(),
+        "a 150 ms client times out against a 400 ms delay"
+    );
     let started = Instant::now();
     let patient = send("GET", &format!("{base}/api/now/table/problem"), &auth, None);
     assert_eq!(patient.status, 200);
     assert!(started.elapsed() >= Duration::from_millis(400));
     let control = Instant::now();
     send("GET", &format!("{base}/__sim/health"), &[], None);
-    assert!(control.elapsed() < Duration::from_millis(400), "control endpoints are never delayed");
+    assert!(
+        control.elapsed() < Duration::from_millis(400),
+        "control endpoints are never delayed"
+    );
     sim.stop();
 }
 
@@ -174,7 +271,13 @@ fn concurrent_clients_are_served() {
             std::thread::spawn(move || {
                 let auth = basic("admin", "admin");
                 let body = format!("{{\"short_description\":\"parallel {i}\"}}");
-                send("POST", &url, &[("Authorization", auth.as_str())], Some(&body)).status
+                send(
+                    "POST",
+                    &url,
+                    &[("Authorization", auth.as_str())],
+                    Some(&body),
+                )
+                .status
             })
         })
         .collect();
@@ -185,7 +288,11 @@ fn concurrent_clients_are_served() {
         .as_array()
         .map(|rows| {
             rows.iter()
-                .filter(|r| r["short_description"].as_str().is_some_and(|s| s.starts_with("parallel")))
+                .filter(|r| {
+                    r["short_description"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("parallel"))
+                })
                 .filter_map(|r| r["number"].as_str().map(str::to_string))
                 .collect()
         })
@@ -213,7 +320,16 @@ fn the_binary_prints_one_line_writes_the_port_file_and_honours_flags() {
     let port_file = dir.join("port");
     let _ = std::fs::remove_file(&port_file);
     let child = Command::new(env!("CARGO_BIN_EXE_servicenow-sim"))
-        .args(["--port", "0", "--seed", "empty", "--rate-limit", "1", "--rate-window", "60"])
+        .args([
+            "--port",
+            "0",
+            "--seed",
+            "empty",
+            "--rate-limit",
+            "1",
+            "--rate-window",
+            "60",
+        ])
         .arg("--specs")
         .arg(fixture_specs())
         .arg("--port-file")
@@ -223,7 +339,11 @@ fn the_binary_prints_one_line_writes_the_port_file_and_honours_flags() {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start servicenow-sim: {e}"));
     let mut guard = ChildGuard(child);
-    let stdout = guard.0.stdout.take().unwrap_or_else(|| panic!("stdout is piped"));
+    let stdout = guard
+        .0
+        .stdout
+        .take()
+        .unwrap_or_else(|| panic!("stdout is piped"));
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -237,10 +357,20 @@ fn the_binary_prints_one_line_writes_the_port_file_and_honours_flags() {
     assert_eq!(base, format!("http://127.0.0.1:{port}"));
 
     let auth = basic("admin", "admin");
-    let empty = send("GET", &format!("{base}/api/now/table/incident"), &[("Authorization", auth.as_str())], None);
+    let empty = send(
+        "GET",
+        &format!("{base}/api/now/table/incident"),
+        &[("Authorization", auth.as_str())],
+        None,
+    );
     assert_eq!(empty.status, 200);
     assert_eq!(empty.json(), json!({"result": []}), "--seed empty");
-    let limited = send("GET", &format!("{base}/api/now/table/incident"), &[("Authorization", auth.as_str())], None);
+    let limited = send(
+        "GET",
+        &format!("{base}/api/now/table/incident"),
+        &[("Authorization", auth.as_str())],
+        None,
+    );
     assert_eq!(limited.status, 429, "--rate-limit 1");
     assert_eq!(
         limited.json()["error"]["detail"],

@@ -12,7 +12,8 @@ const UNDOCUMENTED_CHOICES: &[(&str, &str, &str)] = &[("incident", "category", "
 
 fn demo() -> Simulator {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema = Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
+    let schema =
+        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
     Simulator::new(schema, SeedKind::Demo, Settings::default())
 }
 
@@ -24,8 +25,19 @@ fn every_demo_table_has_a_spec() {
         "demo tables without a spec: {:?}",
         sim.unseeded_tables()
     );
-    for table in ["sys_user", "sys_user_group", "incident", "problem", "kb_knowledge", "change_request", "cmdb_ci_server"] {
-        assert!(!sim.store().rows(table).is_empty(), "{table} has no demo rows");
+    for table in [
+        "sys_user",
+        "sys_user_group",
+        "incident",
+        "problem",
+        "kb_knowledge",
+        "change_request",
+        "cmdb_ci_server",
+    ] {
+        assert!(
+            !sim.store().rows(table).is_empty(),
+            "{table} has no demo rows"
+        );
     }
 }
 
@@ -38,8 +50,13 @@ fn demo_choice_values_are_documented_choices() {
         for row in sim.store().rows(&table.name) {
             for (column, field) in &table.fields {
                 let value = row.get(column).map(String::as_str).unwrap_or("");
-                let exempt = UNDOCUMENTED_CHOICES.contains(&(table.name.as_str(), column.as_str(), value));
-                if field.field_type != FieldType::Choice || field.choices.is_empty() || value.is_empty() || exempt {
+                let exempt =
+                    UNDOCUMENTED_CHOICES.contains(&(table.name.as_str(), column.as_str(), value));
+                if field.field_type != FieldType::Choice
+                    || field.choices.is_empty()
+                    || value.is_empty()
+                    || exempt
+                {
                     continue;
                 }
                 checked += 1;
@@ -49,7 +66,10 @@ fn demo_choice_values_are_documented_choices() {
             }
         }
     }
-    assert!(problems.is_empty(), "undocumented choice values in the demo seed: {problems:?}");
+    assert!(
+        problems.is_empty(),
+        "undocumented choice values in the demo seed: {problems:?}"
+    );
     assert!(checked > 100, "only {checked} choice values checked");
 }
 
@@ -65,7 +85,8 @@ fn demo_references_point_at_seeded_rows() {
                 let Some(target) = field.reference.as_deref() else {
                     continue;
                 };
-                if field.field_type != FieldType::Reference || value.is_empty() || value == "global" {
+                if field.field_type != FieldType::Reference || value.is_empty() || value == "global"
+                {
                     continue;
                 }
                 checked += 1;
@@ -77,6 +98,9 @@ fn demo_references_point_at_seeded_rows() {
     }
     dangling.sort();
     dangling.dedup();
-    assert!(dangling.is_empty(), "dangling references in the demo seed: {dangling:?}");
+    assert!(
+        dangling.is_empty(),
+        "dangling references in the demo seed: {dangling:?}"
+    );
     assert!(checked > 100, "only {checked} references checked");
 }
