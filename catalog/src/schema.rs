@@ -316,7 +316,7 @@ pub fn input_schema(
 
     match kind {
         MethodKind::List => {
-            properties.insert("query".into(), query_property(resource, method));
+            properties.insert("query".into(), query_property(resource, method, lookup));
             for name in &method.filters {
                 if let Some(field) = field_spec(resource, name) {
                     properties.insert(
@@ -428,7 +428,11 @@ fn fields_property(resource: &ResourceSpec) -> Value {
     ])
 }
 
-fn query_property(resource: &ResourceSpec, method: &MethodSpec) -> Value {
+fn query_property(
+    resource: &ResourceSpec,
+    method: &MethodSpec,
+    lookup: &ResourceLookup<'_>,
+) -> Value {
     object([
         ("type", json!("string")),
         ("maxLength", json!(QUERY_MAX_LENGTH)),
@@ -438,12 +442,26 @@ fn query_property(resource: &ResourceSpec, method: &MethodSpec) -> Value {
                 "ServiceNow encoded query. Conditions are field, operator, value: = (equals), != , \
                  LIKE (contains), STARTSWITH, IN (comma list), ISEMPTY; join them with ^ (AND) or \
                  ^OR (OR); sort with ^ORDERBY<field> or ^ORDERBYDESC<field>. Reference fields \
-                 hold sys_ids; dot-walk to match names (e.g. assigned_to.nameLIKEsmith). \
-                 Example: {}",
+                 hold sys_ids; dot-walk to match names (e.g. {}). Example: {}",
+                dot_walk_example(resource, lookup),
                 query_example(resource, method)
             )),
         ),
     ])
+}
+
+/// `caller_id.nameLIKEsmith`: a dot-walk through this resource's first reference to a
+/// documented table, matching on that table's display field.
+fn dot_walk_example(resource: &ResourceSpec, lookup: &ResourceLookup<'_>) -> String {
+    resource
+        .fields
+        .iter()
+        .filter(|(_, f)| f.field_type == FieldType::Reference)
+        .find_map(|(name, f)| {
+            let target = lookup(f.reference.as_deref()?)?;
+            Some(format!("{name}.{}LIKEsmith", target.display_field))
+        })
+        .unwrap_or_else(|| "assigned_to.nameLIKEsmith".to_string())
 }
 
 /// An encoded query built from this resource's own fields.
