@@ -283,3 +283,82 @@ impl Simulator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::RowRule;
+
+    const INCIDENT_SPEC: &str = r#"{"table": "incident", "title": "Incident", "number_prefix": "INC",
+        "display_field": "number", "fields": {"short_description": {"type": "string", "description": ""}}}"#;
+
+    fn simulator() -> Simulator {
+        let schema = Schema::from_sources([("incident.json", INCIDENT_SPEC)]).unwrap_or_default();
+        Simulator::new(schema, SeedKind::Empty, Settings::default())
+    }
+
+    fn as_user(user: &str, method: &str, url: &str, body: &str) -> Request {
+        use base64::Engine;
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{user}"));
+        Request::new(method, url)
+            .with_header("Authorization", &format!("Basic {credentials}"))
+            .with_body(body)
+    }
+
+    #[test]
+    fn a_table_without_read_access_answers_200_with_no_rows() {
+        let mut sim = simulator();
+        for n in 0..3 {
+            let created = sim.handle(
+                &as_user(
+                    "admin",
+                    "POST",
+                    "/api/now/table/incident",
+                    &format!("{{\"short_description\":\"{n}\"}}"),
+                ),
+                0,
+            );
+            assert_eq!(created.status, 201);
+        }
+        if let Some(itil) = sim
+            .directory
+            .accounts
+            .iter_mut()
+            .find(|a| a.user_name == "itil")
+        {
+            itil.access.hidden_rows.push(RowRule {
+                table: "incident".to_string(),
+                hidden_when: String::new(),
+            });
+        }
+        let list = sim.handle(&as_user("itil", "GET", "/api/now/table/incident", ""), 0);
+        assert_eq!(list.status, 200);
+        assert_eq!(list.body_json(), Some(json!({"result": []})));
+        assert_eq!(list.header("X-Total-Count"), Some("3"));
+    }
+
+    #[test]
+    fn control_requests_are_neither_delayed_nor_logged() {
+        let mut sim = simulator();
+        sim.set_settings(Settings {
+            delay_ms: 250,
+            ..Settings::default()
+        });
+        let control = Request::new("GET", "/__sim/health");
+        assert_eq!(sim.delay_for(&control), Duration::ZERO);
+        assert_eq!(sim.handle(&control, 0).status, 200);
+        let api = Request::new("GET", "/api/now/table/incident");
+        assert_eq!(sim.delay_for(&api), Duration::from_millis(250));
+        assert_eq!(sim.handle(&api, 0).status, 401);
+        assert_eq!(sim.log.len(), 1, "only the API request is logged");
+    }
+
+    #[test]
+    fn the_token_endpoint_only_takes_post() {
+        let mut sim = simulator();
+        let response = sim.handle(&Request::new("GET", "/oauth_token.do"), 0);
+        assert_eq!(response.status, 405);
+        assert_eq!(response.header("Allow"), Some("POST"));
+    }
+}
