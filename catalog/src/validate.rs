@@ -62,31 +62,51 @@ pub fn check(
         )]));
     }
     // One message per field: a wrong type also fails enum/pattern; the type says most.
-    let mut found: Vec<(String, bool, String)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for error in validator.iter_errors(args) {
         let path = error.instance_path().as_str().to_string();
         let is_type = matches!(error.kind(), ValidationErrorKind::Type { .. });
+        let rank = match error.kind() {
+            ValidationErrorKind::Required { .. } => 0,
+            ValidationErrorKind::AdditionalProperties { .. } => 2,
+            ValidationErrorKind::MinProperties { .. } => 3,
+            _ => 1,
+        };
         for message in messages(tool, &error, lookup) {
+            let new = Found {
+                rank,
+                path: path.clone(),
+                is_type,
+                message,
+            };
             if path.is_empty() {
-                if !found.iter().any(|(_, _, m)| *m == message) {
-                    found.push((path.clone(), is_type, message));
+                if !found.iter().any(|f| f.message == new.message) {
+                    found.push(new);
                 }
                 continue;
             }
-            match found.iter_mut().find(|(p, _, _)| *p == path) {
-                Some(slot) if is_type && !slot.1 => *slot = (path.clone(), true, message),
+            match found.iter_mut().find(|f| f.path == path) {
+                Some(slot) if is_type && !slot.is_type => *slot = new,
                 Some(_) => {}
-                None => found.push((path.clone(), is_type, message)),
+                None => found.push(new),
             }
         }
     }
     if found.is_empty() {
-        Ok(())
-    } else {
-        Err(ArgumentErrors(
-            found.into_iter().map(|(_, _, m)| m).collect(),
-        ))
+        return Ok(());
     }
+    // Missing fields first, then bad values, then unknown fields: the order a model
+    // fixes its call in.
+    found.sort_by_key(|f| f.rank);
+    Err(ArgumentErrors(found.into_iter().map(|f| f.message).collect()))
+}
+
+/// One message and where it came from.
+struct Found {
+    rank: u8,
+    path: String,
+    is_type: bool,
+    message: String,
 }
 
 /// What a property of the tool is, to word its messages.

@@ -1,0 +1,326 @@
+//! tools/call argument validation: each bad argument becomes one sentence naming the
+//! field and the fix; good arguments in the forms models send pass.
+
+mod common;
+
+use common::fixture_catalog;
+use serde_json::{json, Value};
+use snmcp_catalog::{ArgumentErrors, Catalog};
+
+const SYS_ID: &str = "0123456789abcdef0123456789abcdef";
+
+fn check(catalog: &Catalog, tool: &str, args: Option<Value>) -> Result<(), ArgumentErrors> {
+    let tool = catalog
+        .find(tool, &common::all())
+        .unwrap_or_else(|| panic!("no tool {tool}"));
+    catalog.validate_arguments(tool, args.as_ref())
+}
+
+#[test]
+fn arguments_in_the_forms_models_send_are_accepted() {
+    let catalog = fixture_catalog();
+    let cases: Vec<(&str, &str, Option<Value>)> = vec![
+        ("no arguments for a list", "list_all_service_now_incident", None),
+        ("empty object for a list", "list_all_service_now_incident", Some(json!({}))),
+        (
+            "every list parameter",
+            "list_all_service_now_incident",
+            Some(json!({
+                "query": "active=true^short_descriptionLIKEvpn",
+                "active": true, "state": 2, "caller_id": SYS_ID,
+                "sys_created_on": "2024-05-01 10:00:00",
+                "fields": ["number", "caller_id.name"], "limit": 100,
+                "next_cursor": "abc", "display_value": "all"
+            })),
+        ),
+        ("boolean as a string, choice as a string", "list_all_service_now_incident",
+         Some(json!({"active": "false", "state": "6"}))),
+        ("get by sys_id", "get_single_service_now_incident_by_id", Some(json!({"id": SYS_ID}))),
+        ("get by number", "get_single_service_now_incident_by_id", Some(json!({"id": "INC0010001"}))),
+        (
+            "create with required fields and typed values",
+            "create_a_service_now_incident",
+            Some(json!({
+                "short_description": "VPN down", "caller_id": SYS_ID, "impact": 1,
+                "due_date": "2026-01-31", "u_effort_hours": "12", "u_cost": 10.5,
+                "work_notes": "Investigating"
+            })),
+        ),
+        ("integer field as an integer", "create_a_service_now_incident",
+         Some(json!({"short_description": "x", "caller_id": SYS_ID, "u_effort_hours": 3}))),
+        ("update one field", "update_a_service_now_incident_by_id", Some(json!({"id": SYS_ID, "state": "2"}))),
+        ("update clears a reference", "update_a_service_now_incident_by_id",
+         Some(json!({"id": "INC0010001", "assignment_group": ""}))),
+        ("custom update needs only its own fields", "resolve_service_now_incident",
+         Some(json!({"id": SYS_ID, "close_code": "Solution provided", "close_notes": "Rebooted"}))),
+        ("delete", "delete_a_service_now_incident_by_id", Some(json!({"id": SYS_ID}))),
+    ];
+    for (case, tool, args) in cases {
+        if let Err(e) = check(&catalog, tool, args) {
+            panic!("{case}: rejected:\n{e}");
+        }
+    }
+}
+
+#[test]
+fn each_problem_is_named_with_what_to_do() {
+    let catalog = fixture_catalog();
+    let cases: Vec<(&str, &str, Value, Vec<&str>)> = vec![
+        (
+            "missing required fields",
+            "create_a_service_now_incident",
+            json!({}),
+            vec![
+                "missing required field 'short_description': One-line summary of the issue",
+                "missing required field 'caller_id': Person who reported the issue (a sys_id of a sys_user record; find it with list_all_service_now_sys_users (e.g. query nameLIKE<text>))",
+            ],
+        ),
+        (
+            "missing id",
+            "get_single_service_now_incident_by_id",
+            json!({}),
+            vec!["missing required field 'id': the sys_id (32 hex characters) or record number (e.g. INC0010001) of the Incident; find it with list_all_service_now_incident"],
+        ),
+        (
+            "a name where a sys_id belongs",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": "Sarah"}),
+            vec!["caller_id must be a 32-character sys_id, got \"Sarah\"; find it with list_all_service_now_sys_users (e.g. query nameLIKE<text>)"],
+        ),
+        (
+            "a bad sys_id on update says it may be cleared",
+            "update_a_service_now_incident_by_id",
+            json!({"id": SYS_ID, "caller_id": "ABC"}),
+            vec!["caller_id must be a 32-character sys_id (or \"\" to clear it), got \"ABC\"; find it with list_all_service_now_sys_users (e.g. query nameLIKE<text>)"],
+        ),
+        (
+            "a reference to an undocumented table",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": SYS_ID, "assignment_group": "Network"}),
+            vec!["assignment_group must be a 32-character sys_id, got \"Network\"; no tool here lists sys_user_group records; ask the user for the sys_id"],
+        ),
+        (
+            "a bad id with a number prefix",
+            "get_single_service_now_incident_by_id",
+            json!({"id": "PRB0040001"}),
+            vec!["id must be a sys_id or a record number like INC0010001, got \"PRB0040001\"; find it with list_all_service_now_incident"],
+        ),
+        (
+            "a bad id without a number prefix",
+            "get_single_service_now_sys_users_by_id",
+            json!({"id": "alice"}),
+            vec!["id must be a 32-character sys_id, got \"alice\"; find it with list_all_service_now_sys_users"],
+        ),
+        (
+            "an unknown property",
+            "delete_a_service_now_incident_by_id",
+            json!({"id": SYS_ID, "foo": 1}),
+            vec!["unknown field 'foo'; this tool accepts: id"],
+        ),
+        (
+            "sys_id instead of id",
+            "get_single_service_now_sys_users_by_id",
+            json!({"sys_id": SYS_ID}),
+            vec![
+                "missing required field 'id'",
+                "unknown field 'sys_id' (pass the sys_id as 'id'); this tool accepts: display_value, fields, id",
+            ],
+        ),
+        (
+            "a documented field that is not a filter",
+            "list_all_service_now_sys_users",
+            json!({"name": "Alice"}),
+            vec!["unknown field 'name' (it is not an exact-match filter here; put it in query, e.g. name=<value>); this tool accepts: active, display_value, email, fields, limit, next_cursor, query, user_name"],
+        ),
+        (
+            "a read-only field in a write",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": SYS_ID, "number": "INC1"}),
+            vec!["unknown field 'number' (number is read-only: ServiceNow sets it); this tool accepts:"],
+        ),
+        (
+            "a label instead of a choice code",
+            "update_a_service_now_incident_by_id",
+            json!({"id": SYS_ID, "state": "In Progress"}),
+            vec!["state must be one of 1 (New), 2 (In Progress), 6 (Resolved); got \"In Progress\""],
+        ),
+        (
+            "an object for a choice",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": SYS_ID, "impact": {"value": 1}}),
+            vec!["impact must be an integer or string code, got an object"],
+        ),
+        (
+            "a wrong type for a string",
+            "create_a_service_now_incident",
+            json!({"short_description": 42, "caller_id": SYS_ID}),
+            vec!["short_description must be a string, got 42"],
+        ),
+        (
+            "yes for a boolean",
+            "list_all_service_now_incident",
+            json!({"active": "yes"}),
+            vec!["active must be true or false, got \"yes\""],
+        ),
+        (
+            "limit above the maximum",
+            "list_all_service_now_incident",
+            json!({"limit": 500}),
+            vec!["limit must be between 1 and 100, got 500"],
+        ),
+        (
+            "limit below the minimum",
+            "list_all_service_now_incident",
+            json!({"limit": 0}),
+            vec!["limit must be between 1 and 100, got 0"],
+        ),
+        (
+            "limit as text",
+            "list_all_service_now_incident",
+            json!({"limit": "ten"}),
+            vec!["limit must be an integer, got \"ten\""],
+        ),
+        (
+            "display_value outside its values",
+            "list_all_service_now_incident",
+            json!({"display_value": "labels"}),
+            vec!["display_value must be one of \"true\", \"false\", \"all\"; got \"labels\""],
+        ),
+        (
+            "display_value as a boolean",
+            "list_all_service_now_incident",
+            json!({"display_value": true}),
+            vec!["display_value must be the string \"true\", \"false\" or \"all\", got true"],
+        ),
+        (
+            "a too long string",
+            "create_a_service_now_incident",
+            json!({"short_description": "x".repeat(161), "caller_id": SYS_ID}),
+            vec!["short_description must be at most 160 characters, got 161"],
+        ),
+        (
+            "a date in another format",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": SYS_ID, "due_date": "31/01/2026"}),
+            vec!["due_date must be a date in the format YYYY-MM-DD, got \"31/01/2026\""],
+        ),
+        (
+            "a datetime without time",
+            "list_all_service_now_incident",
+            json!({"sys_created_on": "2024-05-01"}),
+            vec!["sys_created_on must be a date and time in UTC in the format YYYY-MM-DD HH:MM:SS, got \"2024-05-01\""],
+        ),
+        (
+            "words in an integer field",
+            "create_a_service_now_incident",
+            json!({"short_description": "x", "caller_id": SYS_ID, "u_effort_hours": "twelve"}),
+            vec!["u_effort_hours must be an integer, got \"twelve\""],
+        ),
+        (
+            "an update that changes nothing",
+            "update_a_service_now_incident_by_id",
+            json!({"id": SYS_ID}),
+            vec!["give at least one field to change besides id: assignment_group, caller_id, due_date, impact, short_description, state, work_notes"],
+        ),
+        (
+            "a bad field name in fields",
+            "list_all_service_now_incident",
+            json!({"fields": ["number", "Caller Name"]}),
+            vec!["fields[1] must be a field name (lowercase letters, digits and _, with . to dot-walk, e.g. caller_id.name), got \"Caller Name\""],
+        ),
+        (
+            "fields as a string",
+            "list_all_service_now_incident",
+            json!({"fields": "number,state"}),
+            vec!["fields must be an array of field names, got \"number,state\""],
+        ),
+        (
+            "too many fields",
+            "list_all_service_now_incident",
+            json!({"fields": vec!["number"; 51]}),
+            vec!["fields may list at most 50 field names, got 51"],
+        ),
+        (
+            "an empty fields list",
+            "list_all_service_now_incident",
+            json!({"fields": []}),
+            vec!["fields must list at least one field name; leave it out to get every field"],
+        ),
+        (
+            "an empty cursor",
+            "list_all_service_now_incident",
+            json!({"next_cursor": ""}),
+            vec!["next_cursor must not be empty"],
+        ),
+        (
+            "arguments that are not an object",
+            "list_all_service_now_incident",
+            json!(["active=true"]),
+            vec!["arguments must be a JSON object of named fields, got an array; this tool accepts: active, caller_id, display_value, fields, limit, next_cursor, query, state, sys_created_on"],
+        ),
+    ];
+    for (case, tool, args, expected) in cases {
+        let errors = match check(&catalog, tool, Some(args)) {
+            Err(e) => e,
+            Ok(()) => panic!("{case}: accepted"),
+        };
+        assert_eq!(errors.0.len(), expected.len(), "{case}: {:#?}", errors.0);
+        for (got, want) in errors.0.iter().zip(&expected) {
+            assert!(got.starts_with(want), "{case}:\n got: {got}\nwant: {want}");
+        }
+    }
+}
+
+#[test]
+fn one_message_per_bad_field_and_all_fields_reported() {
+    let catalog = fixture_catalog();
+    let errors = check(
+        &catalog,
+        "create_a_service_now_incident",
+        Some(json!({"caller_id": 7, "state": "Open", "bogus": true})),
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
+    let text = errors.to_string();
+    assert_eq!(errors.0.len(), 4, "{text}");
+    assert_eq!(text.lines().count(), 4, "one problem per line: {text}");
+    for phrase in [
+        "missing required field 'short_description'",
+        "caller_id must be a string (a 32-character sys_id), got 7",
+        "state must be one of 1 (New)",
+        "unknown field 'bogus'",
+    ] {
+        assert!(text.contains(phrase), "{text} lacks {phrase}");
+    }
+}
+
+#[test]
+fn long_values_are_shortened_in_messages() {
+    let catalog = fixture_catalog();
+    let long = "A".repeat(500);
+    let errors = check(
+        &catalog,
+        "get_single_service_now_sys_users_by_id",
+        Some(json!({ "id": long })),
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
+    assert!(errors.0[0].len() < 200, "{}", errors.0[0]);
+    assert!(errors.0[0].contains("AAAA..."), "{}", errors.0[0]);
+}
+
+#[test]
+fn validators_are_cached_per_tool_and_foreign_tools_still_validate() {
+    let catalog = fixture_catalog();
+    let other = fixture_catalog();
+    let name = "delete_a_service_now_incident_by_id";
+    let foreign = other.find(name, &common::all()).unwrap_or_else(|| panic!("{name}"));
+    let good = json!({"id": SYS_ID});
+    let bad = json!({"id": "x"});
+    for _ in 0..2 {
+        assert!(catalog.validate_arguments(foreign, Some(&good)).is_ok());
+        assert!(catalog.validate_arguments(foreign, Some(&bad)).is_err());
+        assert!(check(&catalog, name, Some(good.clone())).is_ok());
+        assert!(check(&catalog, name, Some(bad.clone())).is_err());
+    }
+}
