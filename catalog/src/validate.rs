@@ -98,7 +98,9 @@ pub fn check(
     // Missing fields first, then bad values, then unknown fields: the order a model
     // fixes its call in.
     found.sort_by_key(|f| f.rank);
-    Err(ArgumentErrors(found.into_iter().map(|f| f.message).collect()))
+    Err(ArgumentErrors(
+        found.into_iter().map(|f| f.message).collect(),
+    ))
 }
 
 /// One message and where it came from.

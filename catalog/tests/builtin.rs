@@ -51,7 +51,10 @@ fn the_test_fixtures_also_follow_the_spec_schema() {
     };
     for (file, text) in FIXTURE_SOURCES {
         let spec: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let errors: Vec<String> = validator.iter_errors(&spec).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&spec)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{file}: {errors:?}");
     }
 }
@@ -96,8 +99,16 @@ fn builtin_tool_names_are_unique_and_match_the_mcp_pattern() {
     let catalog = builtin();
     let mut seen = BTreeSet::new();
     for tool in catalog.tools() {
-        assert!(is_valid_tool_name(&tool.name), "bad tool name {:?}", tool.name);
-        assert!(seen.insert(tool.name.clone()), "duplicate tool {}", tool.name);
+        assert!(
+            is_valid_tool_name(&tool.name),
+            "bad tool name {:?}",
+            tool.name
+        );
+        assert!(
+            seen.insert(tool.name.clone()),
+            "duplicate tool {}",
+            tool.name
+        );
         assert_eq!(tool.definition["name"], Value::String(tool.name.clone()));
     }
 }

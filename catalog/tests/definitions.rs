@@ -25,17 +25,68 @@ fn required(def: &Value) -> Vec<&str> {
 fn annotations_follow_the_method_kind() {
     // (tool, kind, title, readOnly, destructive, idempotent)
     let cases = [
-        ("list_all_service_now_incident", MethodKind::List, "List Incident records", true, false, true),
-        ("get_single_service_now_incident_by_id", MethodKind::Get, "Get Incident", true, false, true),
-        ("create_a_service_now_incident", MethodKind::Create, "Create Incident", false, false, false),
-        ("update_a_service_now_incident_by_id", MethodKind::Update, "Update Incident", false, false, true),
-        ("delete_a_service_now_incident_by_id", MethodKind::Delete, "Delete Incident", false, true, true),
-        ("resolve_service_now_incident", MethodKind::Update, "Resolve Incident", false, false, true),
-        ("published_service_now_kb_knowledge", MethodKind::List, "Published Knowledge article", true, false, true),
+        (
+            "list_all_service_now_incident",
+            MethodKind::List,
+            "List Incident records",
+            true,
+            false,
+            true,
+        ),
+        (
+            "get_single_service_now_incident_by_id",
+            MethodKind::Get,
+            "Get Incident",
+            true,
+            false,
+            true,
+        ),
+        (
+            "create_a_service_now_incident",
+            MethodKind::Create,
+            "Create Incident",
+            false,
+            false,
+            false,
+        ),
+        (
+            "update_a_service_now_incident_by_id",
+            MethodKind::Update,
+            "Update Incident",
+            false,
+            false,
+            true,
+        ),
+        (
+            "delete_a_service_now_incident_by_id",
+            MethodKind::Delete,
+            "Delete Incident",
+            false,
+            true,
+            true,
+        ),
+        (
+            "resolve_service_now_incident",
+            MethodKind::Update,
+            "Resolve Incident",
+            false,
+            false,
+            true,
+        ),
+        (
+            "published_service_now_kb_knowledge",
+            MethodKind::List,
+            "Published Knowledge article",
+            true,
+            false,
+            true,
+        ),
     ];
     let catalog = fixture_catalog();
     for (name, kind, title, read_only, destructive, idempotent) in cases {
-        let tool = catalog.find(name, &common::all()).unwrap_or_else(|| panic!("{name}"));
+        let tool = catalog
+            .find(name, &common::all())
+            .unwrap_or_else(|| panic!("{name}"));
         assert_eq!(tool.kind, kind, "{name}");
         assert_eq!(tool.definition["title"], title, "{name}");
         assert_eq!(
@@ -55,27 +106,67 @@ fn annotations_follow_the_method_kind() {
 #[test]
 fn input_properties_follow_the_method_kind() {
     // (tool, properties, required, minProperties)
-    let cases: [(&str, &[&str], &[&str], Option<u64>); 8] = [
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<u64>);
+    let cases: [Case; 8] = [
         (
             "list_all_service_now_incident",
-            &["active", "caller_id", "display_value", "fields", "limit", "next_cursor", "query", "state", "sys_created_on"],
+            &[
+                "active",
+                "caller_id",
+                "display_value",
+                "fields",
+                "limit",
+                "next_cursor",
+                "query",
+                "state",
+                "sys_created_on",
+            ],
             &[],
             None,
         ),
-        ("get_single_service_now_incident_by_id", &["display_value", "fields", "id"], &["id"], None),
+        (
+            "get_single_service_now_incident_by_id",
+            &["display_value", "fields", "id"],
+            &["id"],
+            None,
+        ),
         (
             "create_a_service_now_incident",
-            &["assignment_group", "caller_id", "due_date", "impact", "short_description", "state", "u_cost", "u_effort_hours", "work_notes"],
+            &[
+                "assignment_group",
+                "caller_id",
+                "due_date",
+                "impact",
+                "short_description",
+                "state",
+                "u_cost",
+                "u_effort_hours",
+                "work_notes",
+            ],
             &["short_description", "caller_id"],
             None,
         ),
         (
             "update_a_service_now_incident_by_id",
-            &["assignment_group", "caller_id", "due_date", "id", "impact", "short_description", "state", "work_notes"],
+            &[
+                "assignment_group",
+                "caller_id",
+                "due_date",
+                "id",
+                "impact",
+                "short_description",
+                "state",
+                "work_notes",
+            ],
             &["id"],
             Some(2),
         ),
-        ("delete_a_service_now_incident_by_id", &["id"], &["id"], None),
+        (
+            "delete_a_service_now_incident_by_id",
+            &["id"],
+            &["id"],
+            None,
+        ),
         (
             "resolve_service_now_incident",
             &["close_code", "close_notes", "id"],
@@ -88,7 +179,21 @@ fn input_properties_follow_the_method_kind() {
             &[],
             None,
         ),
-        ("list_all_service_now_sys_users", &["active", "display_value", "email", "fields", "limit", "next_cursor", "query", "user_name"], &[], None),
+        (
+            "list_all_service_now_sys_users",
+            &[
+                "active",
+                "display_value",
+                "email",
+                "fields",
+                "limit",
+                "next_cursor",
+                "query",
+                "user_name",
+            ],
+            &[],
+            None,
+        ),
     ];
     let catalog = fixture_catalog();
     for (name, properties, req, min) in cases {
@@ -117,7 +222,10 @@ fn field_schemas_accept_what_models_send() {
         ),
         (
             "choice with text codes: strings only",
-            p(definition(&catalog, "resolve_service_now_incident"), "close_code"),
+            p(
+                definition(&catalog, "resolve_service_now_incident"),
+                "close_code",
+            ),
             json!({"type": "string", "enum": ["Solution provided", "Workaround provided"]}),
         ),
         (
@@ -167,7 +275,10 @@ fn field_schemas_accept_what_models_send() {
         ),
         (
             "id without a number prefix",
-            p(definition(&catalog, "get_single_service_now_sys_users_by_id"), "id"),
+            p(
+                definition(&catalog, "get_single_service_now_sys_users_by_id"),
+                "id",
+            ),
             json!({"type": "string", "pattern": "^[0-9a-f]{32}$"}),
         ),
         (
@@ -187,11 +298,18 @@ fn field_schemas_accept_what_models_send() {
         ),
     ];
     for (case, schema, expected) in cases {
-        let Some(expected) = expected.as_object() else { continue };
+        let Some(expected) = expected.as_object() else {
+            continue;
+        };
         for (key, value) in expected {
             assert_eq!(&schema[key], value, "{case}: {key}");
         }
-        assert!(schema["description"].as_str().is_some_and(|d| !d.is_empty()), "{case}");
+        assert!(
+            schema["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{case}"
+        );
     }
 }
 
@@ -208,31 +326,79 @@ fn property_descriptions_tell_how_to_find_values() {
             .to_string()
     };
     let cases = [
-        ("reference names its table and list tool", d(create, "caller_id"),
-         vec!["Person who reported the issue.", "sys_user record", "list_all_service_now_sys_users", "nameLIKE"]),
-        ("undocumented reference target says to ask", d(create, "assignment_group"),
-         vec!["sys_user_group", "ask the user for the sys_id"]),
-        ("update reference can be cleared", d(update, "caller_id"), vec!["empty string clears it"]),
-        ("choice lists codes and labels", d(create, "state"), vec!["1 = New", "2 = In Progress", "6 = Resolved"]),
-        ("date gives the format", d(create, "due_date"), vec!["YYYY-MM-DD"]),
-        ("journal explains write-only", d(create, "work_notes"), vec!["adds a new entry"]),
-        ("filter says exact match", d(list, "state"), vec!["Exact match on state"]),
-        ("id names the number format and list tool", d(update, "id"),
-         vec!["INC0010001", "list_all_service_now_incident"]),
-        ("query teaches operators with this resource's fields", d(list, "query"),
-         vec![
-            "LIKE",
-            "^OR",
-            "ORDERBYDESC",
-            "dot-walk to match names (e.g. caller_id.nameLIKEsmith)",
-            "Example: active=true^state=1^short_descriptionLIKEemail^ORDERBYDESCsys_updated_on",
-        ]),
-        ("fields lists the documented fields", d(list, "fields"), vec!["sys_id, active, assignment_group"]),
-        ("display_value explains labels", d(list, "display_value"), vec!["labels"]),
+        (
+            "reference names its table and list tool",
+            d(create, "caller_id"),
+            vec![
+                "Person who reported the issue.",
+                "sys_user record",
+                "list_all_service_now_sys_users",
+                "nameLIKE",
+            ],
+        ),
+        (
+            "undocumented reference target says to ask",
+            d(create, "assignment_group"),
+            vec!["sys_user_group", "ask the user for the sys_id"],
+        ),
+        (
+            "update reference can be cleared",
+            d(update, "caller_id"),
+            vec!["empty string clears it"],
+        ),
+        (
+            "choice lists codes and labels",
+            d(create, "state"),
+            vec!["1 = New", "2 = In Progress", "6 = Resolved"],
+        ),
+        (
+            "date gives the format",
+            d(create, "due_date"),
+            vec!["YYYY-MM-DD"],
+        ),
+        (
+            "journal explains write-only",
+            d(create, "work_notes"),
+            vec!["adds a new entry"],
+        ),
+        (
+            "filter says exact match",
+            d(list, "state"),
+            vec!["Exact match on state"],
+        ),
+        (
+            "id names the number format and list tool",
+            d(update, "id"),
+            vec!["INC0010001", "list_all_service_now_incident"],
+        ),
+        (
+            "query teaches operators with this resource's fields",
+            d(list, "query"),
+            vec![
+                "LIKE",
+                "^OR",
+                "ORDERBYDESC",
+                "dot-walk to match names (e.g. caller_id.nameLIKEsmith)",
+                "Example: active=true^state=1^short_descriptionLIKEemail^ORDERBYDESCsys_updated_on",
+            ],
+        ),
+        (
+            "fields lists the documented fields",
+            d(list, "fields"),
+            vec!["sys_id, active, assignment_group"],
+        ),
+        (
+            "display_value explains labels",
+            d(list, "display_value"),
+            vec!["labels"],
+        ),
     ];
     for (case, description, phrases) in cases {
         for phrase in phrases {
-            assert!(description.contains(phrase), "{case}: {description:?} lacks {phrase:?}");
+            assert!(
+                description.contains(phrase),
+                "{case}: {description:?} lacks {phrase:?}"
+            );
         }
     }
 }
@@ -247,18 +413,57 @@ fn tool_descriptions_guide_the_model() {
             .to_string()
     };
     let cases = [
-        ("list_all_service_now_incident", vec!["List incidents.", "next_cursor", "exact-match filters active, state, caller_id", "caller_id with list_all_service_now_sys_users"]),
-        ("get_single_service_now_incident_by_id", vec!["Get one incident.", "INC0010001", "list_all_service_now_incident"]),
-        ("create_a_service_now_incident", vec!["Open an incident.", "Required: short_description, caller_id.", "caller_id with list_all_service_now_sys_users", "assignment_group (sys_user_group): no tool lists them", "ServiceNow codes, not labels (e.g. state \"1\" means New)"]),
-        ("update_a_service_now_incident_by_id", vec!["Only the fields given change"]),
-        ("delete_a_service_now_incident_by_id", vec!["Permanent", "confirm with the user"]),
-        ("resolve_service_now_incident", vec!["Also sets state = 6 (Resolved)."]),
-        ("published_service_now_kb_knowledge", vec!["Always filters on workflow_state = published (Published)."]),
+        (
+            "list_all_service_now_incident",
+            vec![
+                "List incidents.",
+                "next_cursor",
+                "exact-match filters active, state, caller_id",
+                "caller_id with list_all_service_now_sys_users",
+            ],
+        ),
+        (
+            "get_single_service_now_incident_by_id",
+            vec![
+                "Get one incident.",
+                "INC0010001",
+                "list_all_service_now_incident",
+            ],
+        ),
+        (
+            "create_a_service_now_incident",
+            vec![
+                "Open an incident.",
+                "Required: short_description, caller_id.",
+                "caller_id with list_all_service_now_sys_users",
+                "assignment_group (sys_user_group): no tool lists them",
+                "ServiceNow codes, not labels (e.g. state \"1\" means New)",
+            ],
+        ),
+        (
+            "update_a_service_now_incident_by_id",
+            vec!["Only the fields given change"],
+        ),
+        (
+            "delete_a_service_now_incident_by_id",
+            vec!["Permanent", "confirm with the user"],
+        ),
+        (
+            "resolve_service_now_incident",
+            vec!["Also sets state = 6 (Resolved)."],
+        ),
+        (
+            "published_service_now_kb_knowledge",
+            vec!["Always filters on workflow_state = published (Published)."],
+        ),
     ];
     for (name, phrases) in cases {
         let description = d(name);
         for phrase in phrases {
-            assert!(description.contains(phrase), "{name}: {description:?} lacks {phrase:?}");
+            assert!(
+                description.contains(phrase),
+                "{name}: {description:?} lacks {phrase:?}"
+            );
         }
     }
 }
@@ -277,7 +482,9 @@ fn tools_carry_their_method_and_fixed_values() {
         Some(vec!["close_code".to_string(), "close_notes".to_string()])
     );
     assert_eq!(
-        catalog.resource_for_table("sys_user").map(|r| r.resource.as_str()),
+        catalog
+            .resource_for_table("sys_user")
+            .map(|r| r.resource.as_str()),
         Some("sys_users")
     );
     assert!(catalog.resource_for_table("sys_user_group").is_none());
@@ -289,7 +496,9 @@ fn tools_built_alone_equal_tools_built_together() {
     let eager = fixture_catalog();
     let every = eager.tools();
     for tool in every {
-        let alone = lazy.find(&tool.name, &common::all()).unwrap_or_else(|| panic!("{}", tool.name));
+        let alone = lazy
+            .find(&tool.name, &common::all())
+            .unwrap_or_else(|| panic!("{}", tool.name));
         assert_eq!(alone.definition, tool.definition, "{}", tool.name);
     }
     // After tools() exists, find() hands out the same objects.

@@ -35,14 +35,32 @@ fn tools_come_in_a_stable_documented_order() {
 
 #[test]
 fn filter_truth_table() {
-    type Case<'a> = (&'a str, Option<&'a [&'a str]>, Option<&'a [&'a str]>, Vec<&'a str>);
+    type Case<'a> = (
+        &'a str,
+        Option<&'a [&'a str]>,
+        Option<&'a [&'a str]>,
+        Vec<&'a str>,
+    );
     let cases: Vec<Case> = vec![
-        ("no filter keeps everything", None, None, [&INCIDENT[..], &KB, &USERS].concat()),
+        (
+            "no filter keeps everything",
+            None,
+            None,
+            [&INCIDENT[..], &KB, &USERS].concat(),
+        ),
         (
             "read keeps get, list and custom list methods",
             Some(&["read"]),
             None,
-            vec![INCIDENT[0], INCIDENT[1], KB[0], KB[1], KB[3], USERS[0], USERS[1]],
+            vec![
+                INCIDENT[0],
+                INCIDENT[1],
+                KB[0],
+                KB[1],
+                KB[3],
+                USERS[0],
+                USERS[1],
+            ],
         ),
         (
             "write keeps create, update, delete and custom writes",
@@ -63,7 +81,12 @@ fn filter_truth_table() {
             vec![INCIDENT[0], KB[0], USERS[0]],
         ),
         ("delete alone", Some(&["delete"]), None, vec![INCIDENT[4]]),
-        ("a custom method by its key", Some(&["resolve"]), None, vec![INCIDENT[5]]),
+        (
+            "a custom method by its key",
+            Some(&["resolve"]),
+            None,
+            vec![INCIDENT[5]],
+        ),
         (
             "single methods are a union",
             Some(&["create", "delete"]),
@@ -71,7 +94,12 @@ fn filter_truth_table() {
             vec![INCIDENT[2], INCIDENT[4], KB[2]],
         ),
         ("one tag", None, Some(&["users"]), USERS.to_vec()),
-        ("a tag shared by one resource", None, Some(&["itsm"]), INCIDENT.to_vec()),
+        (
+            "a tag shared by one resource",
+            None,
+            Some(&["itsm"]),
+            INCIDENT.to_vec(),
+        ),
         (
             "tags are a union",
             None,
@@ -99,11 +127,22 @@ fn filter_truth_table() {
         assert_eq!(catalog.check_filter(&f), Ok(expected.len()), "{case}");
         for tool in catalog.tools() {
             let kept = expected.contains(&tool.name.as_str());
-            assert_eq!(catalog.find(&tool.name, &f).is_some(), kept, "{case}: {}", tool.name);
+            assert_eq!(
+                catalog.find(&tool.name, &f).is_some(),
+                kept,
+                "{case}: {}",
+                tool.name
+            );
             assert_eq!(f.keeps(tool), kept, "{case}: {}", tool.name);
         }
-        let page = catalog.list_page(&f, None).unwrap_or_else(|e| panic!("{e}"));
-        let listed: Vec<&str> = page.tools.iter().filter_map(|d| d["name"].as_str()).collect();
+        let page = catalog
+            .list_page(&f, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listed: Vec<&str> = page
+            .tools
+            .iter()
+            .filter_map(|d| d["name"].as_str())
+            .collect();
         assert_eq!(listed, expected, "{case}: tools/list");
     }
 }
@@ -111,7 +150,15 @@ fn filter_truth_table() {
 #[test]
 fn filters_that_cannot_work_are_refused_with_the_valid_choices() {
     let catalog = fixture_catalog();
-    let cases: Vec<(&str, Option<&[&str]>, Option<&[&str]>, FilterError, &[&str])> = vec![
+    // (case, methods, tags, error, phrases its message must contain)
+    type Case<'a> = (
+        &'a str,
+        Option<&'a [&'a str]>,
+        Option<&'a [&'a str]>,
+        FilterError,
+        &'a [&'a str],
+    );
+    let cases: Vec<Case> = vec![
         (
             "empty methods keep nothing",
             Some(&[]),
@@ -132,11 +179,27 @@ fn filters_that_cannot_work_are_refused_with_the_valid_choices() {
             None,
             FilterError::UnknownMethods {
                 unknown: vec!["Read".into(), "archive".into()],
-                known: ["read", "write", "create", "delete", "get", "list", "published", "resolve", "update"]
-                    .map(String::from)
-                    .to_vec(),
+                known: [
+                    "read",
+                    "write",
+                    "create",
+                    "delete",
+                    "get",
+                    "list",
+                    "published",
+                    "resolve",
+                    "update",
+                ]
+                .map(String::from)
+                .to_vec(),
             },
-            &["\"Read\"", "\"archive\"", "read", "write", "published, resolve"],
+            &[
+                "\"Read\"",
+                "\"archive\"",
+                "read",
+                "write",
+                "published, resolve",
+            ],
         ),
         (
             "tags must be used by some resource",
@@ -144,11 +207,20 @@ fn filters_that_cannot_work_are_refused_with_the_valid_choices() {
             Some(&["users", "hr"]),
             FilterError::UnknownTags {
                 unknown: vec!["hr".into()],
-                known: ["incident", "incident_management", "itsm", "knowledge", "users"]
-                    .map(String::from)
-                    .to_vec(),
+                known: [
+                    "incident",
+                    "incident_management",
+                    "itsm",
+                    "knowledge",
+                    "users",
+                ]
+                .map(String::from)
+                .to_vec(),
             },
-            &["\"hr\"", "known tags: incident, incident_management, itsm, knowledge, users"],
+            &[
+                "\"hr\"",
+                "known tags: incident, incident_management, itsm, knowledge, users",
+            ],
         ),
         (
             "known entries with nothing in common leave no tool",
@@ -180,7 +252,10 @@ fn filters_that_cannot_work_are_refused_with_the_valid_choices() {
         assert_eq!(err, expected, "{case}");
         let message = err.to_string();
         for phrase in phrases {
-            assert!(message.contains(phrase), "{case}: {message:?} lacks {phrase:?}");
+            assert!(
+                message.contains(phrase),
+                "{case}: {message:?} lacks {phrase:?}"
+            );
         }
     }
 }
@@ -189,9 +264,15 @@ fn filters_that_cannot_work_are_refused_with_the_valid_choices() {
 fn a_filtered_out_tool_is_not_found_exactly_like_an_unknown_one() {
     let catalog = fixture_catalog();
     let read_only = filter(Some(&["read"]), None);
-    assert!(catalog.find("delete_a_service_now_incident_by_id", &all()).is_some());
-    assert!(catalog.find("delete_a_service_now_incident_by_id", &read_only).is_none());
-    assert!(catalog.find("delete_a_service_now_nothing_by_id", &read_only).is_none());
+    assert!(catalog
+        .find("delete_a_service_now_incident_by_id", &all())
+        .is_some());
+    assert!(catalog
+        .find("delete_a_service_now_incident_by_id", &read_only)
+        .is_none());
+    assert!(catalog
+        .find("delete_a_service_now_nothing_by_id", &read_only)
+        .is_none());
     assert!(catalog.find("", &all()).is_none());
 }
 

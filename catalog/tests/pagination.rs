@@ -19,7 +19,12 @@ fn walk(catalog: &Catalog, filter: &ToolFilter, size: usize) -> (Vec<String>, Ve
             Err(e) => panic!("size {size}: {e}"),
         };
         sizes.push(page.tools.len());
-        names.extend(page.tools.iter().filter_map(|d| d["name"].as_str()).map(String::from));
+        names.extend(
+            page.tools
+                .iter()
+                .filter_map(|d| d["name"].as_str())
+                .map(String::from),
+        );
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
@@ -63,7 +68,9 @@ fn pages_follow_the_filter() {
 fn the_default_page_size_is_documented_and_used() {
     assert_eq!(PAGE_SIZE, 200);
     let catalog = fixture_catalog();
-    let page = catalog.list_page(&all(), None).unwrap_or_else(|e| panic!("{e}"));
+    let page = catalog
+        .list_page(&all(), None)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.tools.len(), 12);
     assert!(page.next_cursor.is_none());
 }
@@ -71,19 +78,25 @@ fn the_default_page_size_is_documented_and_used() {
 #[test]
 fn cursors_are_opaque_base64url() {
     let catalog = fixture_catalog();
-    let page = catalog.list_page_sized(&all(), None, 4).unwrap_or_else(|e| panic!("{e}"));
+    let page = catalog
+        .list_page_sized(&all(), None, 4)
+        .unwrap_or_else(|e| panic!("{e}"));
     let cursor = page.next_cursor.unwrap_or_default();
     assert!(!cursor.is_empty());
-    assert!(cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(cursor
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
 }
 
 #[test]
 fn bad_cursors_are_rejected() {
     let catalog = fixture_catalog();
-    let page = catalog.list_page_sized(&all(), None, 4).unwrap_or_else(|e| panic!("{e}"));
+    let page = catalog
+        .list_page_sized(&all(), None, 4)
+        .unwrap_or_else(|e| panic!("{e}"));
     let good = page.next_cursor.unwrap_or_default();
-    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(&good).unwrap_or_default())
-        .unwrap_or_default();
+    let decoded =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(&good).unwrap_or_default()).unwrap_or_default();
     let tampered_offset = URL_SAFE_NO_PAD.encode(decoded.replacen(".4.", ".99.", 1));
     let mut flipped = good.clone().into_bytes();
     let last = flipped.len() - 1;
@@ -103,7 +116,10 @@ fn bad_cursors_are_rejected() {
             Err(e) => e,
             Ok(_) => panic!("{case}: {cursor:?} accepted"),
         };
-        assert!(err.to_string().contains("without a cursor"), "{case}: {err}");
+        assert!(
+            err.to_string().contains("without a cursor"),
+            "{case}: {err}"
+        );
     }
     assert!(catalog.list_page_sized(&all(), Some(&good), 4).is_ok());
 }
@@ -112,9 +128,15 @@ fn bad_cursors_are_rejected() {
 fn a_cursor_from_another_filter_is_rejected() {
     let catalog = fixture_catalog();
     let read = filter(Some(&["read"]), None);
-    let page = catalog.list_page_sized(&read, None, 2).unwrap_or_else(|e| panic!("{e}"));
+    let page = catalog
+        .list_page_sized(&read, None, 2)
+        .unwrap_or_else(|e| panic!("{e}"));
     let cursor = page.next_cursor.unwrap_or_default();
-    for other in [all(), filter(Some(&["write"]), None), filter(Some(&["read"]), Some(&["users"]))] {
+    for other in [
+        all(),
+        filter(Some(&["write"]), None),
+        filter(Some(&["read"]), Some(&["users"])),
+    ] {
         assert!(
             catalog.list_page_sized(&other, Some(&cursor), 2).is_err(),
             "{other:?}"
@@ -128,7 +150,9 @@ fn a_cursor_from_another_filter_is_rejected() {
 #[test]
 fn a_cursor_from_another_catalog_is_rejected() {
     let catalog = fixture_catalog();
-    let page = catalog.list_page_sized(&all(), None, 2).unwrap_or_else(|e| panic!("{e}"));
+    let page = catalog
+        .list_page_sized(&all(), None, 2)
+        .unwrap_or_else(|e| panic!("{e}"));
     let cursor = page.next_cursor.unwrap_or_default();
     let mut specs = common::fixture_specs();
     specs.retain(|s| s.resource != "sys_users");

@@ -20,8 +20,16 @@ fn check(catalog: &Catalog, tool: &str, args: Option<Value>) -> Result<(), Argum
 fn arguments_in_the_forms_models_send_are_accepted() {
     let catalog = fixture_catalog();
     let cases: Vec<(&str, &str, Option<Value>)> = vec![
-        ("no arguments for a list", "list_all_service_now_incident", None),
-        ("empty object for a list", "list_all_service_now_incident", Some(json!({}))),
+        (
+            "no arguments for a list",
+            "list_all_service_now_incident",
+            None,
+        ),
+        (
+            "empty object for a list",
+            "list_all_service_now_incident",
+            Some(json!({})),
+        ),
         (
             "every list parameter",
             "list_all_service_now_incident",
@@ -33,10 +41,21 @@ fn arguments_in_the_forms_models_send_are_accepted() {
                 "next_cursor": "abc", "display_value": "all"
             })),
         ),
-        ("boolean as a string, choice as a string", "list_all_service_now_incident",
-         Some(json!({"active": "false", "state": "6"}))),
-        ("get by sys_id", "get_single_service_now_incident_by_id", Some(json!({"id": SYS_ID}))),
-        ("get by number", "get_single_service_now_incident_by_id", Some(json!({"id": "INC0010001"}))),
+        (
+            "boolean as a string, choice as a string",
+            "list_all_service_now_incident",
+            Some(json!({"active": "false", "state": "6"})),
+        ),
+        (
+            "get by sys_id",
+            "get_single_service_now_incident_by_id",
+            Some(json!({"id": SYS_ID})),
+        ),
+        (
+            "get by number",
+            "get_single_service_now_incident_by_id",
+            Some(json!({"id": "INC0010001"})),
+        ),
         (
             "create with required fields and typed values",
             "create_a_service_now_incident",
@@ -46,14 +65,33 @@ fn arguments_in_the_forms_models_send_are_accepted() {
                 "work_notes": "Investigating"
             })),
         ),
-        ("integer field as an integer", "create_a_service_now_incident",
-         Some(json!({"short_description": "x", "caller_id": SYS_ID, "u_effort_hours": 3}))),
-        ("update one field", "update_a_service_now_incident_by_id", Some(json!({"id": SYS_ID, "state": "2"}))),
-        ("update clears a reference", "update_a_service_now_incident_by_id",
-         Some(json!({"id": "INC0010001", "assignment_group": ""}))),
-        ("custom update needs only its own fields", "resolve_service_now_incident",
-         Some(json!({"id": SYS_ID, "close_code": "Solution provided", "close_notes": "Rebooted"}))),
-        ("delete", "delete_a_service_now_incident_by_id", Some(json!({"id": SYS_ID}))),
+        (
+            "integer field as an integer",
+            "create_a_service_now_incident",
+            Some(json!({"short_description": "x", "caller_id": SYS_ID, "u_effort_hours": 3})),
+        ),
+        (
+            "update one field",
+            "update_a_service_now_incident_by_id",
+            Some(json!({"id": SYS_ID, "state": "2"})),
+        ),
+        (
+            "update clears a reference",
+            "update_a_service_now_incident_by_id",
+            Some(json!({"id": "INC0010001", "assignment_group": ""})),
+        ),
+        (
+            "custom update needs only its own fields",
+            "resolve_service_now_incident",
+            Some(
+                json!({"id": SYS_ID, "close_code": "Solution provided", "close_notes": "Rebooted"}),
+            ),
+        ),
+        (
+            "delete",
+            "delete_a_service_now_incident_by_id",
+            Some(json!({"id": SYS_ID})),
+        ),
     ];
     for (case, tool, args) in cases {
         if let Err(e) = check(&catalog, tool, args) {
@@ -314,7 +352,9 @@ fn validators_are_cached_per_tool_and_foreign_tools_still_validate() {
     let catalog = fixture_catalog();
     let other = fixture_catalog();
     let name = "delete_a_service_now_incident_by_id";
-    let foreign = other.find(name, &common::all()).unwrap_or_else(|| panic!("{name}"));
+    let foreign = other
+        .find(name, &common::all())
+        .unwrap_or_else(|| panic!("{name}"));
     let good = json!({"id": SYS_ID});
     let bad = json!({"id": "x"});
     for _ in 0..2 {

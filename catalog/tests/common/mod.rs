@@ -8,7 +8,10 @@ use snmcp_catalog::{parse_spec_sources, Catalog, ResourceSpec, ToolFilter};
 
 pub const FIXTURE_SOURCES: [(&str, &str); 3] = [
     ("incident.json", include_str!("../fixtures/incident.json")),
-    ("kb_knowledge.json", include_str!("../fixtures/kb_knowledge.json")),
+    (
+        "kb_knowledge.json",
+        include_str!("../fixtures/kb_knowledge.json"),
+    ),
     ("sys_users.json", include_str!("../fixtures/sys_users.json")),
 ];
 

@@ -1,0 +1,188 @@
+//! Cross-field rules of Catalog::from_specs: each broken rule is reported with the
+//! resource and what to fix, and every problem is reported at once.
+
+mod common;
+
+use common::{fixture_specs, FIXTURE_SOURCES};
+use serde_json::{json, Value};
+use snmcp_catalog::{parse_spec_sources, Catalog, CatalogError, ResourceSpec};
+
+/// The fixture specs with `edit` applied to the incident spec's JSON.
+fn with_incident(edit: impl FnOnce(&mut Value)) -> Vec<ResourceSpec> {
+    let mut specs: Vec<ResourceSpec> = fixture_specs()
+        .into_iter()
+        .filter(|s| s.resource != "incident")
+        .collect();
+    let mut incident: Value = serde_json::from_str(FIXTURE_SOURCES[0].1).unwrap_or(Value::Null);
+    edit(&mut incident);
+    match serde_json::from_value(incident) {
+        Ok(spec) => specs.push(spec),
+        Err(e) => panic!("edited incident no longer parses: {e}"),
+    }
+    specs
+}
+
+fn problems(specs: Vec<ResourceSpec>) -> Vec<String> {
+    match Catalog::from_specs(specs) {
+        Err(CatalogError::Invalid(problems)) => problems,
+        Err(other) => panic!("expected rule problems, got {other}"),
+        Ok(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn the_fixtures_break_no_rule() {
+    assert!(Catalog::from_specs(fixture_specs()).is_ok());
+}
+
+#[test]
+fn each_broken_rule_is_reported() {
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        ("resource name with a capital", |s| s["resource"] = json!("Incident"),
+         "Incident: resource name must match ^[a-z][a-z0-9_]*$"),
+        ("resource name too long for 64-character tool names", |s| s["resource"] = json!("a".repeat(36)),
+         "at most 35 characters"),
+        ("table name with a dash", |s| s["table"] = json!("my-table"),
+         "incident: table \"my-table\" must be a ServiceNow table name"),
+        ("no tags", |s| s["tags"] = json!([]), "incident: tags must name at least one tag"),
+        ("duplicate tag", |s| s["tags"] = json!(["itsm", "itsm"]), "tag \"itsm\" is listed twice"),
+        ("number prefix in lowercase", |s| s["number_prefix"] = json!("inc"), "number_prefix \"inc\" must be"),
+        ("number prefix without a number field", |s| {
+            s["fields"].as_object_mut().map(|f| f.remove("number"));
+            s["display_field"] = json!("short_description");
+        }, "number_prefix is set but no 'number' field is documented"),
+        ("display field not documented", |s| s["display_field"] = json!("title"),
+         "display_field \"title\" is not a documented field"),
+        ("a system field listed", |s| s["fields"]["sys_id"] = json!({"type": "string", "description": "x"}),
+         "field sys_id: system fields are implicit"),
+        ("a field named like a tool parameter", |s| s["fields"]["limit"] = json!({"type": "integer", "description": "x"}),
+         "field limit: the name is reserved for a tool parameter"),
+        ("reference without target", |s| s["fields"]["caller_id"] = json!({"type": "reference", "description": "x"}),
+         "field caller_id: a reference field must name its target table"),
+        ("target on a non-reference", |s| s["fields"]["close_notes"]["reference"] = json!("sys_user"),
+         "field close_notes: 'reference' is only for type reference"),
+        ("choice without choices", |s| s["fields"]["state"]["choices"] = json!([]),
+         "field state: a choice field must list its choices"),
+        ("duplicate choice value", |s| s["fields"]["impact"]["choices"] = json!([{"value": "1", "label": "High"}, {"value": "1", "label": "Top"}]),
+         "field impact: choice value \"1\" is listed twice"),
+        ("choices on a string", |s| s["fields"]["close_notes"]["choices"] = json!([{"value": "a", "label": "A"}]),
+         "field close_notes: 'choices' is only for type choice"),
+        ("max_length on a date", |s| s["fields"]["due_date"]["max_length"] = json!(10),
+         "field due_date: max_length applies only to string"),
+        ("custom method without kind", |s| { s["methods"]["resolve"].as_object_mut().map(|m| m.remove("kind")); },
+         "incident: method resolve: a custom method must say which standard method it runs as"),
+        ("kind on a standard method", |s| s["methods"]["get"]["kind"] = json!("get"),
+         "method get: 'kind' is only for custom methods"),
+        ("a method named like a filter keyword", |s| s["methods"]["read"] = json!({"kind": "list", "description": "x"}),
+         "method read: 'read' is a config.methods keyword"),
+        ("filters on a get", |s| s["methods"]["get"]["filters"] = json!(["state"]),
+         "method get: 'filters' applies only to list methods"),
+        ("body on a delete", |s| s["methods"]["delete"]["body"] = json!(["state"]),
+         "method delete: 'body' applies only to create and update methods"),
+        ("set on a standard method", |s| s["methods"]["update"]["set"] = json!({"state": "2"}),
+         "method update: 'set' applies only to custom methods"),
+        ("an undocumented filter", |s| s["methods"]["list"]["filters"] = json!(["priority"]),
+         "method list: filter \"priority\" is neither a documented field nor a system field"),
+        ("a journal filter", |s| s["methods"]["list"]["filters"] = json!(["work_notes"]),
+         "filter \"work_notes\" is a journal field"),
+        ("a read-only body field", |s| s["methods"]["update"]["body"] = json!(["active"]),
+         "method update: body field \"active\" is read_only and cannot be written"),
+        ("a system body field", |s| s["methods"]["create"]["body"] = json!(["short_description", "caller_id", "sys_id"]),
+         "body field \"sys_id\" is a system field"),
+        ("an undocumented body field", |s| s["methods"]["create"]["body"] = json!(["short_description", "caller_id", "urgency"]),
+         "body field \"urgency\" is not a documented field"),
+        ("required outside body", |s| s["methods"]["create"]["required"] = json!(["short_description", "caller_id", "impact", "close_notes"]),
+         "method create: required field \"close_notes\" is not in body"),
+        ("duplicate body field", |s| s["methods"]["update"]["body"] = json!(["state", "state"]),
+         "method update: body lists \"state\" twice"),
+        ("an update with nothing to write", |s| s["methods"]["update"]["body"] = json!([]),
+         "method update: a create or update method must accept body fields or 'set' values"),
+        ("set to an undocumented choice", |s| s["methods"]["resolve"]["set"] = json!({"state": "9"}),
+         "set value \"9\" of \"state\" is not one of its documented choices"),
+        ("set to a number", |s| s["methods"]["resolve"]["set"] = json!({"state": 6}),
+         "set value of \"state\" must be a string"),
+        ("set on a read-only field", |s| s["methods"]["resolve"]["set"] = json!({"active": "false"}),
+         "set field \"active\" is read_only"),
+        ("set and body on the same field", |s| s["methods"]["resolve"]["body"] = json!(["close_code", "close_notes", "state"]),
+         "set field \"state\" is fixed by the method and cannot also be an input"),
+        ("a custom method whose tool name shadows a standard one", |s| s["methods"]["list_all"] = json!({"kind": "list", "description": "x"}),
+         "incident: method list_all: tool name \"list_all_service_now_incident\" is already used by incident.list"),
+        ("a tool name over 64 characters", |s| {
+            s["methods"]["a_very_long_custom_method_name_that_overflows"] = json!({"kind": "get", "description": "x"});
+        }, "must match ^[a-z0-9_]{1,64}$"),
+        ("an empty description", |s| s["methods"]["get"]["description"] = json!(" "),
+         "method get: description must not be empty"),
+    ];
+    for (case, edit, expected) in cases {
+        let found = problems(with_incident(edit));
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "{case}: expected {expected:?} in {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_resources_and_tables_are_reported() {
+    let mut specs = fixture_specs();
+    let mut twin = specs[0].clone();
+    specs.push(twin.clone());
+    twin.resource = "incident_copy".into();
+    specs.push(twin);
+    let found = problems(specs);
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "incident: resource is documented twice"),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains(
+            "incident_copy: table \"incident\" is already documented by resource incident"
+        )),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_one_message() {
+    let found = problems(with_incident(|s| {
+        s["table"] = json!("Bad Table");
+        s["methods"]["list"]["filters"] = json!(["nope"]);
+    }));
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let message = CatalogError::Invalid(found).to_string();
+    assert!(
+        message.starts_with("2 problem(s) in the tool specs"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 3, "{message}");
+}
+
+#[test]
+fn no_specs_and_unreadable_specs_are_errors_not_panics() {
+    assert_eq!(
+        Catalog::from_specs(Vec::new()).err(),
+        Some(CatalogError::NoSpecs)
+    );
+    let cases = [
+        ("broken.json", "{", "broken.json cannot be read"),
+        (
+            "incident.json",
+            r#"{"resource": "incident"}"#,
+            "missing field",
+        ),
+        (
+            "other.json",
+            FIXTURE_SOURCES[0].1,
+            "documents resource \"incident\", so the file must be named incident.json",
+        ),
+    ];
+    for (file, text, expected) in cases {
+        match parse_spec_sources(&[(file, text)]) {
+            Err(e) => assert!(e.to_string().contains(expected), "{file}: {e}"),
+            Ok(_) => panic!("{file}: parsed"),
+        }
+    }
+}
