@@ -211,3 +211,48 @@ fn sentence(text: &str) -> String {
         format!("{text}.")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_parts_are_dropped_to_fit_the_budget_but_essential_ones_stay() {
+        let essential = "e".repeat(DESCRIPTION_BUDGET - 100);
+        let cases = [
+            (
+                "both fit",
+                vec![("a".repeat(10), true), ("b".repeat(10), false)],
+                21,
+            ),
+            (
+                "an optional part that would overflow is dropped",
+                vec![(essential.clone(), true), ("o".repeat(200), false)],
+                essential.len(),
+            ),
+            (
+                "a smaller optional part after a dropped one still fits",
+                vec![
+                    (essential.clone(), true),
+                    ("o".repeat(200), false),
+                    ("p".repeat(50), false),
+                ],
+                essential.len() + 51,
+            ),
+            (
+                "essential parts are never dropped",
+                vec![("e".repeat(1300), true), ("x".repeat(5), false)],
+                1300,
+            ),
+        ];
+        for (case, parts, len) in cases {
+            assert_eq!(assemble(parts).len(), len, "{case}");
+        }
+    }
+
+    #[test]
+    fn sentences_end_with_a_period() {
+        assert_eq!(sentence(" Lists users "), "Lists users.");
+        assert_eq!(sentence("Done!"), "Done!");
+    }
+}

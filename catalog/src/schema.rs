@@ -130,10 +130,15 @@ pub fn id_description(resource: &ResourceSpec) -> String {
         ),
         None => format!("sys_id (32 hex characters) of the {}", resource.title),
     };
-    match list_tool_of(resource) {
-        Some(tool) => format!("{what}; find it with {tool}"),
+    match id_hint(resource) {
+        Some(hint) => format!("{what}; {hint}"),
         None => what,
     }
+}
+
+/// "find it with list_all_service_now_incident", when the resource documents a list.
+pub fn id_hint(resource: &ResourceSpec) -> Option<String> {
+    list_tool_of(resource).map(|tool| format!("find it with {tool}"))
 }
 
 /// A JSON object from owned values (no re-serialization, unlike `json!` with expressions).

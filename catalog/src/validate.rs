@@ -4,8 +4,8 @@
 
 use crate::naming::example_number;
 use crate::schema::{
-    choice_integer, field_spec, first_sentence, id_description, resolve_hint, ResourceLookup,
-    DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
+    choice_integer, field_spec, first_sentence, id_description, id_hint, resolve_hint,
+    ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
 };
 use crate::spec::{FieldSpec, FieldType, MethodKind};
 use crate::Tool;
@@ -54,6 +54,9 @@ pub fn check(
     args: &Value,
     lookup: &ResourceLookup<'_>,
 ) -> Result<(), ArgumentErrors> {
+    // Some clients send `"arguments": null` for a call without arguments.
+    let empty = Value::Object(serde_json::Map::new());
+    let args = if args.is_null() { &empty } else { args };
     if !args.is_object() {
         return Err(ArgumentErrors(vec![format!(
             "arguments must be a JSON object of named fields, got {}; this tool accepts: {}",
@@ -253,11 +256,8 @@ fn pattern_message(
                 ),
                 None => "a 32-character sys_id".to_string(),
             };
-            let find = id_description(resource);
-            let find = find
-                .split("; ")
-                .nth(1)
-                .map(|h| format!("; {h}"))
+            let find = id_hint(resource)
+                .map(|hint| format!("; {hint}"))
                 .unwrap_or_default();
             format!("id must be {what}, got {got}{find}")
         }
@@ -348,8 +348,11 @@ fn unknown_field(tool: &Tool, field: &str) -> String {
     let accepts = accepted(tool);
     let has_id = tool.kind != MethodKind::Create && tool.kind != MethodKind::List;
     let documented = tool.resource.fields.get(field);
+    let numbered = tool.resource.number_prefix.is_some();
     let hint = if field == "sys_id" && has_id {
         " (pass the sys_id as 'id')".to_string()
+    } else if field == "number" && has_id && numbered {
+        " (pass the record number as 'id')".to_string()
     } else if tool.kind == MethodKind::List && (documented.is_some() || field == "sys_id") {
         format!(" (it is not an exact-match filter here; put it in query, e.g. {field}=<value>)")
     } else if documented.is_some_and(|f| f.read_only) {

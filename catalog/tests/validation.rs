@@ -31,6 +31,11 @@ fn arguments_in_the_forms_models_send_are_accepted() {
             Some(json!({})),
         ),
         (
+            "null arguments as no arguments",
+            "list_all_service_now_incident",
+            Some(Value::Null),
+        ),
+        (
             "every list parameter",
             "list_all_service_now_incident",
             Some(json!({
@@ -162,6 +167,15 @@ fn each_problem_is_named_with_what_to_do() {
             vec![
                 "missing required field 'id'",
                 "unknown field 'sys_id' (pass the sys_id as 'id'); this tool accepts: display_value, fields, id",
+            ],
+        ),
+        (
+            "number instead of id",
+            "delete_a_service_now_incident_by_id",
+            json!({"number": "INC0010001"}),
+            vec![
+                "missing required field 'id'",
+                "unknown field 'number' (pass the record number as 'id'); this tool accepts: id",
             ],
         ),
         (
