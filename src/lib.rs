@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod civil_time;
 pub mod config;
 pub mod crypto;
 pub mod http;

@@ -1,9 +1,6 @@
 //! Upstream rate-limit headers (ServiceNow's `X-RateLimit-*`, early IETF `RateLimit-*`,
 //! `Retry-After`) become the lowercase IETF headers the MCP layer sends on. Pure: no I/O.
 
-use time::macros::format_description;
-use time::PrimitiveDateTime;
-
 /// Above this a reset value is a UNIX epoch (2001-09-09), below it a delta in seconds.
 const EPOCH_THRESHOLD: u64 = 1_000_000_000;
 
@@ -115,11 +112,7 @@ fn parse_reset(raw: &str, now_secs: u64) -> Option<u64> {
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to UNIX seconds.
 fn parse_http_date(raw: &str) -> Option<u64> {
-    let format = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = PrimitiveDateTime::parse(raw, &format).ok()?;
-    u64::try_from(at.assume_utc().unix_timestamp()).ok()
+    u64::try_from(crate::civil_time::parse_http_date(raw.trim())?).ok()
 }
 
 #[cfg(test)]

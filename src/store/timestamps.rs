@@ -1,27 +1,20 @@
 //! RFC 3339 timestamps as the records and the admin API show them (`2026-12-31T23:59:59Z`,
 //! always UTC, whole seconds), and their UNIX-seconds form used for KV expiration.
 
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::OffsetDateTime;
+use crate::civil_time;
 
 /// Parses an RFC 3339 date-time (any offset) into UNIX seconds; sub-seconds are dropped.
 pub fn parse_rfc3339(text: &str) -> Result<u64, String> {
-    let parsed = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-        format!("`{text}` is not an RFC 3339 date-time such as 2026-12-31T23:59:59Z ({e})")
+    let secs = civil_time::parse_rfc3339(text).ok_or_else(|| {
+        format!("`{text}` is not an RFC 3339 date-time such as 2026-12-31T23:59:59Z")
     })?;
-    u64::try_from(parsed.unix_timestamp()).map_err(|_| format!("`{text}` is before 1970"))
+    u64::try_from(secs).map_err(|_| format!("`{text}` is before 1970"))
 }
 
 /// Formats UNIX seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_rfc3339(unix_secs: u64) -> Result<String, String> {
-    let out_of_range = || format!("{unix_secs} is outside the supported date range");
-    let secs = i64::try_from(unix_secs).map_err(|_| out_of_range())?;
-    let at = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| out_of_range())?;
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .map_err(|_| out_of_range())
+    civil_time::format_rfc3339(unix_secs)
+        .ok_or_else(|| format!("{unix_secs} is outside the supported date range"))
 }
 
 #[cfg(test)]
