@@ -65,9 +65,33 @@ impl Drop for ServerHandle {
     }
 }
 
+/// tiny_http writes a response in several small writes; on a kept-alive connection
+/// Nagle's algorithm then meets the client's delayed ACK and adds ~40 ms to every other
+/// request. Linux copies TCP_NODELAY from the listening socket to accepted ones.
+fn disable_nagle(listener: &std::net::TcpListener) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket fd and a correctly sized option value.
+    let rc = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        eprintln!("servicenow-sim: could not set TCP_NODELAY; responses may be delayed");
+    }
+}
+
 /// Binds `host:port` (port 0 picks a free one) and serves `simulator` until stopped.
 pub fn start(host: &str, port: u16, simulator: Simulator) -> Result<ServerHandle, String> {
-    let server = tiny_http::Server::http((host, port))
+    let listener = std::net::TcpListener::bind((host, port))
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    disable_nagle(&listener);
+    let server = tiny_http::Server::from_listener(listener, None)
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
     let addr = server
         .server_addr()
