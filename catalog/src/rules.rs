@@ -95,7 +95,7 @@ fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
     }
     for (name, field) in &spec.fields {
         for msg in field_problems(name, field) {
-            report(msg);
+            report(format!("field {name}: {msg}"));
         }
     }
     if spec.methods.is_empty() {
@@ -110,51 +110,48 @@ fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
 
 fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
     let mut out = Vec::new();
-    let at = format!("field {name}");
     if !is_identifier(name) {
-        out.push(format!("{at}: name must match ^[a-z][a-z0-9_]*$"));
+        out.push(format!("name must match ^[a-z][a-z0-9_]*$"));
     }
     if SYSTEM_FIELDS.contains(&name) {
-        out.push(format!(
-            "{at}: system fields are implicit; remove it from fields"
-        ));
+        out.push(format!("system fields are implicit; remove it from fields"));
     }
     if RESERVED_PROPERTIES.contains(&name) {
         out.push(format!(
-            "{at}: the name is reserved for a tool parameter ({})",
+            "the name is reserved for a tool parameter ({})",
             RESERVED_PROPERTIES.join(", ")
         ));
     }
     if field.description.trim().is_empty() {
-        out.push(format!("{at}: description must not be empty"));
+        out.push(format!("description must not be empty"));
     }
     match (field.field_type, &field.reference) {
         (FieldType::Reference, None) => out.push(format!(
-            "{at}: a reference field must name its target table in 'reference'"
+            "a reference field must name its target table in 'reference'"
         )),
         (FieldType::Reference, Some(table)) if !is_identifier(table) => {
-            out.push(format!("{at}: reference {table:?} is not a table name"))
+            out.push(format!("reference {table:?} is not a table name"))
         }
         (FieldType::Reference, Some(_)) | (_, None) => {}
-        (_, Some(_)) => out.push(format!("{at}: 'reference' is only for type reference")),
+        (_, Some(_)) => out.push(format!("'reference' is only for type reference")),
     }
     if field.field_type == FieldType::Choice {
         if field.choices.is_empty() {
-            out.push(format!("{at}: a choice field must list its choices"));
+            out.push(format!("a choice field must list its choices"));
         }
         let values: Vec<&String> = field.choices.iter().map(|c| &c.value).collect();
         if let Some(dup) = first_duplicate(&values) {
-            out.push(format!("{at}: choice value {dup:?} is listed twice"));
+            out.push(format!("choice value {dup:?} is listed twice"));
         }
         if field
             .choices
             .iter()
             .any(|c| c.value.is_empty() || c.label.trim().is_empty())
         {
-            out.push(format!("{at}: choice values and labels must not be empty"));
+            out.push(format!("choice values and labels must not be empty"));
         }
     } else if !field.choices.is_empty() {
-        out.push(format!("{at}: 'choices' is only for type choice"));
+        out.push(format!("'choices' is only for type choice"));
     }
     if let Some(max) = field.max_length {
         let textual = matches!(
@@ -167,11 +164,11 @@ fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
         );
         if !textual {
             out.push(format!(
-                "{at}: max_length applies only to string, html, journal, url and email fields"
+                "max_length applies only to string, html, journal, url and email fields"
             ));
         }
         if max == 0 {
-            out.push(format!("{at}: max_length must be at least 1"));
+            out.push(format!("max_length must be at least 1"));
         }
     }
     out
@@ -310,7 +307,7 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
 fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
     let mut resources = BTreeSet::new();
     let mut tables: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut tools: BTreeMap<String, String> = BTreeMap::new();
+    let mut tools: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for spec in specs {
         let r = spec.resource.as_str();
         if !resources.insert(r) {
@@ -331,11 +328,12 @@ fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
                     "{r}: method {key}: tool name {name:?} must match ^[a-z0-9_]{{1,{MAX_TOOL_NAME_LEN}}}$"
                 ));
             }
-            let owner = format!("{r}.{key}");
-            if let Some(previous) = tools.insert(name.clone(), owner) {
+            if let Some((other, other_key)) = tools.get(&name) {
                 problems.push(format!(
-                    "{r}: method {key}: tool name {name:?} is already used by {previous}"
+                    "{r}: method {key}: tool name {name:?} is already used by {other}.{other_key}"
                 ));
+            } else {
+                tools.insert(name, (r, key.as_str()));
             }
         }
     }

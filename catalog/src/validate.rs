@@ -27,13 +27,38 @@ impl fmt::Display for ArgumentErrors {
 
 impl std::error::Error for ArgumentErrors {}
 
-/// Compiles a tool's inputSchema (JSON Schema 2020-12). `patterns` is shared by every
-/// tool of a catalog: most patterns (sys_id, dates) repeat, and compiling a regex is the
-/// costliest part of building a validator.
+/// Keywords an inputSchema may use: they mean the same in JSON Schema draft 7 and
+/// 2020-12 (what MCP clients assume), so either draft validates identically.
+pub const SCHEMA_KEYWORDS: [&str; 16] = [
+    "type",
+    "enum",
+    "pattern",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "items",
+    "minItems",
+    "maxItems",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "default",
+    "description",
+];
+
+/// Compiles a tool's inputSchema. `patterns` is shared by every tool of a catalog: most
+/// patterns (sys_id, dates) repeat, and compiling a regex is costly.
+///
+/// Compiled as draft 7, not 2020-12: on wasm, `jsonschema` rebuilds the meta-schema
+/// validator on every compile (it caches it only on native targets), and the 2020-12
+/// meta-schema costs about 4x more to build. The schemas only use [`SCHEMA_KEYWORDS`],
+/// whose meaning is the same in both drafts (a test checks every builtin tool).
 pub fn compile(tool: &Tool, patterns: &PatternCache) -> Result<Validator, String> {
     let schema = tool.definition.get("inputSchema").unwrap_or(&Value::Null);
     jsonschema::options()
-        .with_draft(Draft::Draft202012)
+        .with_draft(Draft::Draft7)
         // Our patterns are plain regular expressions: no look-around, no backtracking.
         .with_pattern_options(PatternOptions::regex())
         .with_pattern_cache(patterns.clone())

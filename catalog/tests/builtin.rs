@@ -7,6 +7,7 @@ use common::{all, spec_schema, FIXTURE_SOURCES};
 use serde_json::Value;
 use snmcp_catalog::{
     builtin_spec_sources, is_valid_tool_name, Catalog, DESCRIPTION_BUDGET, PAGE_SIZE,
+    SCHEMA_KEYWORDS,
 };
 use std::collections::BTreeSet;
 
@@ -136,6 +137,47 @@ fn every_builtin_input_schema_is_valid_json_schema_and_compiles() {
             );
         }
     }
+}
+
+/// Every keyword used anywhere in `schema` (property names under `properties` excluded).
+fn keywords(schema: &Value, found: &mut BTreeSet<String>) {
+    let Some(object) = schema.as_object() else {
+        return;
+    };
+    for (key, value) in object {
+        found.insert(key.clone());
+        match key.as_str() {
+            "properties" => {
+                for property in value.as_object().into_iter().flat_map(|p| p.values()) {
+                    keywords(property, found);
+                }
+            }
+            "items" => keywords(value, found),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn builtin_input_schemas_use_only_keywords_that_mean_the_same_in_draft_7_and_2020_12() {
+    // The catalog validates with draft 7 (cheaper on wasm); clients read 2020-12.
+    let catalog = builtin();
+    let mut used = BTreeSet::new();
+    for tool in catalog.tools() {
+        keywords(&tool.definition["inputSchema"], &mut used);
+        let items = &tool.definition["inputSchema"]["properties"]["fields"]["items"];
+        assert!(
+            items.is_null() || items.is_object(),
+            "{}: tuple items differ between drafts",
+            tool.name
+        );
+    }
+    let allowed: BTreeSet<String> = SCHEMA_KEYWORDS.iter().map(|k| k.to_string()).collect();
+    let extra: Vec<&String> = used.difference(&allowed).collect();
+    assert!(
+        extra.is_empty(),
+        "keywords outside SCHEMA_KEYWORDS: {extra:?}"
+    );
 }
 
 #[test]

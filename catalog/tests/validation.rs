@@ -378,3 +378,21 @@ fn validators_are_cached_per_tool_and_foreign_tools_still_validate() {
         assert!(check(&catalog, name, Some(bad.clone())).is_err());
     }
 }
+
+#[test]
+fn warming_up_compiles_a_validator_without_changing_results() {
+    let catalog = fixture_catalog();
+    catalog.warm_up();
+    assert!(check(
+        &catalog,
+        "get_single_service_now_incident_by_id",
+        Some(json!({"id": SYS_ID}))
+    )
+    .is_ok());
+    assert!(check(
+        &catalog,
+        "get_single_service_now_incident_by_id",
+        Some(json!({}))
+    )
+    .is_err());
+}
