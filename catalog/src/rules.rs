@@ -111,10 +111,10 @@ fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
 fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
     let mut out = Vec::new();
     if !is_identifier(name) {
-        out.push(format!("name must match ^[a-z][a-z0-9_]*$"));
+        out.push("name must match ^[a-z][a-z0-9_]*$".to_string());
     }
     if SYSTEM_FIELDS.contains(&name) {
-        out.push(format!("system fields are implicit; remove it from fields"));
+        out.push("system fields are implicit; remove it from fields".to_string());
     }
     if RESERVED_PROPERTIES.contains(&name) {
         out.push(format!(
@@ -123,21 +123,21 @@ fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
         ));
     }
     if field.description.trim().is_empty() {
-        out.push(format!("description must not be empty"));
+        out.push("description must not be empty".to_string());
     }
     match (field.field_type, &field.reference) {
-        (FieldType::Reference, None) => out.push(format!(
-            "a reference field must name its target table in 'reference'"
-        )),
+        (FieldType::Reference, None) => {
+            out.push("a reference field must name its target table in 'reference'".to_string())
+        }
         (FieldType::Reference, Some(table)) if !is_identifier(table) => {
             out.push(format!("reference {table:?} is not a table name"))
         }
         (FieldType::Reference, Some(_)) | (_, None) => {}
-        (_, Some(_)) => out.push(format!("'reference' is only for type reference")),
+        (_, Some(_)) => out.push("'reference' is only for type reference".to_string()),
     }
     if field.field_type == FieldType::Choice {
         if field.choices.is_empty() {
-            out.push(format!("a choice field must list its choices"));
+            out.push("a choice field must list its choices".to_string());
         }
         let values: Vec<&String> = field.choices.iter().map(|c| &c.value).collect();
         if let Some(dup) = first_duplicate(&values) {
@@ -148,10 +148,10 @@ fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
             .iter()
             .any(|c| c.value.is_empty() || c.label.trim().is_empty())
         {
-            out.push(format!("choice values and labels must not be empty"));
+            out.push("choice values and labels must not be empty".to_string());
         }
     } else if !field.choices.is_empty() {
-        out.push(format!("'choices' is only for type choice"));
+        out.push("'choices' is only for type choice".to_string());
     }
     if let Some(max) = field.max_length {
         let textual = matches!(
@@ -163,12 +163,13 @@ fn field_problems(name: &str, field: &FieldSpec) -> Vec<String> {
                 | FieldType::Email
         );
         if !textual {
-            out.push(format!(
+            out.push(
                 "max_length applies only to string, html, journal, url and email fields"
-            ));
+                    .to_string(),
+            );
         }
         if max == 0 {
-            out.push(format!("max_length must be at least 1"));
+            out.push("max_length must be at least 1".to_string());
         }
     }
     out
