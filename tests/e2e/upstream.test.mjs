@@ -1,6 +1,7 @@
 // How ServiceNow's answers reach the MCP client through the worker under workerd: method
 // filters that keep writes from the instance, 429 passthrough with normalized rate-limit
-// headers, ACL-hidden fields and rows, 401/404, cursor pagination and upstream timeouts.
+// headers, every auth type, ACL-hidden fields and rows, 401/404, cursor pagination and
+// upstream timeouts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -47,6 +48,21 @@ async function createServer(accountId, body) {
   const r = await worker.admin('POST', `/integrated-account/${accountId}/mcp`, { name: 'e2e', ...body });
   assert.equal(r.status, 201, await r.clone().text());
   return r.json();
+}
+
+/** Lists incidents page by page through next_cursor; returns every sys_id seen. */
+async function followCursor(client, args, pageSizes = []) {
+  const seen = [];
+  let cursor;
+  do {
+    const r = await client.callTool({ name: 'list_all_service_now_incident', arguments: cursor ? { ...args, next_cursor: cursor } : args });
+    assert.equal(r.isError, false, r.content?.[0]?.text);
+    seen.push(...r.structuredContent.result.map((row) => row.sys_id));
+    pageSizes.push(r.structuredContent.result.length);
+    cursor = r.structuredContent.next_cursor;
+    assert.ok(pageSizes.length <= 50, 'pagination ends');
+  } while (cursor);
+  return seen;
 }
 
 let rpcId = 100;
@@ -138,6 +154,14 @@ test('upstream 429 passes through once, with the delay and normalized headers; 2
     assert.deepEqual([log[0].method, log[0].path, log[0].status], ['GET', '/api/now/table/incident', 429]);
     assert.equal(log[1].params.sysparm_limit, '1');
     assert.equal(log[1].headers['cf-worker'], undefined, 'the second entry is the direct probe');
+
+    // A write by record number is refused at its lookup: 429 again, and nothing written.
+    await sim.clearRequests();
+    const update = await callRpc(admin.url, 'update_a_service_now_incident_by_id', { id: 'INC0010004', urgency: '2' });
+    assert.equal(update.status, 429, JSON.stringify(update.body));
+    assert.equal(update.body.error.code, limited.body.error.code);
+    const updateLog = await sim.requests();
+    assert.deepEqual(updateLog.map((r) => [r.method, r.status]), [['GET', 429]]);
   } finally {
     await sim.configure({ rate_limit: null });
   }
@@ -160,6 +184,11 @@ test('an itil account sees hidden_fields for ACL-dropped fields and no security 
   const security = all.filter((row) => row.category === 'security');
   assert.ok(security.length > 0, 'the seed has security incidents');
   assert.deepEqual(result.map((row) => row.sys_id).sort(), visible);
+
+  // Row ACLs apply after the limit, so pages can come back short: paging must go on.
+  const paged = await followCursor(client, { fields: ['sys_id'], limit: 5 });
+  assert.equal(new Set(paged).size, paged.length, 'no duplicates');
+  assert.deepEqual([...paged].sort(), visible);
 });
 
 test('wrong credentials are an isError about 401 without the secret', async () => {
@@ -176,6 +205,29 @@ test('wrong credentials are an isError about 401 without the secret', async () =
   assert.equal(worker.logs().includes(secret), false, 'the password is not in the worker log');
 });
 
+test('every auth type reaches ServiceNow as its user; an OAuth token is fetched once and reused', async () => {
+  const cases = [
+    ['basic', { type: 'basic', username: 'itil', password: 'itil' }, 'itil', 'basic'],
+    ['oauth2_password', { type: 'oauth2_password', client_id: 'mcp-demo-client', client_secret: 'mcp-demo-secret', username: 'itil', password: 'itil' }, 'itil', 'bearer'],
+    ['oauth2_client_credentials', { type: 'oauth2_client_credentials', client_id: 'mcp-demo-client', client_secret: 'mcp-demo-secret' }, 'admin', 'bearer'],
+    ['api_key', { type: 'api_key', key: 'sim-api-key-admin' }, 'admin', 'apikey'],
+  ];
+  for (const [label, auth, user, scheme] of cases) {
+    const server = await provision(worker, sim, { accountId: `auth-${label.replace(/_/g, '-')}`, auth });
+    await sim.clearRequests();
+    for (let i = 0; i < 2; i++) {
+      const r = await callRpc(server.url, 'list_all_service_now_sys_users', { user_name: 'alice.johnson', fields: ['name'] });
+      assert.equal(r.body.result?.isError, false, `${label}: ${JSON.stringify(r.body)}`);
+    }
+    const log = await sim.requests();
+    const table = log.filter((e) => e.path.startsWith('/api/now/table/'));
+    assert.deepEqual(table.map((e) => [e.user, e.auth, e.status]), [[user, scheme, 200], [user, scheme, 200]], label);
+    const tokenRequests = log.filter((e) => e.path === '/oauth_token.do');
+    assert.equal(tokenRequests.length, scheme === 'bearer' ? 1 : 0, `${label}: token requests`);
+    if (tokenRequests.length) assert.equal(tokenRequests[0].status, 200);
+  }
+});
+
 test('a well-formed sys_id that does not exist is an isError about 404 naming the list tool', async () => {
   const client = await connect(admin.url);
   const r = await client.callTool({ name: 'get_single_service_now_incident_by_id', arguments: { id: 'fedcba9876543210fedcba9876543210' } });
@@ -186,25 +238,14 @@ test('a well-formed sys_id that does not exist is an isError about 404 naming th
 
 test('following next_cursor with limit 5 yields every incident exactly once', async () => {
   const client = await connect(admin.url);
-  const seen = [];
-  let cursor;
-  let pages = 0;
-  do {
-    const args = { limit: 5, fields: ['sys_id'] };
-    if (cursor) args.next_cursor = cursor;
-    const r = await client.callTool({ name: 'list_all_service_now_incident', arguments: args });
-    assert.equal(r.isError, false, r.content?.[0]?.text);
-    assert.ok(r.structuredContent.result.length <= 5);
-    seen.push(...r.structuredContent.result.map((row) => row.sys_id));
-    cursor = r.structuredContent.next_cursor;
-    pages += 1;
-    assert.ok(pages <= 50, 'pagination ends');
-  } while (cursor);
+  const pages = [];
+  const seen = await followCursor(client, { limit: 5, fields: ['sys_id'] }, pages);
   const all = (await sim.table('incident')).result.map((row) => row.sys_id);
   assert.ok(all.length > 5, 'more than one page of incidents');
   assert.equal(new Set(seen).size, seen.length, 'no duplicates');
   assert.deepEqual([...seen].sort(), [...all].sort());
-  assert.equal(pages, Math.ceil(all.length / 5));
+  assert.equal(pages.length, Math.ceil(all.length / 5));
+  assert.ok(pages.every((n) => n <= 5));
 });
 
 test('a slow instance times out as an isError well before the simulator answers', async () => {
