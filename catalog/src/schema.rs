@@ -3,7 +3,7 @@
 //! Also owns the wording that tells a model how to resolve a sys_id.
 
 use crate::naming::{example_number, list_tool_of};
-use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -80,7 +80,6 @@ pub fn field_spec<'r>(resource: &'r ResourceSpec, name: &str) -> Option<Cow<'r, 
         ),
         _ => return None,
     };
-    debug_assert!(SYSTEM_FIELDS.contains(&name));
     Some(Cow::Owned(FieldSpec {
         field_type,
         description: description.into(),
@@ -510,4 +509,67 @@ fn query_example(resource: &ResourceSpec, method: &MethodSpec) -> String {
     }
     parts.push("ORDERBYDESCsys_updated_on".into());
     parts.join("^")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SYSTEM_FIELDS;
+    use std::collections::BTreeMap;
+
+    fn bare_resource() -> ResourceSpec {
+        ResourceSpec {
+            schema: None,
+            resource: "thing".into(),
+            table: "u_thing".into(),
+            title: "Thing".into(),
+            tags: vec!["itsm".into()],
+            description: "Things.".into(),
+            docs: "None.".into(),
+            number_prefix: None,
+            display_field: "sys_id".into(),
+            fields: BTreeMap::new(),
+            methods: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn every_system_field_has_a_read_only_spec() {
+        let resource = bare_resource();
+        for name in SYSTEM_FIELDS {
+            let field = field_spec(&resource, name);
+            assert!(field.as_ref().is_some_and(|f| f.read_only), "{name}");
+        }
+        assert!(field_spec(&resource, "sys_class_name").is_none());
+        assert_eq!(
+            field_spec(&resource, "sys_id").and_then(|f| f.reference.clone()),
+            Some("u_thing".to_string())
+        );
+    }
+
+    #[test]
+    fn choice_values_have_an_integer_form_only_when_canonical() {
+        let cases = [
+            ("1", Some(1)),
+            ("-5", Some(-5)),
+            ("01", None),
+            ("1.0", None),
+            ("high", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(choice_integer(value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn first_sentence_stops_at_the_first_full_stop() {
+        let cases = [
+            ("Lifecycle state. 3 needs a reason.", "Lifecycle state"),
+            ("Version 1.2 of it.", "Version 1.2 of it"),
+            ("  No period  ", "No period"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(first_sentence(text), expected, "{text:?}");
+        }
+    }
 }
