@@ -150,6 +150,16 @@ pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
+/// "a sys_user", "an incident": the table name with its indefinite article.
+pub fn with_article(table: &str) -> String {
+    let article = if table.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {table}")
+}
+
 /// The first sentence of `text`, without its final period.
 pub fn first_sentence(text: &str) -> &str {
     let text = text.trim();
@@ -267,7 +277,8 @@ pub fn field_property(
             schema.insert("pattern".into(), json!(pattern));
             let table = field.reference.as_deref().unwrap_or_default();
             description.push_str(&format!(
-                " sys_id (32 hex characters) of a {table} record, not a name; {}.",
+                " sys_id (32 hex characters) of {} record, not a name; {}.",
+                with_article(table),
                 resolve_hint(table, lookup)
             ));
             if clears {
@@ -559,6 +570,13 @@ mod tests {
         for (value, expected) in cases {
             assert_eq!(choice_integer(value), expected, "{value}");
         }
+    }
+
+    #[test]
+    fn tables_get_the_right_article() {
+        assert_eq!(with_article("incident"), "an incident");
+        assert_eq!(with_article("sys_user"), "a sys_user");
+        assert_eq!(with_article("cmdb_ci"), "a cmdb_ci");
     }
 
     #[test]

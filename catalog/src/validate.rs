@@ -5,7 +5,7 @@
 use crate::naming::example_number;
 use crate::schema::{
     choice_integer, field_spec, first_sentence, id_description, id_hint, resolve_hint,
-    ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
+    with_article, ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
 };
 use crate::spec::{FieldSpec, FieldType, MethodKind};
 use crate::Tool;
@@ -354,11 +354,14 @@ fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
     };
     let summary = first_sentence(&spec.description).to_string();
     match spec.field_type {
-        FieldType::Reference => format!(
-            "{summary} (a sys_id of a {} record; {})",
-            spec.reference.as_deref().unwrap_or_default(),
-            resolve_hint(spec.reference.as_deref().unwrap_or_default(), lookup)
-        ),
+        FieldType::Reference => {
+            let table = spec.reference.as_deref().unwrap_or_default();
+            format!(
+                "{summary} (a sys_id of {} record; {})",
+                with_article(table),
+                resolve_hint(table, lookup)
+            )
+        }
         FieldType::Choice => format!(
             "{summary} (one of {})",
             crate::schema::choice_list(&spec, " = ")
