@@ -44,13 +44,30 @@ pub fn is_generated_id(id: &str, prefix: &str) -> bool {
 
 /// A ServiceNow instance root, normalized to `scheme://host[:port]` (lowercase, no
 /// trailing slash). `http://` only when `allow_http` (local demo and tests).
+/// `raw` with any `user:password@` of its authority masked, so an error can quote it.
+fn without_userinfo(raw: &str) -> String {
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let prefix = if raw.contains("://") {
+                format!("{scheme}://")
+            } else {
+                String::new()
+            };
+            format!("{prefix}***@{}", &rest[at + 1..])
+        }
+        None => raw.to_string(),
+    }
+}
+
 pub fn instance_url(raw: &str, allow_http: bool) -> Result<String, ApiError> {
     let bad = |why: &str| {
         ApiError::bad_request(
             "invalid_instance_url",
             format!(
                 "instance_url `{}` {why}; expected the instance root, like https://acme.service-now.com",
-                clip(raw)
+                clip(&without_userinfo(raw))
             ),
         )
     };
@@ -224,6 +241,19 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_url_errors_never_quote_userinfo() {
+        for raw in [
+            "http://admin:SECRET@host",
+            "https://u:SECRET@acme.service-now.com/x?y",
+            "ftp://SECRET@h",
+        ] {
+            let err = instance_url(raw, true).expect_err(raw);
+            assert!(!err.message.contains("SECRET"), "{}", err.message);
+            assert!(err.message.contains("***@"), "{}", err.message);
+        }
+    }
 
     #[test]
     fn account_ids_follow_the_documented_pattern() {
