@@ -36,7 +36,7 @@ function bundle() {
 const { raw, gz } = bundle();
 console.log(`bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzip (budget 1024 KiB gzip)`);
 
-const catalogBench = spawnSync('cargo', ['run', '-q', '--release', '-p', 'snmcp-catalog', '--example', 'catalog_bench'], { cwd: ROOT, encoding: 'utf8' });
+const catalogBench = spawnSync('cargo', ['run', '-q', '--release', '-p', 'snmcp-catalog', '--example', 'builtin_stats'], { cwd: ROOT, encoding: 'utf8' });
 if (catalogBench.status === 0) process.stdout.write(catalogBench.stdout);
 else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split('\n').pop()}`);
 
