@@ -1,15 +1,4 @@
-//! The Workers shell: `/// Runs once per isolate, before its first request: parses the tool specs and pays
-/// jsonschema's one-time set-up, so no request carries that CPU cost (about 10 ms on
-/// wasm, the free plan's whole per-request budget). Start-up has its own 1 s budget.
-#[event(start)]
-fn start() {
-    match snmcp_catalog::Catalog::builtin() {
-        Ok(catalog) => catalog.warm_up(),
-        Err(e) => console_error!("tool catalog unavailable: {e}"),
-    }
-}
-
-#[event(fetch)]`, and the adapters of the ports over `worker::kv`,
+//! The Workers shell: `#[event(fetch)]`, and the adapters of the ports over `worker::kv`,
 //! `worker::Fetch` and `Date`. The only module that names `worker::*`; it moves bytes
 //! in and out and decides nothing.
 
