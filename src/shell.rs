@@ -198,17 +198,6 @@ fn env_lookup(env: &Env, name: &str) -> Option<String> {
         .or_else(|| env.var(name).map(|v| v.to_string()).ok())
 }
 
-/// Runs once per isolate, before its first request: parses the tool specs and pays
-/// jsonschema's one-time set-up, so no request carries that CPU cost (about 10 ms on
-/// wasm, the free plan's whole per-request budget). Start-up has its own 1 s budget.
-#[event(start)]
-fn start() {
-    match snmcp_catalog::Catalog::builtin() {
-        Ok(catalog) => catalog.warm_up(),
-        Err(e) => console_error!("tool catalog unavailable: {e}"),
-    }
-}
-
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
