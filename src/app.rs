@@ -5,7 +5,7 @@ use crate::admin;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::mcp::jsonrpc::Incoming;
 use crate::mcp::{self, lifecycle, Services};
-use crate::ports::{Clock, KvStore, Upstream};
+use crate::ports::{Clock, KvStore, RequestKv, Upstream};
 use crate::store;
 use crate::transport::{self, http_error, OriginPolicy};
 use serde_json::json;
@@ -14,6 +14,13 @@ pub async fn handle<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: HttpRequest,
 ) -> HttpResponse {
+    let kv = RequestKv::new(services.kv);
+    let services = &Services {
+        config: services.config,
+        kv: &kv,
+        upstream: services.upstream,
+        clock: services.clock,
+    };
     let path = request.path().to_string();
     if let Some(token) = path.strip_prefix("/mcp/") {
         let response = mcp_endpoint(services, &request, token).await;

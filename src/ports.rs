@@ -177,6 +177,62 @@ impl KvStore for MemoryKv<'_> {
     }
 }
 
+/// Remembers what one request read or wrote, so a key read twice in the same request
+/// (the account: once to check a server is still live, once to open its credentials)
+/// costs one KV read. Lives for one request only, so it never serves stale data longer
+/// than KV's own consistency window.
+pub struct RequestKv<'a, K> {
+    inner: &'a K,
+    seen: RefCell<BTreeMap<String, Option<String>>>,
+}
+
+impl<'a, K: KvStore> RequestKv<'a, K> {
+    pub fn new(inner: &'a K) -> Self {
+        RequestKv {
+            inner,
+            seen: RefCell::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl<K: KvStore> KvStore for RequestKv<'_, K> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if let Some(value) = self.seen.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self.inner.get(key).await?;
+        self.seen
+            .borrow_mut()
+            .insert(key.to_string(), value.clone());
+        Ok(value)
+    }
+
+    async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
+        self.seen.borrow_mut().remove(key);
+        self.inner.put(key, value, expires_at).await?;
+        self.seen
+            .borrow_mut()
+            .insert(key.to_string(), Some(value.to_string()));
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.seen.borrow_mut().remove(key);
+        self.inner.delete(key).await?;
+        self.seen.borrow_mut().insert(key.to_string(), None);
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, StoreError> {
+        self.inner.list(prefix, cursor, limit).await
+    }
+}
+
 /// A scripted upstream for native tests: answers from a queue and records every request.
 #[derive(Default)]
 pub struct ScriptedUpstream {
@@ -241,6 +297,60 @@ mod tests {
         let kv = MemoryKv::new(&clock);
         assert!(block_on(kv.put("a", "1", Some(1_059))).is_err());
         assert!(block_on(kv.put("a", "1", Some(1_060))).is_ok());
+    }
+
+    /// Counts reads of the wrapped store.
+    struct CountingKv<'c> {
+        inner: MemoryKv<'c>,
+        gets: Cell<u32>,
+    }
+
+    impl KvStore for CountingKv<'_> {
+        async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.gets.set(self.gets.get() + 1);
+            self.inner.get(key).await
+        }
+        async fn put(
+            &self,
+            key: &str,
+            value: &str,
+            expires_at: Option<u64>,
+        ) -> Result<(), StoreError> {
+            self.inner.put(key, value, expires_at).await
+        }
+        async fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key).await
+        }
+        async fn list(
+            &self,
+            prefix: &str,
+            cursor: Option<&str>,
+            limit: u32,
+        ) -> Result<KeyPage, StoreError> {
+            self.inner.list(prefix, cursor, limit).await
+        }
+    }
+
+    #[test]
+    fn request_kv_reads_a_key_once_and_sees_its_own_writes() {
+        let clock = ManualClock::at_secs(0);
+        let counting = CountingKv {
+            inner: MemoryKv::new(&clock),
+            gets: Cell::new(0),
+        };
+        block_on(counting.inner.put("a", "1", None)).unwrap();
+        let kv = RequestKv::new(&counting);
+        assert_eq!(block_on(kv.get("a")).unwrap().as_deref(), Some("1"));
+        assert_eq!(block_on(kv.get("a")).unwrap().as_deref(), Some("1"));
+        assert_eq!(block_on(kv.get("missing")).unwrap(), None);
+        assert_eq!(block_on(kv.get("missing")).unwrap(), None);
+        assert_eq!(counting.gets.get(), 2);
+        block_on(kv.put("a", "2", None)).unwrap();
+        assert_eq!(block_on(kv.get("a")).unwrap().as_deref(), Some("2"));
+        block_on(kv.delete("a")).unwrap();
+        assert_eq!(block_on(kv.get("a")).unwrap(), None);
+        assert_eq!(counting.gets.get(), 2);
+        assert_eq!(block_on(counting.inner.get("a")).unwrap(), None);
     }
 
     #[test]
