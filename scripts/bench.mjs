@@ -50,6 +50,9 @@ try {
   const listBytes = Buffer.byteLength(JSON.stringify(listed.body));
   console.log(`tools/list: ${listed.body.result.tools.length} tools, ${listBytes} bytes unfiltered`);
 
+  // Floor of the local stack (wrangler's dev proxy + workerd) without KV or MCP work.
+  const healthTimes = await sample(() => fetch(`${worker.url}/health`).then((r) => r.text()));
+  console.log(`GET /health via workerd (no KV): median ${fmt(median(healthTimes))}, p95 ${fmt(p95(healthTimes))} (n=${N})`);
   const initTimes = await sample(() => rpc(server.url, init));
   const listTimes = await sample(() => rpc(server.url, list));
   console.log(`initialize via workerd: median ${fmt(median(initTimes))}, p95 ${fmt(p95(initTimes))} (n=${N})`);
