@@ -87,6 +87,7 @@ pub fn field_spec<'r>(resource: &'r ResourceSpec, name: &str) -> Option<Cow<'r, 
         choices: Vec::new(),
         read_only: true,
         max_length: None,
+        open_choices: false,
     }))
 }
 
@@ -301,11 +302,18 @@ pub fn field_property(
                 json!("string")
             };
             schema.insert("type".into(), types);
-            schema.insert("enum".into(), Value::Array(options));
-            description.push_str(&format!(
-                " ServiceNow code, one of: {}.",
-                choice_list(field, " = ")
-            ));
+            if field.open_choices {
+                description.push_str(&format!(
+                    " ServiceNow code; documented: {}. This instance may define others.",
+                    choice_list(field, " = ")
+                ));
+            } else {
+                schema.insert("enum".into(), Value::Array(options));
+                description.push_str(&format!(
+                    " ServiceNow code, one of: {}.",
+                    choice_list(field, " = ")
+                ));
+            }
         }
     }
     schema.insert("description".into(), Value::String(description));

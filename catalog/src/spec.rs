@@ -55,6 +55,10 @@ pub struct FieldSpec {
     pub read_only: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<u32>,
+    /// Choice lists instances commonly extend (category, close_code, ...): the documented
+    /// values are listed, others are accepted rather than refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_choices: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -396,3 +396,29 @@ fn warming_up_compiles_a_validator_without_changing_results() {
     )
     .is_err());
 }
+
+#[test]
+fn open_choice_lists_accept_instance_values_and_closed_ones_refuse_them() {
+    let catalog = Catalog::builtin().expect("builtin catalog");
+    let tool = catalog
+        .find("create_a_service_now_incident", &common::all())
+        .expect("create incident");
+    let base = json!({"short_description": "Badge reader down", "caller_id": SYS_ID});
+    let with = |field: &str, value: Value| {
+        let mut args = base.clone();
+        args[field] = value;
+        catalog.validate_arguments(tool, Some(&args))
+    };
+    // category is documented as extensible: a value the instance added must pass.
+    assert!(with("category", json!("facilities")).is_ok());
+    assert!(with("category", json!("network")).is_ok());
+    let schema = &tool.definition["inputSchema"]["properties"]["category"];
+    assert!(schema.get("enum").is_none(), "{schema}");
+    assert!(schema["description"]
+        .as_str()
+        .unwrap()
+        .contains("network = Network"));
+    // impact codes are fixed by the platform: anything else is refused with the list.
+    let err = with("impact", json!("9")).expect_err("impact 9");
+    assert!(err.to_string().contains("impact"), "{err}");
+}
