@@ -162,12 +162,11 @@ pub fn preflight(request: &HttpRequest) -> HttpResponse {
 
 /// What the body holds, or the HTTP answer for a body that is not one JSON-RPC message.
 pub fn classify_body(body: &[u8]) -> Result<Incoming, HttpResponse> {
-    jsonrpc::classify(body)
-        .map_err(|error| rpc_error_response(400, &RpcResponse::error(Value::Null, error)))
+    jsonrpc::classify(body).map_err(invalid_request)
 }
 
 /// A JSON-RPC response as an HTTP response with `status`.
-pub fn rpc_error_response(status: u16, response: &RpcResponse) -> HttpResponse {
+fn rpc_error_response(status: u16, response: &RpcResponse) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![("content-type".into(), "application/json".into())],
@@ -222,8 +221,8 @@ pub fn accepted() -> HttpResponse {
     HttpResponse::new(202)
 }
 
-/// Maps a JSON-RPC error produced before dispatch to its HTTP answer.
-pub fn invalid_request(error: RpcError) -> HttpResponse {
+/// A message rejected before dispatch: HTTP 400 with the JSON-RPC error and id null.
+fn invalid_request(error: RpcError) -> HttpResponse {
     rpc_error_response(400, &RpcResponse::error(Value::Null, error))
 }
 
