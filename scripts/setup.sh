@@ -13,7 +13,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! worker-build --version 2>/dev/null | grep -q ' 0\.8\.'; then
+if ! worker-build --version 2>/dev/null | grep -Eq '(^| )0\.8\.'; then
   say "installing worker-build 0.8 (a few minutes, once)"
   cargo install worker-build --version '^0.8' --locked
 fi
