@@ -503,36 +503,13 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
             })?;
             let username = o.value("username");
             let client_id = o.value("client-id");
-            match (auth.needs_username(), username.is_some()) {
-                (true, false) => {
-                    return Err(UsageError(format!(
-                        "--username is required with --auth {}",
-                        auth.flag_name()
-                    )))
-                }
-                (false, true) => {
-                    return Err(UsageError(format!(
-                        "--username does not apply to --auth {}",
-                        auth.flag_name()
-                    )))
-                }
-                _ => {}
-            }
-            match (auth.needs_client_id(), client_id.is_some()) {
-                (true, false) => {
-                    return Err(UsageError(format!(
-                        "--client-id is required with --auth {}",
-                        auth.flag_name()
-                    )))
-                }
-                (false, true) => {
-                    return Err(UsageError(format!(
-                        "--client-id does not apply to --auth {}",
-                        auth.flag_name()
-                    )))
-                }
-                _ => {}
-            }
+            flag_fits_auth("username", auth.needs_username(), username.is_some(), auth)?;
+            flag_fits_auth(
+                "client-id",
+                auth.needs_client_id(),
+                client_id.is_some(),
+                auth,
+            )?;
             Command::AccountPut {
                 id: id.into(),
                 instance_url: o.require("instance-url", u)?,
@@ -651,6 +628,21 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
 }
 
 /// `a,b,c` → entries, trimmed; at least one.
+/// `--<flag>` must be given exactly when `auth` uses it.
+fn flag_fits_auth(flag: &str, needed: bool, given: bool, auth: AuthKind) -> Result<(), UsageError> {
+    match (needed, given) {
+        (true, false) => Err(UsageError(format!(
+            "--{flag} is required with --auth {}",
+            auth.flag_name()
+        ))),
+        (false, true) => Err(UsageError(format!(
+            "--{flag} does not apply to --auth {}",
+            auth.flag_name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn list(name: &str, value: &str) -> Result<Vec<String>, UsageError> {
     let entries: Vec<String> = value
         .split(',')
