@@ -99,7 +99,7 @@ pub fn http_error(status: u16, code: &str, message: &str) -> HttpResponse {
 }
 
 /// The checks that need neither KV nor the body's meaning, in the order a client would
-/// want to hear about them. `Ok` carries the negotiated header version, if any.
+/// want to hear about them.
 pub fn precheck(request: &HttpRequest, origins: &OriginPolicy<'_>) -> Result<(), HttpResponse> {
     if let Some(origin) = request.header("origin") {
         if !origins.allows(origin) {

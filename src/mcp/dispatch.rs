@@ -208,9 +208,8 @@ async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             retry_after_secs,
             headers,
         } => {
-            let mut error = RpcError::new(UPSTREAM_RATE_LIMITED, message);
-            error =
-                error.with_data(json!({ "status": 429, "retry_after_seconds": retry_after_secs }));
+            let error = RpcError::new(UPSTREAM_RATE_LIMITED, message)
+                .with_data(json!({ "status": 429, "retry_after_seconds": retry_after_secs }));
             Reply {
                 status: 429,
                 response: RpcResponse::error(id, error),
