@@ -2,7 +2,9 @@
 //! (initialize, ping, tools/list, tools/call). No HTTP framing here (see `transport`).
 
 pub mod dispatch;
+pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
+mod tools;
 
 pub use dispatch::{dispatch, Reply, Services};
