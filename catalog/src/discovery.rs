@@ -43,8 +43,10 @@ fn matches(query: &str, word: &str) -> bool {
 }
 
 /// The documented score: for each distinct query word, 4 points if it matches a word of
-/// the tool's name, 3 of its title, 2 of one of its resource's tags, 1 of its
-/// description (each part counted once per query word). Ties keep catalog order.
+/// the tool's name, 3 if one of its title, 2 if one of its resource's tags, and 1 if one
+/// of its description only when neither name nor title matched it (the description is a
+/// fallback, not a multiplier). A word matches when equal, or when the query word has 3+
+/// characters and starts the tool's word ("incid" finds "incident").
 pub fn score(tool: &Tool, query_words: &[String]) -> u32 {
     let name: Vec<String> = words(&tool.name).collect();
     let title: Vec<String> = tool
@@ -74,7 +76,7 @@ pub fn score(tool: &Tool, query_words: &[String]) -> u32 {
             if found(&tags, q) {
                 points += TAG_POINTS;
             }
-            if found(&description, q) {
+            if points < TITLE_POINTS && found(&description, q) {
                 points += DESCRIPTION_POINTS;
             }
             points
@@ -82,8 +84,16 @@ pub fn score(tool: &Tool, query_words: &[String]) -> u32 {
         .sum()
 }
 
-/// The tools `filter` keeps that score above zero for `query`, best first (ties in
-/// catalog order), at most `limit`.
+/// Words of the tool's resource name no query word matches: among equal scores the
+/// more specific tool ranks first ("create incident" prefers incident to incident_task).
+fn unmatched(tool: &Tool, query_words: &[String]) -> usize {
+    words(&tool.resource.resource)
+        .filter(|w| !query_words.iter().any(|q| matches(q, w)))
+        .count()
+}
+
+/// The tools `filter` keeps that score above zero for `query`: best score first, then
+/// fewest unmatched resource-name words, then catalog order; at most `limit`.
 pub fn search<'a>(
     catalog: &'a Catalog,
     filter: &'a ToolFilter,
@@ -96,18 +106,23 @@ pub fn search<'a>(
             query_words.push(w);
         }
     }
-    let mut hits: Vec<Hit<'a>> = catalog
+    let mut hits: Vec<(Hit<'a>, usize)> = catalog
         .visible(filter)
-        .map(|tool| Hit {
-            score: score(tool, &query_words),
-            tool,
+        .map(|tool| {
+            (
+                Hit {
+                    score: score(tool, &query_words),
+                    tool,
+                },
+                unmatched(tool, &query_words),
+            )
         })
-        .filter(|hit| hit.score > 0)
+        .filter(|(hit, _)| hit.score > 0)
         .collect();
-    // Stable sort: equal scores keep the catalog's order.
-    hits.sort_by_key(|hit| std::cmp::Reverse(hit.score));
+    // Stable sort: full ties keep the catalog's order.
+    hits.sort_by_key(|(hit, unmatched)| (std::cmp::Reverse(hit.score), *unmatched));
     hits.truncate(limit);
-    hits
+    hits.into_iter().map(|(hit, _)| hit).collect()
 }
 
 /// The first sentence of a tool's description, for search hits.

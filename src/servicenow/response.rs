@@ -372,6 +372,66 @@ mod tests {
     }
 
     #[test]
+    fn both_forms_become_codes_with_labels_beside_them() {
+        let labelled = vec!["caller_id".to_string(), "state".to_string(), "assigned_to".to_string()];
+        let pair = |v: &str, d: &str| json!({"value": v, "display_value": d});
+        let cases = vec![
+            (
+                "reference and choice get their display; plain fields keep their value",
+                json!({"sys_id": pair(SYS_ID, SYS_ID), "caller_id": pair(SYS_ID, "Alice Johnson"),
+                       "state": pair("2", "In Progress"), "short_description": pair("VPN", "VPN")}),
+                json!({"sys_id": SYS_ID, "caller_id": SYS_ID, "state": "2", "short_description": "VPN",
+                       "display_values": {"caller_id": "Alice Johnson", "state": "In Progress"}}),
+            ),
+            (
+                "empty references and equal labels add nothing",
+                json!({"assigned_to": pair("", ""), "state": pair("New", "New")}),
+                json!({"assigned_to": "", "state": "New"}),
+            ),
+            (
+                "fields that are not labelled (dates, dot-walks) keep the value only",
+                json!({"opened_at": pair("2025-01-02 03:04:05", "01/02/2025 03:04:05"), "caller_id.name": pair("Alice Johnson", "Alice Johnson")}),
+                json!({"opened_at": "2025-01-02 03:04:05", "caller_id.name": "Alice Johnson"}),
+            ),
+            (
+                "plain values (display_value given by the model) pass through",
+                json!({"state": "In Progress"}),
+                json!({"state": "In Progress"}),
+            ),
+        ];
+        for (case, record, expected) in cases {
+            assert_eq!(compact(record.clone(), &labelled), expected, "{case}");
+            assert_eq!(
+                compact(json!([record]), &labelled),
+                json!([expected]),
+                "{case}: lists too"
+            );
+        }
+    }
+
+    #[test]
+    fn list_and_get_without_display_value_are_made_compact() {
+        let request = list_request(json!({"limit": 1}));
+        assert!(request.compact_display);
+        let answer = HttpResponse::json(
+            200,
+            &json!({"result": [{"sys_id": {"value": SYS_ID, "display_value": SYS_ID},
+                                 "caller_id": {"value": SYS_ID, "display_value": "Alice Johnson"}}]}),
+        );
+        let out = structured(map_call_response(&request, None, None, &answer, NOW));
+        assert_eq!(out["result"][0]["caller_id"], SYS_ID);
+        assert_eq!(
+            out["result"][0]["display_values"]["caller_id"],
+            "Alice Johnson"
+        );
+        // display_value given: one form, as ServiceNow sent it.
+        let request = list_request(json!({"display_value": "all"}));
+        assert!(!request.compact_display);
+        let out = structured(map_call_response(&request, None, None, &answer, NOW));
+        assert_eq!(out["result"][0]["caller_id"]["display_value"], "Alice Johnson");
+    }
+
+    #[test]
     fn second_page_cursor_advances_by_the_limit() {
         let first = list_request(json!({"limit": 10}));
         let out = structured(map_call_response(
