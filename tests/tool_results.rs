@@ -60,6 +60,10 @@ fn post(world: &World, kv: &MemoryKv<'_>, path: &str, body: Value, admin: bool) 
 }
 
 fn provision(world: &World, kv: &MemoryKv<'_>) -> String {
+    provision_with(world, kv, json!({"name": "all"}))
+}
+
+fn provision_with(world: &World, kv: &MemoryKv<'_>, server: Value) -> String {
     let account = HttpRequest::new(
         "PUT",
         "https://mcp.example.com/integrated-account/acme".to_string(),
@@ -73,13 +77,7 @@ fn provision(world: &World, kv: &MemoryKv<'_>) -> String {
     );
     let status = send(world, kv, account).status;
     assert!(status == 200 || status == 201, "{status}");
-    let body = post(
-        world,
-        kv,
-        "/integrated-account/acme/mcp",
-        json!({"name": "all"}),
-        true,
-    );
+    let body = post(world, kv, "/integrated-account/acme/mcp", server, true);
     let url = body["url"].as_str().expect("url");
     url.strip_prefix("https://mcp.example.com")
         .expect("public base")
@@ -350,4 +348,97 @@ fn errors_stay_text_only() {
         .map(|r| r.method.clone())
         .collect();
     assert_eq!(sent, ["GET"]);
+}
+
+#[test]
+fn discovery_mode_reaches_the_same_tools_through_three() {
+    let world = world();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision_with(
+        &world,
+        &kv,
+        json!({"name": "d", "config": {"tool_mode": "discovery", "methods": ["read", "create"]}}),
+    );
+    let listed = post(
+        &world,
+        &kv,
+        &path,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        false,
+    );
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        [
+            "search_service_now_tools",
+            "describe_service_now_tool",
+            "call_service_now_tool"
+        ]
+    );
+    assert!(listed["result"].to_string().len() <= 4096);
+
+    let found = call(
+        &world,
+        &kv,
+        &path,
+        "search_service_now_tools",
+        json!({"query": "create incident", "limit": 3}),
+    );
+    assert_eq!(
+        found["structuredContent"]["tools"][0]["name"], "create_a_service_now_incident",
+        "{found}"
+    );
+    let described = call(
+        &world,
+        &kv,
+        &path,
+        "describe_service_now_tool",
+        json!({"name": "list_all_service_now_incident"}),
+    );
+    assert_eq!(
+        described["structuredContent"]["tool"]["outputSchema"]["type"],
+        "object"
+    );
+
+    // The inner call is tools/call itself: validation, upstream, result shape.
+    world
+        .upstream
+        .push_json(200, json!({"result": [incident_all()]}));
+    let listed = call(
+        &world,
+        &kv,
+        &path,
+        "call_service_now_tool",
+        json!({"name": "list_all_service_now_incident", "arguments": {"limit": 1}}),
+    );
+    assert_eq!(listed["isError"], false, "{listed}");
+    assert_eq!(
+        listed["structuredContent"]["result"][0]["display_values"]["caller_id"],
+        "Alice Johnson"
+    );
+    let invalid = call(
+        &world,
+        &kv,
+        &path,
+        "call_service_now_tool",
+        json!({"name": "list_all_service_now_incident", "arguments": {"limit": 500}}),
+    );
+    assert_eq!(invalid["isError"], true);
+    assert!(invalid["content"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("limit must be between 1 and 100")));
+
+    // A tool the filter hides, or a catalog tool called directly: -32602, no request.
+    let before = world.upstream.requests.borrow().len();
+    for message in [
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "call_service_now_tool", "arguments": {"name": "update_a_service_now_incident_by_id", "arguments": {"id": INC, "state": "2"}}}}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "list_all_service_now_incident", "arguments": {}}}),
+    ] {
+        let body = post(&world, &kv, &path, message, false);
+        assert_eq!(body["error"]["code"], -32602, "{body}");
+    }
+    assert_eq!(world.upstream.requests.borrow().len(), before);
 }

@@ -5,7 +5,7 @@
 //! tools/call). Definitions and scoring only; no I/O.
 
 use crate::{Catalog, Tool, ToolFilter};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const SEARCH_TOOL: &str = "search_service_now_tools";
 pub const DESCRIBE_TOOL: &str = "describe_service_now_tool";
@@ -154,73 +154,38 @@ fn call_hints<'a>(tools: impl Iterator<Item = &'a Tool>) -> (bool, bool, bool) {
     (read_only, destructive, idempotent)
 }
 
+/// The three definitions as data: parsed at run time, because `json!` literals this
+/// size compile to kilobytes of wasm. The call tool's hints are filled in per server.
+const DEFINITIONS: &str = r#"[
+{"name":"search_service_now_tools","title":"Search ServiceNow tools",
+ "description":"Find the ServiceNow tools this server offers (incidents, problems, changes, users, groups, CMDB, knowledge, catalog requests...). Returns the best matches with name, title and a one-line description; then describe_service_now_tool for the input schema and call_service_now_tool to run one.",
+ "inputSchema":{"type":"object","properties":{"query":{"type":"string","minLength":1,"maxLength":200,"description":"Words, e.g. \"create incident\" or \"user email\"."},"limit":{"type":"integer","minimum":1,"maximum":50,"default":10}},"required":["query"],"additionalProperties":false},
+ "outputSchema":{"type":"object","properties":{"tools":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"}}}}},"required":["tools"]},
+ "annotations":{"readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}},
+{"name":"describe_service_now_tool","title":"Describe a ServiceNow tool",
+ "description":"The full definition of one tool found with search_service_now_tools: its input and output schemas and annotations. Call it before call_service_now_tool.",
+ "inputSchema":{"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":64,"description":"A tool name from search_service_now_tools."}},"required":["name"],"additionalProperties":false},
+ "outputSchema":{"type":"object","properties":{"tool":{"type":"object"}},"required":["tool"]},
+ "annotations":{"readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}},
+{"name":"call_service_now_tool","title":"Call a ServiceNow tool",
+ "description":"Run one tool found with search_service_now_tools, with arguments matching its input schema (describe_service_now_tool). Returns exactly what that tool returns.",
+ "inputSchema":{"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":64,"description":"The tool to run."},"arguments":{"type":"object","description":"Its arguments."}},"required":["name"],"additionalProperties":false},
+ "annotations":{"openWorldHint":true}}
+]"#;
+
 /// The three tool definitions discovery mode lists, for the tools `filter` keeps.
+/// Search and describe only read this server's own catalog: a closed world.
 pub fn definitions(catalog: &Catalog, filter: &ToolFilter) -> Vec<Value> {
     let (read_only, destructive, idempotent) = call_hints(catalog.visible(filter));
-    // Search and describe only read this server's own catalog: a closed world.
-    let closed = json!({
-        "readOnlyHint": true,
-        "destructiveHint": false,
-        "idempotentHint": true,
-        "openWorldHint": false,
-    });
-    vec![
-        json!({
-            "name": SEARCH_TOOL,
-            "title": "Search ServiceNow tools",
-            "description": "Find the ServiceNow tools this server offers (incidents, problems, changes, users, groups, CMDB, knowledge, catalog requests...). Returns the best matches with name, title and a one-line description; then describe_service_now_tool for the input schema and call_service_now_tool to run one.",
-            "inputSchema": {
-                "type": "object",
-                "properties": {
-                    "query": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Words, e.g. \"create incident\" or \"user email\"."},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": SEARCH_LIMIT_MAX, "default": SEARCH_LIMIT_DEFAULT},
-                },
-                "required": ["query"],
-                "additionalProperties": false,
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": {"tools": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"}}}}},
-                "required": ["tools"],
-            },
-            "annotations": closed.clone(),
-        }),
-        json!({
-            "name": DESCRIBE_TOOL,
-            "title": "Describe a ServiceNow tool",
-            "description": "The full definition of one tool found with search_service_now_tools: its input and output schemas and annotations. Call it before call_service_now_tool.",
-            "inputSchema": {
-                "type": "object",
-                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 64, "description": "A tool name from search_service_now_tools."}},
-                "required": ["name"],
-                "additionalProperties": false,
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": {"tool": {"type": "object"}},
-                "required": ["tool"],
-            },
-            "annotations": closed,
-        }),
-        json!({
-            "name": CALL_TOOL,
-            "title": "Call a ServiceNow tool",
-            "description": "Run one tool found with search_service_now_tools, with arguments matching its input schema (describe_service_now_tool). Returns exactly what that tool returns.",
-            "inputSchema": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 64, "description": "The tool to run."},
-                    "arguments": {"type": "object", "description": "Its arguments."},
-                },
-                "required": ["name"],
-                "additionalProperties": false,
-            },
-            "annotations": {
-                "readOnlyHint": read_only,
-                "destructiveHint": destructive,
-                "idempotentHint": idempotent,
-                "openWorldHint": true,
-            },
-        }),
-    ]
+    let mut tools: Vec<Value> = serde_json::from_str(DEFINITIONS).unwrap_or_default();
+    if let Some(hints) = tools
+        .get_mut(2)
+        .and_then(|call| call.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    {
+        hints.insert("readOnlyHint".into(), Value::Bool(read_only));
+        hints.insert("destructiveHint".into(), Value::Bool(destructive));
+        hints.insert("idempotentHint".into(), Value::Bool(idempotent));
+    }
+    tools
 }

@@ -105,6 +105,9 @@ fn discovery_lists_three_small_tools_with_honest_hints() {
             }
             assert!(tool["title"].is_string());
         }
+        let limit = &tools[0]["inputSchema"]["properties"]["limit"];
+        assert_eq!(limit["maximum"], discovery::SEARCH_LIMIT_MAX);
+        assert_eq!(limit["default"], discovery::SEARCH_LIMIT_DEFAULT);
         // Search and describe only read the catalog.
         assert_eq!(tools[0]["annotations"]["readOnlyHint"], true);
         assert_eq!(tools[1]["annotations"]["openWorldHint"], false);

@@ -373,7 +373,11 @@ mod tests {
 
     #[test]
     fn both_forms_become_codes_with_labels_beside_them() {
-        let labelled = vec!["caller_id".to_string(), "state".to_string(), "assigned_to".to_string()];
+        let labelled = vec![
+            "caller_id".to_string(),
+            "state".to_string(),
+            "assigned_to".to_string(),
+        ];
         let pair = |v: &str, d: &str| json!({"value": v, "display_value": d});
         let cases = vec![
             (
@@ -428,7 +432,10 @@ mod tests {
         let request = list_request(json!({"display_value": "all"}));
         assert!(!request.compact_display);
         let out = structured(map_call_response(&request, None, None, &answer, NOW));
-        assert_eq!(out["result"][0]["caller_id"]["display_value"], "Alice Johnson");
+        assert_eq!(
+            out["result"][0]["caller_id"]["display_value"],
+            "Alice Johnson"
+        );
     }
 
     #[test]

@@ -27,6 +27,9 @@ before(async () => {
   worker = await startWorker();
   server = await provision(worker, sim);
   client = await connect(server.url, 'e2e-lean');
+  // The SDK client validates each call's structuredContent against the outputSchema
+  // it learned from tools/list (and throws when they disagree).
+  await client.listTools();
 });
 
 after(async () => {
