@@ -91,3 +91,58 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ports::{KeyPage, ManualClock, ScriptedUpstream, StoreError};
+    use futures::executor::block_on;
+
+    /// A KV that is down: every call fails with a detail only an operator should see.
+    struct DownKv;
+    const DETAIL: &str = "KV GET server:9f86d081 failed: 503 from namespace 0af1";
+
+    impl KvStore for DownKv {
+        async fn get(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn put(&self, _: &str, _: &str, _: Option<u64>) -> Result<(), StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn delete(&self, _: &str) -> Result<(), StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn list(&self, _: &str, _: Option<&str>, _: u32) -> Result<KeyPage, StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+    }
+
+    #[test]
+    fn a_store_failure_tells_the_caller_a_request_id_and_the_log_the_detail() {
+        let config = Config::default();
+        let clock = ManualClock::at_secs(1_790_000_000);
+        let upstream = ScriptedUpstream::new();
+        let services = Services {
+            config: &config,
+            kv: &DownKv,
+            upstream: &upstream,
+            clock: &clock,
+        };
+        let request = HttpRequest::new("POST", "https://w.example/mcp/t")
+            .with_body(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec());
+        diagnostics::drain();
+        let token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let response = block_on(serve(&services, &request, token));
+        assert_eq!(response.status, 503);
+        let body = String::from_utf8(response.body).unwrap();
+        assert!(
+            !body.contains("server:") && !body.contains("0af1"),
+            "{body}"
+        );
+        assert!(body.contains("storage_unavailable") && body.contains("request id"));
+        let notes = diagnostics::drain();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains(DETAIL), "{notes:?}");
+    }
+}
