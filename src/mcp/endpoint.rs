@@ -5,11 +5,13 @@
 use super::dispatch::{dispatch, Services};
 use super::era;
 use super::jsonrpc::{Incoming, RpcResponse};
+use super::list_cache;
 use crate::diagnostics;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::store;
 use crate::transport::{self, OriginPolicy};
+use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
     // 404, not 401: a 401 would make clients such as Claude start an OAuth flow.
@@ -84,7 +86,24 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
             )
         }
     };
+    let list_key = (rpc.method == "tools/list")
+        .then(|| list_cache::key(era, &server, rpc.params.as_ref()))
+        .flatten();
+    if let Some(result) = list_key.as_deref().and_then(list_cache::get) {
+        return transport::render_result_text(request, &rpc.id, &result);
+    }
+    let id = rpc.id.clone();
     let reply = dispatch(services, &server, era, rpc).await;
+    if let (Some(key), Some(result), 200, true) = (
+        list_key,
+        reply.response.result.as_ref(),
+        reply.status,
+        reply.headers.is_empty(),
+    ) {
+        let text: Rc<str> = Rc::from(result.to_string());
+        list_cache::put(key, Rc::clone(&text));
+        return transport::render_result_text(request, &id, &text);
+    }
     let mut response = transport::render(request, reply.status, &reply.response);
     for (name, value) in reply.headers {
         response.set_header(&name, value);

@@ -9,6 +9,7 @@ pub mod era;
 pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
+mod list_cache;
 mod tools;
 pub mod version;
 
