@@ -6,11 +6,11 @@ use super::dispatch::{dispatch, Services};
 use super::era;
 use super::jsonrpc::{Incoming, RpcResponse};
 use super::list_cache;
+use super::transport::{self, OriginPolicy};
 use crate::diagnostics;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::store;
-use crate::transport::{self, OriginPolicy};
 use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
@@ -31,8 +31,24 @@ fn store_unavailable(what_failed: &str, detail: &dyn std::fmt::Display) -> HttpR
     .into_response()
 }
 
-/// The answer to one request on `/mcp/<token>` (CORS headers are the router's).
+/// The answer to one request on `/mcp` or `/mcp/<token>`, CORS headers included.
 pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    request: &HttpRequest,
+    token: Option<&str>,
+) -> HttpResponse {
+    let response = match token {
+        Some(token) => serve_token(services, request, token).await,
+        None => HttpError::not_found(
+            "unknown_mcp_server",
+            "MCP URLs look like /mcp/<token>; ask your administrator for yours",
+        )
+        .into_response(),
+    };
+    transport::with_cors(request, response)
+}
+
+async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
     token: &str,
@@ -152,7 +168,7 @@ mod tests {
             .with_body(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec());
         diagnostics::drain();
         let token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        let response = block_on(serve(&services, &request, token));
+        let response = block_on(serve(&services, &request, Some(token)));
         assert_eq!(response.status, 503);
         let body = String::from_utf8(response.body).unwrap();
         assert!(

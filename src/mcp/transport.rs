@@ -3,8 +3,8 @@
 //! framing (JSON or a single SSE event). Protocol versions and eras are `mcp`'s; this
 //! module knows nothing of tools, KV or ServiceNow.
 
+use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
-use crate::mcp::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use serde_json::Value;
 
 /// Largest request body accepted (1 MiB): far above any real tool call.
