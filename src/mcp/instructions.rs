@@ -2,6 +2,8 @@
 //! server's tools. Said once here rather than in every tool definition (the schemas
 //! stay lean); names only tools the server actually exposes.
 
+use snmcp_catalog::{tool_name, MethodKind};
+
 /// The rules every tool shares: names are resolved by the server, ambiguity is
 /// reported, results carry labels, and the encoded-query and paging conventions.
 pub fn instructions(visible_tool: impl Fn(&str) -> bool) -> String {
@@ -14,22 +16,15 @@ pub fn instructions(visible_tool: impl Fn(&str) -> bool) -> String {
          - List tools filter with an encoded query: field, operator, value (= != LIKE STARTSWITH IN ISEMPTY < <= > >=), joined with ^ (AND) or ^OR; sort with ^ORDERBY<field> or ^ORDERBYDESC<field>; dot-walk references (caller_id.nameLIKEsmith). They return at most `limit` records (1-100, default 20) and a next_cursor while more match: call again with the same arguments and that cursor. Ask only for the `fields` you need.\n\
          - Access controls may hide fields or rows: a missing field is not an empty one (hidden_fields names requested fields that did not come back).\n",
     );
+    // (resource, what its list tool finds); names come from the catalog's naming rule.
     let lookups = [
-        (
-            "list_all_service_now_sys_users",
-            "people by partial name: query nameLIKEjohn",
-        ),
-        (
-            "list_all_service_now_sys_user_groups",
-            "groups: query nameLIKEnetwork",
-        ),
-        (
-            "list_all_service_now_cmdb_ci",
-            "configuration items: query nameLIKEdb01",
-        ),
+        ("sys_users", "people by partial name: query nameLIKEjohn"),
+        ("sys_user_groups", "groups: query nameLIKEnetwork"),
+        ("cmdb_ci", "configuration items: query nameLIKEdb01"),
     ];
-    for (tool, how) in lookups {
-        if visible_tool(tool) {
+    for (resource, how) in lookups {
+        let tool = tool_name(resource, MethodKind::List.as_str());
+        if visible_tool(&tool) {
             text.push_str(&format!("  - {tool} searches {how}.\n"));
         }
     }
