@@ -853,3 +853,28 @@ fn a_rate_limited_lookup_is_passed_through_and_writes_nothing() {
     );
     assert_eq!(h.lines().len(), 1);
 }
+
+#[test]
+fn a_list_filter_by_name_is_resolved_then_filters_by_sys_id() {
+    let h = Harness::new();
+    h.reply(
+        200,
+        json!({"result": [{"sys_id": ALICE, "name": "Alice Johnson"}]}),
+    )
+    .reply(200, json!({"result": [record()]}));
+    success(h.call_tool(
+        &basic(),
+        &tool_with_caller("list"),
+        json!({"caller_id": "alice.johnson", "limit": 5}),
+    ));
+    let lines = h.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with(&format!(
+        "GET {USERS}?sysparm_query=user_name%3Dalice.johnson"
+    )));
+    assert!(
+        lines[1].starts_with(&format!("GET {TABLE}?sysparm_query=caller_id%3D{ALICE}&")),
+        "{}",
+        lines[1]
+    );
+}

@@ -123,6 +123,16 @@ test('an unknown name, an ambiguous name and an injection attempt write nothing'
   }
 });
 
+test('a list filter takes a name too: resolved once, then matched by sys_id', async () => {
+  await sim.clearRequests();
+  const r = await client.callTool({ name: 'list_all_service_now_incident', arguments: { caller_id: 'alice.johnson', fields: ['number', 'caller_id'] } });
+  assert.equal(r.isError, false, r.content?.[0]?.text);
+  assert.ok(r.structuredContent.result.length > 0);
+  assert.ok(r.structuredContent.result.every((i) => i.caller_id === ALICE));
+  const log = (await sim.requests()).filter((x) => x.path.startsWith('/api/now/table/'));
+  assert.deepEqual(log.map((x) => `${x.method} ${x.path}`), ['GET /api/now/table/sys_user', 'GET /api/now/table/incident']);
+});
+
 test('list and get results carry names and labels beside codes, within 2x the bytes', async () => {
   const list = await client.callTool({ name: 'list_all_service_now_incident', arguments: { limit: 10, query: 'ORDERBYnumber' } });
   assert.equal(list.isError, false, list.content?.[0]?.text);
