@@ -230,7 +230,7 @@ function copyBlock(title, text, id) {
   const box = el('div', undefined, { class: 'copy-block' });
   const heading = el('h4', title);
   const pre = el('pre', text, { id, tabindex: '0' });
-  const button = el('button', `Copy${title ? ` ${title.toLowerCase()}` : ''}`, { type: 'button', class: 'secondary' });
+  const button = el('button', `Copy ${title}`, { type: 'button', class: 'secondary' });
   const status = el('span', '', { class: 'status', role: 'status' });
   button.addEventListener('click', () => copy(text, pre, status));
   box.append(heading, pre, button, status);

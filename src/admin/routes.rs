@@ -25,10 +25,12 @@ pub enum Route {
 /// True for every path the admin API owns (`/integrated-account...`, `/api-tokens...`,
 /// `/catalog...`).
 pub fn is_admin_path(path: &str) -> bool {
-    ["/integrated-account", "/api-tokens", "/catalog"].iter().any(|root| {
-        path.strip_prefix(root)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    ["/integrated-account", "/api-tokens", "/catalog"]
+        .iter()
+        .any(|root| {
+            path.strip_prefix(root)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 const ROUTES_HINT: &str = "admin routes are /integrated-account/:id, /integrated-account/:id/mcp, \

@@ -219,7 +219,7 @@ test('a read-only server: preview equals tools/list, the copied URL works, revok
   assert.match(await page.locator('#created').textContent(), /ChatGPT \(developer mode connector\)/);
 
   // The copy button puts exactly the URL on the clipboard; the client connects with it.
-  await page.getByRole('button', { name: 'Copy url' }).click();
+  await page.getByRole('button', { name: 'Copy URL', exact: true }).click();
   await page.waitForFunction(() => document.querySelector('#created .copy-block .status')?.textContent === 'Copied.');
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, url);

@@ -7,7 +7,11 @@ use crate::http::HttpRequest;
 use snmcp_catalog::{Catalog, ToolFilter};
 
 fn preview(world: &World, config: Value) -> Reply {
-    world.call("POST", "/catalog/preview", Some(json!({ "config": config })))
+    world.call(
+        "POST",
+        "/catalog/preview",
+        Some(json!({ "config": config })),
+    )
 }
 
 /// The tool names tools/list would return for `config`, through its own paging code.
@@ -104,7 +108,10 @@ fn preview_names_exactly_the_tools_that_tools_list_pages_through() {
     let all = world.call("POST", "/catalog/preview", Some(json!({})));
     let null = world.call("POST", "/catalog/preview", Some(json!({"config": null})));
     let total = Catalog::builtin().unwrap().tools().len();
-    assert_eq!((all.json["count"].clone(), null.json["count"].clone()), (json!(total), json!(total)));
+    assert_eq!(
+        (all.json["count"].clone(), null.json["count"].clone()),
+        (json!(total), json!(total))
+    );
 }
 
 #[test]
@@ -117,7 +124,10 @@ fn preview_refuses_what_server_creation_refuses_and_writes_nothing() {
         (json!({"methods": ["fly"]}), "unknown_method"),
         (json!({"tags": ["nope"]}), "unknown_tag"),
         (json!({"methods": []}), "no_tools"),
-        (json!({"methods": ["delete"], "tags": ["knowledge"]}), "no_tools"),
+        (
+            json!({"methods": ["delete"], "tags": ["knowledge"]}),
+            "no_tools",
+        ),
         (json!({"methods": "read"}), "invalid_config"),
         (json!(["read"]), "invalid_config"),
         (json!({"method": ["read"]}), "unknown_fields"),
@@ -164,7 +174,13 @@ fn catalog_routes_need_the_admin_token_and_their_verbs() {
         );
     }
     let wrong = world.call("DELETE", "/catalog", None);
-    assert_eq!((wrong.status, wrong.response.header("allow")), (405, Some("GET")));
+    assert_eq!(
+        (wrong.status, wrong.response.header("allow")),
+        (405, Some("GET"))
+    );
     let wrong = world.call("GET", "/catalog/preview", None);
-    assert_eq!((wrong.status, wrong.response.header("allow")), (405, Some("POST")));
+    assert_eq!(
+        (wrong.status, wrong.response.header("allow")),
+        (405, Some("POST"))
+    );
 }
