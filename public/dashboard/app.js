@@ -362,6 +362,7 @@ function authBody() {
 async function saveAccount(event) {
   event.preventDefault();
   const form = $('account-form');
+  $('accounts-status').textContent = '';
   await guarded(form, async () => {
     const id = $('account-id').value.trim();
     if (!id) { showFieldError('account-id', 'Give the account an id, e.g. acme-prod.'); return; }
@@ -450,6 +451,7 @@ async function deleteAccount() {
   if (!ok) return;
   const box = $('account-error');
   box.hidden = true;
+  $('accounts-status').textContent = '';
   let r;
   try {
     r = await api('DELETE', `/integrated-account/${seg(a.id)}`);
@@ -776,6 +778,15 @@ function start() {
   $('server-expiry').addEventListener('change', () => toggleDate('server'));
   $('token-expiry').addEventListener('change', () => toggleDate('token'));
   $('token-form').addEventListener('submit', mintToken);
+  // Editing a field that was refused takes its error away (the form keeps the others).
+  document.addEventListener('input', (event) => {
+    const id = event.target.id;
+    if (id && event.target.getAttribute('aria-invalid') === 'true') {
+      event.target.removeAttribute('aria-invalid');
+      const box = $(`${id}-error`);
+      if (box) box.hidden = true;
+    }
+  });
   showAuthFields();
 
   const saved = adminToken();

@@ -46,8 +46,8 @@ after(async () => {
   await sim?.stop();
 });
 
-async function shot(name) {
-  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+async function shot(name, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
 }
 
 async function admin(method, path, body) {
@@ -61,6 +61,17 @@ async function visibleText(selector) {
   await locator.waitFor({ state: 'visible' });
   await page.waitForFunction((s) => document.querySelector(s)?.textContent.trim() !== '', selector);
   return (await locator.textContent()).trim();
+}
+
+/** Waits until an element's text matches `re`; returns the text (fails with what it was). */
+async function waitForText(selector, re) {
+  try {
+    await page.waitForFunction(([s, src, flags]) => new RegExp(src, flags).test(document.querySelector(s)?.textContent || ''),
+      [selector, re.source, re.flags]);
+  } catch {
+    assert.fail(`${selector} never matched ${re}: ${JSON.stringify(await page.locator(selector).textContent())}`);
+  }
+  return page.locator(selector).textContent();
 }
 
 /** Waits until the live preview shows a count, and returns it. */
@@ -179,7 +190,7 @@ test('registering an account: a 400 is shown next to its field, credentials leav
 
   await page.fill('#auth-password', 'admin');
   await page.click('#account-form button[type=submit]');
-  assert.match(await visibleText('#accounts-status'), /Account demo registered/);
+  await waitForText('#accounts-status', /Account demo registered/);
   await page.locator('#account').waitFor();
   assert.equal(await page.inputValue('#auth-password'), '', 'the password is cleared once saved');
   assert.equal(await page.locator('#instance-url-error').isVisible(), false);
@@ -189,6 +200,18 @@ test('registering an account: a 400 is shown next to its field, credentials leav
   assert.equal(stored.status, 200);
   assert.equal(stored.json.instance_url, sim.url);
   await shot('account-registered');
+
+  // Editing prefills what is not secret, never a credential.
+  await page.click('#edit-account');
+  assert.equal(await page.inputValue('#account-id'), 'demo');
+  assert.equal(await page.inputValue('#instance-url'), sim.url);
+  assert.equal(await page.inputValue('#auth-type'), 'basic');
+  assert.equal(await page.inputValue('#auth-username'), 'admin');
+  assert.equal(await page.inputValue('#auth-password'), '');
+  await page.fill('#auth-password', 'admin');
+  await page.click('#account-form button[type=submit]');
+  await waitForText('#accounts-status', /Account demo updated; its MCP servers keep working/);
+  assert.equal(await page.inputValue('#auth-password'), '');
 });
 
 test('a read-only server: preview equals tools/list, the copied URL works, revoking it makes it 404', { skip }, async () => {
@@ -281,6 +304,20 @@ test('a 400 from server creation is shown next to the name; a network failure ke
   assert.match(await visibleText('#server-form-error'), /could not be reached/);
   assert.equal(await page.inputValue('#server-name'), 'offline attempt');
   await page.unroute('**/integrated-account/demo/mcp');
+
+  // Statuses this API may answer besides 400: each is said in the page, the form kept.
+  for (const [status, code, message, want] of [
+    [503, 'storage_unavailable', 'KV failed; retry shortly', /The service is not ready: KV failed; retry shortly/],
+    [409, 'conflict', 'a server with this name is being created', /conflicts with what is already there: a server with this name/],
+  ]) {
+    await page.route('**/integrated-account/demo/mcp', (route) => route.fulfill({
+      status, contentType: 'application/json', body: JSON.stringify({ error: { code, message } }),
+    }));
+    await page.click('#server-form button[type=submit]');
+    assert.match(await visibleText('#server-form-error'), want);
+    assert.equal(await page.inputValue('#server-name'), 'offline attempt');
+    await page.unroute('**/integrated-account/demo/mcp');
+  }
   await shot('server-errors');
   await page.fill('#server-name', '');
 });
@@ -318,6 +355,31 @@ test('API tokens: minted once, listed without the token, revoked', { skip }, asy
   assert.equal((await admin('GET', `/api-tokens/${minted.id}`)).status, 404);
 });
 
+test('the tool mode select appears only when the catalog reports several modes', { skip }, async () => {
+  const real = (await admin('GET', '/catalog')).json;
+  const scratch = await context.newPage();
+  try {
+    await scratch.route('**/catalog', (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify({ ...real, tool_modes: ['tools', 'discovery'] }),
+    }));
+    await scratch.goto(`${worker.url}/dashboard`);
+    // sessionStorage is per tab: a new tab signs in again.
+    await scratch.fill('#admin-token', ADMIN_TOKEN);
+    await scratch.press('#admin-token', 'Enter');
+    await scratch.locator('#app').waitFor();
+    await scratch.fill('#open-id', 'demo');
+    await scratch.click('#open-form button[type=submit]');
+    await scratch.locator('#tool-mode-field').waitFor();
+    const options = await scratch.locator('#server-tool-mode option').evaluateAll((o) => o.map((x) => x.value));
+    assert.deepEqual(options, ['tools', 'discovery']);
+    const sent = scratch.waitForRequest((r) => r.url().endsWith('/catalog/preview') && r.postDataJSON()?.config?.tool_mode === 'discovery');
+    await scratch.selectOption('#server-tool-mode', 'discovery');
+    await sent;
+  } finally {
+    await scratch.close();
+  }
+});
+
 test('readable at 360 px: no horizontal scrolling, tables become cards', { skip }, async () => {
   await page.setViewportSize({ width: 360, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -325,6 +387,8 @@ test('readable at 360 px: no horizontal scrolling, tables become cards', { skip 
   const display = await page.locator('#servers-body tr').first().evaluate((tr) => getComputedStyle(tr).display);
   assert.equal(display, 'block');
   await shot('narrow-360');
+  await page.locator('#servers-table').scrollIntoViewIfNeeded();
+  await shot('narrow-360-servers', { fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   await shot('wide-1280');
 });
@@ -335,7 +399,7 @@ test('deleting the account says what dies with it; a changed admin token signs t
   await page.click('#delete-account');
   const text = await confirmDialog();
   assert.ok(text.includes(`its ${live} MCP server${live === 1 ? '' : 's'} stop`), text);
-  assert.match(await visibleText('#accounts-status'), /Account demo deleted; \d+ MCP server\(s\) revoked/);
+  await waitForText('#accounts-status', /Account demo deleted; \d+ MCP server\(s\) revoked/);
   assert.equal((await admin('GET', '/integrated-account/demo')).status, 404);
 
   // The worker no longer accepts the stored token: the next call signs out with a reason.
