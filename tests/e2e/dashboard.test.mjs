@@ -143,8 +143,17 @@ test('the page is static assets with a strict CSP, and the worker keeps every ot
 
 test('signing in: a wrong token is told so, the right one is kept in sessionStorage only', { skip }, async () => {
   await page.goto(`${worker.url}/dashboard`);
-  await page.fill('#admin-token', 'not-the-admin-token');
-  await page.press('#admin-token', 'Enter');
+  // Keyboard only: the token field has focus on load, Tab reaches the button with a
+  // visible focus ring, Enter submits.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'admin-token');
+  await page.keyboard.type('not-the-admin-token');
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return { text: document.activeElement.textContent, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  assert.deepEqual([ring.text, ring.outline, ring.width >= 2], ['Sign in', 'solid', true], JSON.stringify(ring));
+  await page.keyboard.press('Enter');
   assert.match(await visibleText('#admin-token-error'), /admin token is wrong/);
   assert.equal(await page.getAttribute('#admin-token', 'aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
@@ -396,6 +405,12 @@ test('readable at 360 px: no horizontal scrolling, tables become cards', { skip 
 test('deleting the account says what dies with it; a changed admin token signs the page out', { skip }, async () => {
   const live = (await admin('GET', '/integrated-account/demo/mcp')).json.result.length;
   assert.ok(live >= 1);
+  // Escape cancels the confirmation: nothing is deleted.
+  await page.click('#delete-account');
+  await page.locator('#confirm').waitFor({ state: 'visible' });
+  await page.keyboard.press('Escape');
+  await page.locator('#confirm').waitFor({ state: 'hidden' });
+  assert.equal((await admin('GET', '/integrated-account/demo')).status, 200);
   await page.click('#delete-account');
   const text = await confirmDialog();
   assert.ok(text.includes(`its ${live} MCP server${live === 1 ? '' : 's'} stop`), text);
