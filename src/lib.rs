@@ -8,6 +8,7 @@ pub mod app;
 pub mod civil_time;
 pub mod config;
 pub mod crypto;
+pub mod diagnostics;
 pub mod http;
 pub mod mcp;
 pub mod ports;
