@@ -370,6 +370,25 @@ test('API tokens: minted once, listed without the token, revoked', { skip }, asy
   assert.equal((await admin('GET', `/api-tokens/${minted.id}`)).status, 404);
 });
 
+test('a worker whose admin API is off says so at sign-in (503), and nothing is stored', { skip }, async () => {
+  const scratch = await context.newPage();
+  try {
+    await scratch.route('**/catalog', (route) => route.fulfill({
+      status: 503, contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'admin_api_disabled', message: 'the admin API is off because the ADMIN_TOKEN secret is not set' } }),
+    }));
+    await scratch.goto(`${worker.url}/dashboard`);
+    await scratch.fill('#admin-token', ADMIN_TOKEN);
+    await scratch.press('#admin-token', 'Enter');
+    await scratch.locator('#sign-in-form-error').waitFor();
+    assert.match(await scratch.locator('#sign-in-form-error').textContent(), /The service is not ready: the admin API is off because the ADMIN_TOKEN secret is not set/);
+    assert.equal(await scratch.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await scratch.locator('#app').isVisible(), false);
+  } finally {
+    await scratch.close();
+  }
+});
+
 test('the tool mode select appears only when the catalog reports several modes', { skip }, async () => {
   const real = (await admin('GET', '/catalog')).json;
   const scratch = await context.newPage();
