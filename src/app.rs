@@ -5,7 +5,6 @@ use crate::admin;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::mcp::{self, lifecycle, Services};
 use crate::ports::{Clock, KvStore, RequestKv, Upstream};
-use crate::transport;
 use serde_json::json;
 
 pub async fn handle<K: KvStore, U: Upstream, C: Clock>(
@@ -20,17 +19,8 @@ pub async fn handle<K: KvStore, U: Upstream, C: Clock>(
         clock: services.clock,
     };
     let path = request.path().to_string();
-    if let Some(token) = path.strip_prefix("/mcp/") {
-        let response = mcp::endpoint::serve(services, &request, token).await;
-        return transport::with_cors(&request, response);
-    }
-    if path == "/mcp" {
-        let response = HttpError::not_found(
-            "unknown_mcp_server",
-            "MCP URLs look like /mcp/<token>; ask your administrator for yours",
-        )
-        .into_response();
-        return transport::with_cors(&request, response);
+    if path == "/mcp" || path.starts_with("/mcp/") {
+        return mcp::endpoint::serve(services, &request, path.strip_prefix("/mcp/")).await;
     }
     if admin::is_admin_path(&path) {
         return admin::handle(&request, services.config, services.kv, services.clock).await;

@@ -16,4 +16,3 @@ pub mod servicenow;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 pub mod store;
-pub mod transport;

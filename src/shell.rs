@@ -6,9 +6,9 @@ use crate::app;
 use crate::config::Config;
 use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::mcp::transport::MAX_BODY_BYTES;
 use crate::mcp::Services;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
-use crate::transport::MAX_BODY_BYTES;
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{

@@ -1,7 +1,9 @@
 //! MCP over JSON-RPC, both eras: protocol versions, the `/mcp/<token>` endpoint, era
 //! selection and the 2026-07-28 request checks, the message model, lifecycle
-//! (`initialize`, `server/discover`) and method dispatch. HTTP framing rules are
-//! `transport`'s, which this module calls; `transport` never calls back.
+//! (`initialize`, `server/discover`) and method dispatch, and the Streamable HTTP rules
+//! (`transport`). One direction: `endpoint` composes the rest; `transport` uses the
+//! message model; the model (`jsonrpc`, `version`, `era`, `dispatch`) never uses
+//! `transport`.
 
 pub mod dispatch;
 pub mod endpoint;
@@ -9,7 +11,9 @@ pub mod era;
 pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
+mod list_cache;
 mod tools;
+pub mod transport;
 pub mod version;
 
 pub use dispatch::{dispatch, Reply, Services};

@@ -3,8 +3,8 @@
 //! framing (JSON or a single SSE event). Protocol versions and eras are `mcp`'s; this
 //! module knows nothing of tools, KV or ServiceNow.
 
+use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
-use crate::mcp::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use serde_json::Value;
 
 /// Largest request body accepted (1 MiB): far above any real tool call.
@@ -178,7 +178,24 @@ pub fn wants_event_stream(request: &HttpRequest) -> bool {
 /// Frames a JSON-RPC response as JSON, or, for a 200 to a client that accepts only an
 /// event stream, as a single SSE `message` event.
 pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> HttpResponse {
-    let json = serde_json::to_string(response).unwrap_or_default();
+    frame(
+        request,
+        status,
+        serde_json::to_string(response).unwrap_or_default(),
+    )
+}
+
+/// Frames a success whose `result` is already JSON text (a cached `tools/list`).
+pub fn render_result_text(request: &HttpRequest, id: &Value, result: &str) -> HttpResponse {
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    frame(
+        request,
+        200,
+        format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{result}}}"),
+    )
+}
+
+fn frame(request: &HttpRequest, status: u16, json: String) -> HttpResponse {
     if status == 200 && wants_event_stream(request) {
         HttpResponse {
             status,
@@ -359,6 +376,20 @@ mod tests {
                 r = r.with_header("accept", a);
             }
             assert_eq!(wants_event_stream(&r), sse, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn prebuilt_results_frame_like_built_ones() {
+        for accept in ["application/json", "text/event-stream"] {
+            let r = post("{}").with_header("accept", accept);
+            let built = render(
+                &r,
+                200,
+                &RpcResponse::result(serde_json::json!("a\"1"), serde_json::json!({"tools": []})),
+            );
+            let text = render_result_text(&r, &serde_json::json!("a\"1"), "{\"tools\":[]}");
+            assert_eq!(built, text, "{accept}");
         }
     }
 
