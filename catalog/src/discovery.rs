@@ -28,12 +28,14 @@ pub struct Hit<'a> {
     pub score: u32,
 }
 
-/// Lower-case words of `text`: runs of letters and digits (`_` separates, so tool
+/// Lower-case words of `text`: runs of ASCII letters and digits (`_` separates, so tool
 /// names split into their parts).
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
+    // ASCII only: tool names, titles and tags are ASCII, and Unicode tables would cost
+    // the Worker's bundle for nothing.
+    text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(str::to_ascii_lowercase)
 }
 
 /// Whether a query word matches a tool word: equal, or (for query words of 3+

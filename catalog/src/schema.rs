@@ -369,10 +369,11 @@ pub fn coerce(resource: &ResourceSpec, args: &mut Map<String, Value>) {
                         .split('.')
                         .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
                     && t.matches('.').count() <= 1;
+                // serde_json's own number parser: no second float parser in the bundle.
                 if numeric {
-                    t.parse::<f64>()
+                    serde_json::from_str::<serde_json::Number>(t)
                         .ok()
-                        .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                        .map(Value::Number)
                 } else {
                     None
                 }
