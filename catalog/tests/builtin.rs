@@ -302,3 +302,27 @@ fn builtin_tags_are_all_accepted_as_filters() {
     };
     assert_eq!(r + w, catalog.tools().len());
 }
+
+/// Issue 11's breadth: the catalog covers the ITSM tables teams use, not a handful.
+#[test]
+fn the_builtin_catalog_has_at_least_150_tools_over_40_resources() {
+    let catalog = builtin();
+    assert!(
+        catalog.tools().len() >= 150,
+        "{} tools",
+        catalog.tools().len()
+    );
+    assert!(
+        catalog.resources().len() >= 40,
+        "{} resources",
+        catalog.resources().len()
+    );
+    for name in [
+        "list_all_service_now_sys_choice",
+        "list_all_service_now_cmdb_ci_computer",
+        "create_a_service_now_sys_user_delegate",
+        "list_all_service_now_item_option_new",
+    ] {
+        assert!(catalog.find(name, &all()).is_some(), "missing tool {name}");
+    }
+}
