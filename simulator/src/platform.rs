@@ -42,6 +42,9 @@ const TABLE_PARENTS: &[(&str, &str)] = &[
     ("cmdb_ci_db_ora_instance", "cmdb_ci_db_instance"),
     ("cmdb_ci_db_mssql_instance", "cmdb_ci_db_instance"),
     ("cmdb_ci_service", "cmdb_ci"),
+    ("cmdb_ci_business_app", "cmdb_ci"),
+    ("alm_hardware", "alm_asset"),
+    ("sc_cat_item_producer", "sc_cat_item"),
 ];
 
 pub fn parent_table(table: &str) -> Option<&'static str> {

@@ -4,6 +4,7 @@
 //! incidents, ...). sys_ids are deterministic (`seed_id`), numbers sequential, so the
 //! docs and tests can rely on both. Tables no spec documents are skipped.
 
+mod breadth;
 mod data;
 mod demo;
 
@@ -67,6 +68,7 @@ pub fn build(kind: SeedKind, schema: &Schema) -> Seeded {
     };
     if kind == SeedKind::Demo {
         demo::demo(&mut builder);
+        breadth::breadth(&mut builder);
     }
     Seeded {
         store: builder.store,
