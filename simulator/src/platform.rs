@@ -27,6 +27,7 @@ const TABLE_PARENTS: &[(&str, &str)] = &[
     ("sc_request", "task"),
     ("sc_req_item", "task"),
     ("sc_task", "task"),
+    ("sysapproval_group", "task"),
     ("cmdb_ci_hardware", "cmdb_ci"),
     ("cmdb_ci_computer", "cmdb_ci_hardware"),
     ("cmdb_ci_server", "cmdb_ci_computer"),
