@@ -107,7 +107,11 @@ fn computers_include_laptops_and_servers_and_relationships_point_at_real_cis() {
             &seed_id("cmdb_ci_business_app", "payroll"),
         )
         .expect("payroll business app");
-    assert_eq!(field(payroll, "number"), "APM0010001", "docs/simulator.md names it");
+    assert_eq!(
+        field(payroll, "number"),
+        "APM0010001",
+        "docs/simulator.md names it"
+    );
 }
 
 #[test]
