@@ -2,6 +2,7 @@
 //! Owns spec parsing, tool naming, input schemas, annotations, filters and argument
 //! validation. Pure Rust: no I/O, no HTTP, no worker types.
 
+pub mod answers;
 pub mod spec;
 
 mod builtin;
@@ -15,6 +16,7 @@ mod schema;
 mod tools;
 mod validate;
 
+pub use answers::AnswerTool;
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;

@@ -27,6 +27,9 @@ pub(super) fn tools_list(
             let mut result = json!({ "tools": page.tools });
             if let Some(next) = page.next_cursor {
                 result["nextCursor"] = Value::String(next);
+            } else if let Some(tools) = result["tools"].as_array_mut() {
+                // search, fetch and aggregate (snmcp_catalog::answers) end the last page.
+                tools.extend(catalog.answer_tools(&server.config).into_iter().cloned());
             }
             Reply::ok(id, result)
         }
@@ -65,6 +68,13 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             ),
         );
     };
+    if let Some(answer) = catalog.answer_tool(name, &server.config) {
+        let arguments = params.and_then(|p| p.get("arguments"));
+        let outcome =
+            servicenow::answers::call_answer_tool(services, catalog, server, answer, arguments)
+                .await;
+        return outcome_reply(id, outcome);
+    }
     // A tool this server does not expose is indistinguishable from an unknown one.
     let Some(tool) = catalog.find(name, &server.config) else {
         return Reply::error(
@@ -105,7 +115,15 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     };
     let empty = Map::new();
     let args = arguments.and_then(Value::as_object).unwrap_or(&empty);
-    match servicenow::call_tool(&context, &account, tool, args).await {
+    outcome_reply(
+        id,
+        servicenow::call_tool(&context, &account, tool, args).await,
+    )
+}
+
+/// A call's outcome as the JSON-RPC reply: a result, an isError result or a 429.
+fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
+    match outcome {
         CallOutcome::Success {
             structured,
             rate_limit,
