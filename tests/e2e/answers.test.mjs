@@ -105,7 +105,7 @@ test('fetch of an incident by number reads labels, assignment and journal entrie
   const incidents = (await sim.table('incident')).result;
   const inc = incidents.find((i) => i.number === 'INC0010001');
   // A work note written through the Table API lands in sys_journal_field and is fetched.
-  const update = full.names.find((n) => n === 'update_a_service_now_incident');
+  const update = full.names.find((n) => n === 'update_a_service_now_incident_by_id');
   assert.ok(update, 'update tool listed');
   await call(full.client, update, { id: inc.sys_id, work_notes: 'Client logs received; gateway patch scheduled.' });
   const journal = (await sim.table('sys_journal_field')).result.filter((j) => j.element_id === inc.sys_id);
@@ -159,9 +159,12 @@ test('an aggregate count grouped by assignment group matches the simulator data'
   const network = groups.find((g) => g.name === 'Network Ops');
   assert.equal(result.groups.find((g) => g.group.assignment_group === network.sys_id).labels.assignment_group, 'Network Ops');
 
-  const total = await call(full.client, 'aggregate_service_now_records', { table: 'incident', avg_fields: ['reopen_count'], count: true });
-  assert.equal(total.stats.count, (await sim.table('incident')).result.length);
-  assert.equal(typeof total.stats.avg.reopen_count, 'number');
+  const all = (await sim.table('incident')).result;
+  const total = await call(full.client, 'aggregate_service_now_records', { table: 'incident', avg_fields: ['priority'], max_fields: ['opened_at'], count: true });
+  assert.equal(total.stats.count, all.length);
+  const mean = all.reduce((sum, i) => sum + Number(i.priority), 0) / all.length;
+  assert.ok(Math.abs(total.stats.avg.priority - mean) < 0.001, `${total.stats.avg.priority} vs ${mean}`);
+  assert.equal(total.stats.max.opened_at, all.map((i) => i.opened_at).sort().at(-1), 'dates stay strings');
 });
 
 test('a tag-filtered server never queries a hidden table, and bad input sends nothing', async () => {
