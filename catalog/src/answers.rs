@@ -6,7 +6,7 @@
 //! `get` enable them, and `config.tags` must keep the tables they touch.
 
 use crate::{Catalog, ResourceSpec, ToolFilter};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::OnceLock;
 
 /// OpenAI's fixed name for the search tool (ChatGPT deep research, company knowledge).
@@ -54,13 +54,7 @@ impl AnswerTool {
     /// The MCP `Tool` object (built once per isolate).
     pub fn definition(self) -> &'static Value {
         static DEFINITIONS: OnceLock<[Value; 3]> = OnceLock::new();
-        let all = DEFINITIONS.get_or_init(|| {
-            [
-                search_definition(),
-                fetch_definition(),
-                aggregate_definition(),
-            ]
-        });
+        let all = DEFINITIONS.get_or_init(parse_definitions);
         match self {
             AnswerTool::Search => &all[0],
             AnswerTool::Fetch => &all[1],
@@ -119,6 +113,9 @@ impl Catalog {
     /// search/fetch: knowledge or one of the record tables is readable. aggregate: any
     /// table is (which one is checked per call).
     pub fn answer_visible(&self, tool: AnswerTool, filter: &ToolFilter) -> bool {
+        if tool.definition().is_null() {
+            return false;
+        }
         match tool {
             AnswerTool::Search | AnswerTool::Fetch => std::iter::once(KNOWLEDGE_TABLE)
                 .chain(RECORD_TABLES)
@@ -142,154 +139,19 @@ fn resource_readable(resource: &ResourceSpec, filter: &ToolFilter) -> bool {
     })
 }
 
-fn read_only_annotations(title: &str) -> Value {
-    json!({
-        "title": title,
-        "readOnlyHint": true,
-        "destructiveHint": false,
-        "idempotentHint": true,
-        "openWorldHint": true,
-    })
-}
+/// The three definitions, in [`AnswerTool::ALL`] order. Kept as JSON text (parsed once
+/// per isolate) rather than `json!` code: the text is several times smaller in the wasm.
+const DEFINITIONS_JSON: &str = include_str!("answers.json");
 
-fn search_definition() -> Value {
-    json!({
-        "name": SEARCH,
-        "title": "Search ServiceNow",
-        "description": "Search the ServiceNow instance: published knowledge articles (full text, best match first), a record by its number (INC0010001, PRB0040001, CHG0030001, KB0010001, RITM0010001) and open incidents, problems and change requests whose short description matches. Returns up to 20 results, each with an id to pass to fetch, a title and the record's URL. Use plain words or a record number; no encoded query syntax.",
-        "inputSchema": {
-            "type": "object",
-            "properties": {
-                "query": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": QUERY_MAX_CHARS,
-                    "description": "Words to look for (\"reset VPN token\") or a record number (\"INC0010001\")."
-                }
-            },
-            "required": ["query"],
-            "additionalProperties": false
-        },
-        "outputSchema": {
-            "type": "object",
-            "properties": {
-                "results": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "string"},
-                            "title": {"type": "string"},
-                            "url": {"type": "string"}
-                        },
-                        "required": ["id", "title", "url"]
-                    }
-                }
-            },
-            "required": ["results"]
-        },
-        "annotations": read_only_annotations("Search ServiceNow"),
-    })
-}
-
-fn fetch_definition() -> Value {
-    json!({
-        "name": FETCH,
-        "title": "Fetch a ServiceNow article or record",
-        "description": "Read one knowledge article or record in full, as plain text: an article's body, or a record's number, short description, state, priority, assignment, description and latest work notes and comments. Pass an id from search (kb_knowledge:<sys_id>, incident:<sys_id>, ...) or a record number (INC0010001, KB0010001).",
-        "inputSchema": {
-            "type": "object",
-            "properties": {
-                "id": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 120,
-                    "description": "An id returned by search, or a record number."
-                }
-            },
-            "required": ["id"],
-            "additionalProperties": false
-        },
-        "outputSchema": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "string"},
-                "title": {"type": "string"},
-                "text": {"type": "string"},
-                "url": {"type": "string"},
-                "metadata": {
-                    "type": "object",
-                    "additionalProperties": {"type": "string"}
-                }
-            },
-            "required": ["id", "title", "text", "url"]
-        },
-        "annotations": read_only_annotations("Fetch a ServiceNow article or record"),
-    })
-}
-
-fn field_list(what: &str) -> Value {
-    json!({
-        "type": "array",
-        "items": {"type": "string", "pattern": "^[a-z0-9_]{1,80}$"},
-        "maxItems": AGGREGATE_FIELDS_MAX,
-        "description": what,
-    })
-}
-
-fn aggregate_definition() -> Value {
-    let number_map = json!({
-        "type": "object",
-        "additionalProperties": {"type": ["number", "string"]}
-    });
-    let stats = json!({
-        "type": "object",
-        "properties": {
-            "count": {"type": "number"},
-            "avg": number_map, "min": number_map, "max": number_map, "sum": number_map
-        }
-    });
-    json!({
-        "name": AGGREGATE,
-        "title": "Count and summarize ServiceNow records",
-        "description": "Count records of one table and compute avg/min/max/sum of fields, optionally grouped (e.g. incidents by assignment_group), through ServiceNow's Aggregate API, without reading the records. table: a table this server can read (incident, problem, change_request, ...). query: an encoded query (priority=1^active=true). group_by: field names. having: aggregate^field^operator^value (count^assignment_group^>^2). order_by: a group_by field or COUNT, optionally ^DESC. Numbers come back as numbers; groups as a list of {group, stats}.",
-        "inputSchema": {
-            "type": "object",
-            "properties": {
-                "table": {"type": "string", "pattern": "^[a-z0-9_]{1,80}$", "description": "Table name, e.g. incident."},
-                "query": {"type": "string", "maxLength": 4000, "description": "Encoded query selecting the records, e.g. priority=1^sys_created_on>=javascript:gs.beginningOfThisMonth()."},
-                "group_by": field_list("Fields to group by, e.g. [\"assignment_group\"]."),
-                "count": {"type": "boolean", "description": "Count the records (default true when no other aggregate is asked for)."},
-                "avg_fields": field_list("Numeric fields to average."),
-                "min_fields": field_list("Fields to take the minimum of."),
-                "max_fields": field_list("Fields to take the maximum of."),
-                "sum_fields": field_list("Numeric fields to add up."),
-                "having": {"type": "string", "maxLength": 200, "description": "Filter on groups: aggregate^field^operator^value, aggregate one of count, avg, min, max, sum; operator one of =, !=, >, >=, <, <=."},
-                "order_by": {"type": "string", "maxLength": 90, "description": "Order of groups: a group_by field or COUNT, with ^DESC for descending."}
-            },
-            "required": ["table"],
-            "additionalProperties": false
-        },
-        "outputSchema": {
-            "type": "object",
-            "properties": {
-                "table": {"type": "string"},
-                "stats": stats,
-                "groups": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "group": {"type": "object", "additionalProperties": {"type": "string"}},
-                            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                            "stats": stats
-                        },
-                        "required": ["group", "stats"]
-                    }
-                }
-            },
-            "required": ["table"]
-        },
-        "annotations": read_only_annotations("Count and summarize ServiceNow records"),
+fn parse_definitions() -> [Value; 3] {
+    let parsed: Vec<Value> = serde_json::from_str(DEFINITIONS_JSON).unwrap_or_default();
+    // A definition missing from a broken embedded file stays Null and its tool is never
+    // shown (the tests catch it); a request path never panics on it.
+    AnswerTool::ALL.map(|tool| {
+        parsed
+            .iter()
+            .find(|d| d["name"] == tool.name())
+            .cloned()
+            .unwrap_or(Value::Null)
     })
 }

@@ -48,6 +48,15 @@ fn definitions_follow_the_fixed_contract_and_the_client_limits() {
         search["outputSchema"]["properties"]["results"]["items"]["required"],
         json!(["id", "title", "url"])
     );
+    assert_eq!(
+        search["inputSchema"]["properties"]["query"]["maxLength"],
+        json!(snmcp_catalog::answers::QUERY_MAX_CHARS)
+    );
+    let aggregate = AnswerTool::Aggregate.definition();
+    assert_eq!(
+        aggregate["inputSchema"]["properties"]["group_by"]["maxItems"],
+        json!(snmcp_catalog::answers::AGGREGATE_FIELDS_MAX)
+    );
     let fetch = AnswerTool::Fetch.definition();
     assert_eq!(fetch["inputSchema"]["required"], json!(["id"]));
     assert_eq!(
