@@ -8,6 +8,7 @@ pub mod app;
 pub mod civil_time;
 pub mod config;
 pub mod crypto;
+pub mod diagnostics;
 pub mod http;
 pub mod mcp;
 pub mod ports;
@@ -15,4 +16,3 @@ pub mod servicenow;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 pub mod store;
-pub mod transport;

@@ -6,9 +6,9 @@ use crate::app;
 use crate::config::Config;
 use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::mcp::transport::MAX_BODY_BYTES;
 use crate::mcp::Services;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
-use crate::transport::MAX_BODY_BYTES;
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{
@@ -221,11 +221,12 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
         Err(e) => {
             console_error!("KV binding {KV_BINDING} is missing: {e}");
-            crate::transport::http_error(
+            crate::http::HttpError::new(
                 503,
                 "misconfigured",
                 "the worker's KV namespace is not bound; see the README",
             )
+            .into_response()
         }
     };
     console_log!(
@@ -233,5 +234,8 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         response.status,
         Date::now().as_millis().saturating_sub(started)
     );
+    for note in crate::diagnostics::drain() {
+        console_error!("{note}");
+    }
     to_worker_response(response)
 }

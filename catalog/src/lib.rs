@@ -284,19 +284,6 @@ impl Catalog {
         }
     }
 
-    /// Pays the one-time costs of argument validation now (jsonschema's meta-schemas and
-    /// regex engine, about 7 ms on wasm) by compiling one tool's validator, so the first
-    /// tools/call of an isolate does not. Meant for the Worker's start event.
-    pub fn warm_up(&self) {
-        if let Some(index) =
-            (0..self.entries.len()).find(|i| self.entries[*i].kind == MethodKind::Get)
-        {
-            let tool = self.tool_at(index);
-            // The result is irrelevant: only the compile matters.
-            let _ = self.validate_arguments(tool, None);
-        }
-    }
-
     /// The resource whose table is `table`, for "find it with list_all_..." hints.
     pub fn resource_for_table(&self, table: &str) -> Option<&Arc<ResourceSpec>> {
         self.by_table.get(table).map(|i| &self.resources[*i])
