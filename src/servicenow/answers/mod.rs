@@ -99,7 +99,12 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
     let account = match store::load_account(kv, sealing_key, &server.account_id).await {
         Ok(Some(account)) => account,
         Ok(None) => return failure("The ServiceNow account behind this MCP server no longer exists; an administrator must register it again."),
-        Err(e) => return failure(format!("Could not load the ServiceNow account: {e}")),
+        Err(e) => {
+            return failure(crate::diagnostics::withheld(
+                "load the ServiceNow account behind this MCP server",
+                &e,
+            ))
+        }
     };
     let context = UpstreamContext {
         kv,
