@@ -65,11 +65,19 @@ impl World {
 
     /// A server with `config`; returns its MCP path.
     fn server(&self, kv: &MemoryKv<'_>, config: Value) -> String {
+        self.server_with_auth(
+            kv,
+            config,
+            json!({"type": "basic", "username": "mcp", "password": "s3cret-pw"}),
+        )
+    }
+
+    fn server_with_auth(&self, kv: &MemoryKv<'_>, config: Value, auth: Value) -> String {
         self.admin(
             kv,
             "PUT",
             "/integrated-account/acme",
-            json!({"instance_url": INSTANCE, "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}}),
+            json!({"instance_url": INSTANCE, "auth": auth}),
         );
         let body = self.admin(
             kv,
@@ -565,5 +573,55 @@ fn aggregate_turns_string_numbers_into_numbers_and_groups_into_a_list() {
     assert!(
         message.contains("HTTP 403") && message.contains("read access"),
         "{message}"
+    );
+}
+
+#[test]
+fn oauth_accounts_get_a_token_once_and_a_429_ends_the_search() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = world.server_with_auth(
+        &kv,
+        json!({"tags": ["incident"]}),
+        json!({"type": "oauth2_client_credentials", "client_id": "mcp-client", "client_secret": "client-s3cret"}),
+    );
+    world
+        .push_json(
+            200,
+            json!({"access_token": "tok-123456", "token_type": "Bearer", "expires_in": 1799}),
+        )
+        .push_json(200, json!({"result": []}));
+    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
+    success(&world, &kv, &path, "search", &body);
+    assert_eq!(
+        world.request_paths(),
+        ["/oauth_token.do", "/api/now/table/incident"]
+    );
+    {
+        let requests = world.upstream.requests.borrow();
+        assert_eq!(
+            requests[1].header("authorization"),
+            Some("Bearer tok-123456")
+        );
+    }
+    // The cached token serves the next call; ServiceNow's 429 becomes HTTP 429.
+    world.upstream.requests.borrow_mut().clear();
+    world.upstream.push(Ok(HttpResponse::json(
+        429,
+        &json!({"error": {"message": "Rate limit exceeded", "detail": "Rate limit of 5 requests per hour for Table API exceeded"}, "status": "failure"}),
+    )
+    .with_header("retry-after", "120")));
+    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("retry after 120 seconds"),
+        "{body}"
+    );
+    assert_eq!(world.request_paths(), ["/api/now/table/incident"]);
+    assert_eq!(
+        world.upstream.requests.borrow()[0].header("authorization"),
+        Some("Bearer tok-123456")
     );
 }
