@@ -11,8 +11,10 @@ mod error;
 mod filter;
 mod naming;
 mod page;
+mod pattern;
 mod rules;
 mod schema;
+pub mod schema_check;
 mod tools;
 mod validate;
 
@@ -99,9 +101,7 @@ pub struct Catalog {
     /// Every tool in one slice, built on the first call of `tools()`.
     all: OnceLock<Vec<Tool>>,
     /// One lazily compiled validator per tool (same index), kept for the isolate's life.
-    validators: Vec<OnceLock<Result<jsonschema::Validator, String>>>,
-    /// Regexes compiled once for all validators of this catalog.
-    patterns: jsonschema::PatternCache,
+    validators: Vec<OnceLock<Result<schema_check::Schema, String>>>,
 }
 
 impl fmt::Debug for Catalog {
@@ -174,7 +174,6 @@ impl Catalog {
             tags,
             fingerprint,
             all: OnceLock::new(),
-            patterns: jsonschema::PatternCache::new(),
         })
     }
 
@@ -272,9 +271,9 @@ impl Catalog {
             .filter(|i| self.is_own(*i, tool));
         let fresh;
         let compiled = match own {
-            Some(i) => self.validators[i].get_or_init(|| validate::compile(tool, &self.patterns)),
+            Some(i) => self.validators[i].get_or_init(|| validate::compile(tool)),
             None => {
-                fresh = validate::compile(tool, &self.patterns);
+                fresh = validate::compile(tool);
                 &fresh
             }
         };
