@@ -217,7 +217,7 @@ pub fn parse_having(resource: &ResourceSpec, raw: &str) -> Result<String, String
     if !HAVING_OPERATORS.contains(operator) {
         return Err(having_help(&format!("\"{operator}\" is not an operator")));
     }
-    if !value.parse::<f64>().is_ok_and(f64::is_finite) {
+    if serde_json::from_str::<serde_json::Number>(value).is_err() {
         return Err(having_help(&format!("\"{value}\" is not a number")));
     }
     Ok(format!("{aggregate}^{field}^{operator}^{value}"))
@@ -250,18 +250,16 @@ pub fn parse_order_by(raw: &str, group_by: &[String]) -> Result<String, String> 
 }
 
 /// A stats value: ServiceNow sends numbers as strings; dates and text stay strings.
+/// Parsed by serde_json (already in the bundle; `str::parse::<f64>` would add core's
+/// float parser to the wasm).
 pub fn number(value: &Value) -> Value {
-    let text = match value {
-        Value::String(s) => s.trim(),
-        Value::Number(_) => return value.clone(),
-        _ => return value.clone(),
+    let Value::String(text) = value else {
+        return value.clone();
     };
-    if let Ok(i) = text.parse::<i64>() {
-        return json!(i);
-    }
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && !text.is_empty() => json!(f),
-        _ => Value::String(text.to_string()),
+    let text = text.trim();
+    match serde_json::from_str::<serde_json::Number>(text) {
+        Ok(n) => Value::Number(n),
+        Err(_) => Value::String(text.to_string()),
     }
 }
 

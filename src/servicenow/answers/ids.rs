@@ -112,13 +112,17 @@ const STOPWORDS: &[&str] = &[
 /// The most words a text search sends.
 pub const MAX_WORDS: usize = 8;
 
-/// The meaningful words of a query, lower-cased and deduplicated, without record
+/// The meaningful words of a query, ASCII-lower-cased and deduplicated, without record
 /// numbers: letters, digits, `-`, `_` and `.` only, so they are safe inside an encoded
 /// query (no `^`, `=` or `,`).
 pub fn query_words(query: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
-    for token in query.split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
-        let word = token.trim_matches(['-', '_', '.']).to_lowercase();
+    // ASCII rules only (non-ASCII characters stay inside words): Unicode case and
+    // class tables would cost the bundle more than they give a LIKE search.
+    let in_word =
+        |c: char| !c.is_ascii() || c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    for token in query.split(|c: char| !in_word(c)) {
+        let word = token.trim_matches(['-', '_', '.']).to_ascii_lowercase();
         if word.chars().count() < 2
             || STOPWORDS.contains(&word.as_str())
             || split_number(&word).is_some()

@@ -153,9 +153,9 @@ fn title_of(row: &Value) -> String {
     }
 }
 
-/// Words of `words` that `text` contains (case-insensitive).
+/// Words of `words` that `text` contains (ASCII case-insensitive).
 fn matched_words(text: &str, words: &[String]) -> usize {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     words.iter().filter(|w| lower.contains(w.as_str())).count()
 }
 
