@@ -114,7 +114,7 @@ pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> 
             }
             other => {
                 return Err(format!(
-                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs"
+                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs, knowledge_api"
                 ))
             }
         }

@@ -125,6 +125,19 @@ test('fetch of an incident by number reads labels, assignment and journal entrie
   assert.equal(doc.metadata.number, 'INC0010001');
 });
 
+test('fetch of a change request and a problem reads their plans and notes as text', async () => {
+  const change = await call(full.client, 'fetch', { id: 'CHG0010001' });
+  assert.doesNotMatch(change.text, TAG);
+  assert.match(change.text, /^CHG0010001: Apply Oracle 19\.22 release update to ORAPROD/);
+  assert.match(change.text, /State: Scheduled/);
+  assert.match(change.text, /Implementation plan:\n\S/);
+  assert.match(change.text, /Backout plan:\n\S/);
+  const problem = await call(full.client, 'fetch', { id: 'PRB0010001' });
+  assert.match(problem.text, /State: Assess/);
+  assert.match(problem.text, /\(Work note\): Heap dumps from two restarts/);
+  assert.equal(problem.metadata.assignment_group, 'Database Admins');
+});
+
 test('without the Knowledge API plugin, search falls back to the Table API', async () => {
   await sim.configure({ knowledge_api: false });
   try {
