@@ -577,7 +577,7 @@ fn aggregate_turns_string_numbers_into_numbers_and_groups_into_a_list() {
 }
 
 #[test]
-fn oauth_accounts_get_a_token_once_and_a_429_ends_the_search() {
+fn oauth_tokens_are_cached_replaced_once_when_revoked_and_a_429_ends_the_search() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);
     let path = world.server_with_auth(
@@ -604,6 +604,26 @@ fn oauth_accounts_get_a_token_once_and_a_429_ends_the_search() {
             Some("Bearer tok-123456")
         );
     }
+    // A cached token revoked early (401) is replaced once, and the request sent again.
+    world.upstream.requests.borrow_mut().clear();
+    world
+        .push_json(401, json!({"error": {"message": "User Not Authenticated", "detail": null}, "status": "failure"}))
+        .push_json(200, json!({"access_token": "tok-789012", "token_type": "Bearer", "expires_in": 1799}))
+        .push_json(200, json!({"result": []}));
+    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
+    success(&world, &kv, &path, "search", &body);
+    assert_eq!(
+        world.request_paths(),
+        [
+            "/api/now/table/incident",
+            "/oauth_token.do",
+            "/api/now/table/incident"
+        ]
+    );
+    assert_eq!(
+        world.upstream.requests.borrow()[2].header("authorization"),
+        Some("Bearer tok-789012")
+    );
     // The cached token serves the next call; ServiceNow's 429 becomes HTTP 429.
     world.upstream.requests.borrow_mut().clear();
     world.upstream.push(Ok(HttpResponse::json(
@@ -622,6 +642,6 @@ fn oauth_accounts_get_a_token_once_and_a_429_ends_the_search() {
     assert_eq!(world.request_paths(), ["/api/now/table/incident"]);
     assert_eq!(
         world.upstream.requests.borrow()[0].header("authorization"),
-        Some("Bearer tok-123456")
+        Some("Bearer tok-789012")
     );
 }
