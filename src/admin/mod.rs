@@ -6,6 +6,7 @@ mod accounts;
 mod api_tokens;
 mod auth;
 mod body;
+mod catalog;
 mod error;
 mod routes;
 mod servers;
@@ -88,6 +89,8 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
         Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,
         Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,
+        Route::Catalog => catalog::info(),
+        Route::PreviewTools => catalog::preview(request),
     }
 }
 

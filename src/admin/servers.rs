@@ -225,7 +225,7 @@ fn string_list(object: &Object, name: &str) -> Result<Field<Vec<String>>, ApiErr
     })
 }
 
-fn parse_config(value: &Value) -> Result<ToolFilter, ApiError> {
+pub(super) fn parse_config(value: &Value) -> Result<ToolFilter, ApiError> {
     merge_config(&ToolFilter::default(), value)
 }
 
@@ -244,7 +244,7 @@ fn merge_config(current: &ToolFilter, patch: &Value) -> Result<ToolFilter, ApiEr
 }
 
 /// The catalog decides which filters are usable (unknown entries, no tool left).
-fn check_filter(filter: &ToolFilter) -> Result<(), ApiError> {
+pub(super) fn check_filter(filter: &ToolFilter) -> Result<(), ApiError> {
     let catalog = Catalog::builtin().map_err(|e| {
         ApiError::new(
             500,
