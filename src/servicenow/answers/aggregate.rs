@@ -343,10 +343,7 @@ pub async fn aggregate<K: KvStore, U: Upstream, C: Clock>(
         Err(outcome) => return outcome,
     };
     match shape(&request.table, request.grouped, &result) {
-        Ok(structured) => CallOutcome::Success {
-            structured,
-            rate_limit: session.rate_limit.clone(),
-        },
+        Ok(structured) => session.success(structured),
         Err(problem) => session.failure(
             format!("ServiceNow answered {what} in an unexpected shape ({problem})."),
             Some(response.status),

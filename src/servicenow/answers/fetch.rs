@@ -152,16 +152,13 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         ))
     };
     let document = render(resource, &record, journal);
-    Ok(CallOutcome::Success {
-        structured: json!({
-            "id": result_id(&table, &sys_id),
-            "title": document.title,
-            "text": document.text,
-            "url": record_url(session.instance(), &table, &sys_id),
-            "metadata": document.metadata,
-        }),
-        rate_limit: session.rate_limit.clone(),
-    })
+    Ok(session.success(json!({
+        "id": result_id(&table, &sys_id),
+        "title": document.title,
+        "text": document.text,
+        "url": record_url(session.instance(), &table, &sys_id),
+        "metadata": document.metadata,
+    })))
 }
 
 /// One journal entry, newest first.

@@ -123,10 +123,7 @@ pub async fn search<K: KvStore, U: Upstream, C: Clock>(
         .into_iter()
         .map(|h| json!({"id": h.id, "title": h.title, "url": h.url}))
         .collect();
-    CallOutcome::Success {
-        structured: json!({ "results": results }),
-        rate_limit: session.rate_limit.clone(),
-    }
+    session.success(json!({ "results": results }))
 }
 
 fn text(row: &Value, field: &str) -> String {

@@ -108,6 +108,15 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
             })
     }
 
+    /// A successful outcome: the structured result and the last rate-limit headers.
+    /// One text item only (OpenAI's contract for search and fetch), so no record link.
+    pub fn success(&self, structured: Value) -> CallOutcome {
+        CallOutcome::Success {
+            structured,
+            rate_limit: self.rate_limit.clone(),
+        }
+    }
+
     /// An isError outcome, with every secret of the account redacted.
     pub fn failure(&self, message: String, status: Option<u16>) -> CallOutcome {
         self.redact(CallOutcome::Failure {
