@@ -202,7 +202,7 @@ fn names(tools: &[Value]) -> Vec<&str> {
 fn answer_tools_follow_the_server_filters() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);
-    let cases: [(Value, &[&str]); 5] = [
+    let cases: [(Value, &[&str]); 6] = [
         (
             json!({}),
             &["search", "fetch", "aggregate_service_now_records"],
@@ -217,6 +217,8 @@ fn answer_tools_follow_the_server_filters() {
         ),
         (json!({"methods": ["write"]}), &[]),
         (json!({"methods": ["create"], "tags": ["knowledge"]}), &[]),
+        // Discovery mode lists its own three tools only (docs/answers.md).
+        (json!({"tool_mode": "discovery"}), &[]),
     ];
     for (config, expected) in cases {
         let path = world.server(&kv, config.clone());

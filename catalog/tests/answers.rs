@@ -9,6 +9,7 @@ fn filter(methods: Option<&[&str]>, tags: Option<&[&str]>) -> ToolFilter {
     ToolFilter {
         methods: methods.map(|m| m.iter().map(|s| s.to_string()).collect()),
         tags: tags.map(|t| t.iter().map(|s| s.to_string()).collect()),
+        ..ToolFilter::default()
     }
 }
 

@@ -7,12 +7,12 @@ use super::error::ApiError;
 use super::{json_response, servers};
 use crate::http::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
-use snmcp_catalog::{Catalog, MethodKind, ToolFilter, READ, WRITE};
+use snmcp_catalog::{Catalog, MethodKind, ToolFilter, ToolMode, READ, WRITE};
 use std::collections::BTreeMap;
 
-/// The `config.tool_mode` values a server accepts, the default first. Only one exists
-/// until servers can choose a mode; the dashboard hides its selector in that case.
-pub const TOOL_MODES: [&str; 1] = ["tools"];
+/// The `config.tool_mode` values a server accepts, the default first (the dashboard
+/// hides its selector when there is only one).
+pub const TOOL_MODES: [&str; 2] = ToolMode::NAMES;
 
 /// `GET /catalog`: the vocabulary of `config`, from the built-in catalog.
 pub fn info() -> Result<HttpResponse, ApiError> {

@@ -68,6 +68,7 @@ fn catalog_lists_the_real_tags_custom_methods_and_tool_modes() {
         let filter = ToolFilter {
             methods: Some(vec![name.to_string()]),
             tags: None,
+            ..ToolFilter::default()
         };
         assert!(catalog.check_filter(&filter).is_ok(), "{name}");
     }

@@ -494,6 +494,7 @@ mod tests {
         let only_incidents = ToolFilter {
             methods: Some(vec!["read".into()]),
             tags: Some(vec!["incident".into()]),
+            ..ToolFilter::default()
         };
         let cases = [
             (
@@ -542,6 +543,7 @@ mod tests {
         let write_only = ToolFilter {
             methods: Some(vec!["write".into()]),
             tags: None,
+            ..ToolFilter::default()
         };
         assert!(plan(catalog, &write_only, &args(json!({"table": "incident"}))).is_err());
     }

@@ -162,6 +162,7 @@ mod tests {
         ToolFilter {
             methods: methods.map(|m| m.iter().map(|s| s.to_string()).collect()),
             tags: tags.map(|t| t.iter().map(|s| s.to_string()).collect()),
+            ..ToolFilter::default()
         }
     }
 

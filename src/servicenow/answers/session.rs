@@ -114,6 +114,7 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         CallOutcome::Success {
             structured,
             rate_limit: self.rate_limit.clone(),
+            link: None,
         }
     }
 
