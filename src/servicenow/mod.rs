@@ -15,7 +15,6 @@ mod response;
 
 pub use call::call_tool;
 pub use rate_limit::normalize_rate_limit_headers;
-pub use request::{SysId, TableRequest};
 
 use crate::crypto::SealingKey;
 
