@@ -7,7 +7,8 @@ use super::session::Session;
 use crate::ports::{Clock, KvStore, Upstream};
 use serde_json::{json, Map, Value};
 use snmcp_catalog::answers::AGGREGATE_FIELDS_MAX;
-use snmcp_catalog::{Catalog, ResourceSpec, ToolFilter, SYSTEM_FIELDS};
+use snmcp_catalog::spec::SYSTEM_FIELDS;
+use snmcp_catalog::{Catalog, ResourceSpec, ToolFilter};
 
 /// The aggregate functions ServiceNow's stats API computes per field.
 const FUNCTIONS: [&str; 4] = ["avg", "min", "max", "sum"];
