@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod control;
 pub mod http;
+pub mod knowledge_api;
 pub mod platform;
 pub mod query;
 pub mod ratelimit;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod simulator;
+pub mod stats_api;
 pub mod store;
 pub mod table_api;
 
