@@ -143,9 +143,14 @@ test('a delegation is created with names and a relationship with a type name; bo
 });
 
 test('a read-only server lists none of the new write tools and cannot call them', async () => {
-  const names = await listAll(readClient);
-  const writes = names.filter((n) => !/^(list_all|get_single)_service_now_/.test(n));
-  assert.deepEqual(writes, [], 'only list and get tools');
+  const { tools, nextCursor } = await readClient.listTools();
+  assert.equal(nextCursor, undefined, 'one page');
+  const names = tools.map((t) => t.name);
+  // Catalog tools are list and get only; the answer tools (search, fetch,
+  // aggregate_service_now_records) are read-only too.
+  const writes = names.filter((n) => n.includes('_service_now_') && !/^(list_all|get_single)_service_now_/.test(n) && n !== 'aggregate_service_now_records');
+  assert.deepEqual(writes, [], 'only list and get catalog tools');
+  assert.deepEqual(tools.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name), [], 'every listed tool is read-only');
   assert.ok(names.includes('list_all_service_now_sys_choice'));
   await sim.clearRequests();
   const refused = [
