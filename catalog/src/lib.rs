@@ -32,7 +32,8 @@ pub use schema::{
     REFERENCE_MAX_LENGTH, SYS_ID_PATTERN,
 };
 pub use spec::{
-    Choice, FieldSpec, FieldType, Hints, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS,
+    Choice, Endpoint, FieldSpec, FieldType, Hints, HttpMethod, MethodKind, MethodSpec,
+    ResourceSpec, ENDPOINT_PARAMS, SYSTEM_FIELDS,
 };
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 

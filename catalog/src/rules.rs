@@ -5,7 +5,10 @@
 use crate::naming::{
     is_identifier, is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN,
 };
-use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+use crate::spec::{
+    Endpoint, FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, ENDPOINT_PARAMS,
+    SYSTEM_FIELDS,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Input property names every tool may carry besides documented fields; a field with
@@ -338,6 +341,73 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
                 "set field {name:?} is fixed by the method and cannot also be an input"
             ));
         }
+    }
+    if let (Some(endpoint), Some(kind)) = (&method.endpoint, kind) {
+        out.extend(endpoint_problems(method, endpoint, kind));
+    }
+    out
+}
+
+/// An endpoint's path must be a clean template whose placeholders the call can fill,
+/// its parameters standard ones, its query mappings inputs of the method.
+fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind) -> Vec<String> {
+    let mut out = Vec::new();
+    let path = &endpoint.path;
+    if !path.starts_with("/api/") {
+        out.push(format!("endpoint path {path:?} must start with /api/"));
+    }
+    let mut has_sys_id = false;
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "{sys_id}" => has_sys_id = true,
+            "{table}" => {}
+            s if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') => {}
+            s => out.push(format!(
+                "endpoint path segment {s:?} must be letters, digits, _ - . or {{sys_id}} / {{table}}"
+            )),
+        }
+    }
+    let addresses_record = matches!(
+        kind,
+        MethodKind::Get | MethodKind::Update | MethodKind::Delete
+    );
+    if addresses_record != has_sys_id {
+        out.push(format!(
+            "endpoint path of a {} method {} contain {{sys_id}}",
+            kind.as_str(),
+            if addresses_record { "must" } else { "must not" }
+        ));
+    }
+    for param in &endpoint.params {
+        if !ENDPOINT_PARAMS.contains(&param.as_str()) {
+            out.push(format!(
+                "endpoint param {param:?} is not one of {}",
+                ENDPOINT_PARAMS.join(", ")
+            ));
+        }
+    }
+    for (param, field) in &endpoint.query {
+        if !is_identifier(param) {
+            out.push(format!("endpoint query parameter {param:?} is not a parameter name"));
+        }
+        if ENDPOINT_PARAMS.contains(&param.as_str()) {
+            out.push(format!(
+                "endpoint query parameter {param:?} is a standard parameter; list it in params"
+            ));
+        }
+        if !method.filters.contains(field) && !method.body.contains(field) {
+            out.push(format!(
+                "endpoint query maps {param:?} to {field:?}, which is neither a filter nor a body field of the method"
+            ));
+        }
+    }
+    let records = &endpoint.records;
+    if records.split('.').any(|part| !is_identifier(part)) {
+        out.push(format!(
+            "endpoint records {records:?} must be a dot path of names (result, result.attributes)"
+        ));
     }
     out
 }

@@ -69,6 +69,7 @@ pub fn derive_tool(
                 required: Vec::new(),
                 set: Map::new(),
                 hints: None,
+                endpoint: None,
             };
             &fallback
         }

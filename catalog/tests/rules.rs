@@ -113,6 +113,20 @@ fn each_broken_rule_is_reported() {
         }, "must match ^[a-z0-9_]{1,64}$"),
         ("an empty description", |s| s["methods"]["get"]["description"] = json!(" "),
          "method get: description must not be empty"),
+        ("an endpoint outside /api/", |s| s["methods"]["list"]["endpoint"] = json!({"method": "GET", "path": "/nav_to.do"}),
+         "method list: endpoint path \"/nav_to.do\" must start with /api/"),
+        ("an endpoint path with an unknown placeholder", |s| s["methods"]["get"]["endpoint"] = json!({"method": "GET", "path": "/api/now/x/{sys_id}/{number}"}),
+         "endpoint path segment \"{number}\" must be"),
+        ("a get endpoint without the record", |s| s["methods"]["get"]["endpoint"] = json!({"method": "GET", "path": "/api/now/x"}),
+         "method get: endpoint path of a get method must contain {sys_id}"),
+        ("a list endpoint naming a record", |s| s["methods"]["list"]["endpoint"] = json!({"method": "GET", "path": "/api/now/x/{sys_id}"}),
+         "endpoint path of a list method must not contain {sys_id}"),
+        ("an endpoint param that is not standard", |s| s["methods"]["list"]["endpoint"] = json!({"method": "GET", "path": "/api/now/x", "params": ["sysparm_text"]}),
+         "endpoint param \"sysparm_text\" is not one of"),
+        ("an endpoint query from a field that is no input", |s| s["methods"]["create"]["endpoint"] = json!({"method": "POST", "path": "/api/now/x", "query": {"table_name": "active"}}),
+         "endpoint query maps \"table_name\" to \"active\", which is neither a filter nor a body field"),
+        ("an endpoint records path with a gap", |s| s["methods"]["get"]["endpoint"] = json!({"method": "GET", "path": "/api/now/x/{sys_id}", "records": "result..attributes"}),
+         "endpoint records \"result..attributes\" must be a dot path"),
     ];
     for (case, edit, expected) in cases {
         let found = problems(with_incident(edit));

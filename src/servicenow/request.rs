@@ -8,8 +8,8 @@ use super::query::{equality_condition, is_field_name, join_query, opens_new_quer
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
-    tool_name, FieldType, MethodKind, RecordId, ResourceSpec, Tool, ToolCall, FIELDS_MAX_ITEMS,
-    LIMIT_MAX,
+    tool_name, Endpoint, FieldType, MethodKind, RecordId, ResourceSpec, Tool, ToolCall,
+    FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
 use std::collections::BTreeMap;
 
@@ -74,6 +74,12 @@ pub struct TableRequest {
     pub compact_display: bool,
     /// Reference and choice fields whose name or label goes beside the code then.
     pub labelled: Vec<String>,
+    /// The method's own endpoint when it is not the Table API (spec `endpoint`).
+    pub endpoint: Option<Endpoint>,
+    /// Query parameters the endpoint fills from arguments, not yet percent-encoded.
+    pub mapped: Vec<(String, String)>,
+    /// Dot path of the record(s) in the JSON answer (`result` on the Table API).
+    pub records: String,
 }
 
 impl TableRequest {
@@ -99,7 +105,13 @@ impl TableRequest {
             display_field: resource.display_field.clone(),
             compact_display: false,
             labelled: Vec::new(),
+            endpoint: None,
+            mapped: Vec::new(),
+            records: "result".into(),
         };
+        let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
+        let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
+        let call = &call;
         match tool.kind {
             MethodKind::List => request.list_params(tool, call)?,
             MethodKind::Get => {
@@ -129,6 +141,23 @@ impl TableRequest {
             MethodKind::Delete => {
                 request.record = Some(record_ref(tool, call)?);
             }
+        }
+        if let Some(endpoint) = endpoint {
+            // Only the parameters the endpoint documents are sent; without
+            // sysparm_display_value the answer holds plain values, nothing to compact.
+            request
+                .params
+                .retain(|(name, _)| endpoint.params.iter().any(|p| p == name));
+            if !endpoint.params.iter().any(|p| p == "sysparm_display_value") {
+                request.compact_display = false;
+                request.labelled.clear();
+            }
+            if request.body.as_ref().is_some_and(Map::is_empty) && !mapped.is_empty() {
+                request.body = None;
+            }
+            request.records = endpoint.records.clone();
+            request.mapped = mapped;
+            request.endpoint = Some(endpoint);
         }
         Ok(request)
     }
@@ -269,21 +298,19 @@ impl TableRequest {
         sys_id: Option<&SysId>,
     ) -> Result<HttpRequest, ArgumentError> {
         let collection = table_url(instance_url, &self.table);
-        let (method, path) = match (self.kind, sys_id) {
-            (MethodKind::List, _) => ("GET", collection),
-            (MethodKind::Create, _) => ("POST", collection),
-            (MethodKind::Get, Some(id)) => ("GET", format!("{collection}/{}", id.as_str())),
-            (MethodKind::Update, Some(id)) => ("PATCH", format!("{collection}/{}", id.as_str())),
-            (MethodKind::Delete, Some(id)) => ("DELETE", format!("{collection}/{}", id.as_str())),
-            (kind, None) => {
-                return Err(ArgumentError(format!(
-                    "a {} call needs the record's sys_id in `id`",
-                    kind.as_str()
-                )))
-            }
+        let (method, path) = match (&self.endpoint, self.kind, sys_id) {
+            (Some(endpoint), _, _) => (
+                endpoint.method.as_str(),
+                self.endpoint_url(instance_url, endpoint, sys_id)?,
+            ),
+            (None, kind, sys_id) => table_route(collection, kind, sys_id)?,
         };
-        let mut request = HttpRequest::new(method, with_query(path, &self.params))
-            .with_header("accept", "application/json");
+        let mut url = with_query(path, &self.params);
+        for (name, value) in &self.mapped {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={}", percent_encode(value));
+        }
+        let mut request = HttpRequest::new(method, url).with_header("accept", "application/json");
         if let Some(body) = &self.body {
             let bytes = serde_json::to_vec(body).map_err(|e| {
                 ArgumentError(format!(
@@ -296,6 +323,84 @@ impl TableRequest {
         }
         Ok(request)
     }
+
+    /// The URL of a non-Table endpoint: its path template filled with the record's
+    /// sys_id (checked hex, the only argument text that may become a path segment) and
+    /// the resource's table (a checked table name).
+    fn endpoint_url(
+        &self,
+        instance_url: &str,
+        endpoint: &Endpoint,
+        sys_id: Option<&SysId>,
+    ) -> Result<String, ArgumentError> {
+        let mut path = String::new();
+        for segment in endpoint.path.split('/').skip(1) {
+            let filled = match segment {
+                "{sys_id}" => sys_id.map(SysId::as_str).ok_or_else(|| {
+                    ArgumentError(format!(
+                        "a {} call needs the record's sys_id in `id`",
+                        self.kind.as_str()
+                    ))
+                })?,
+                "{table}" => self.table.as_str(),
+                literal => literal,
+            };
+            path.push('/');
+            path.push_str(filled);
+        }
+        Ok(format!("{}{path}", instance_url.trim_end_matches('/')))
+    }
+}
+
+/// The Table API method and URL of a call of `kind`.
+fn table_route(
+    collection: String,
+    kind: MethodKind,
+    sys_id: Option<&SysId>,
+) -> Result<(&'static str, String), ArgumentError> {
+    Ok(match (kind, sys_id) {
+        (MethodKind::List, _) => ("GET", collection),
+        (MethodKind::Create, _) => ("POST", collection),
+        (MethodKind::Get, Some(id)) => ("GET", format!("{collection}/{}", id.as_str())),
+        (MethodKind::Update, Some(id)) => ("PATCH", format!("{collection}/{}", id.as_str())),
+        (MethodKind::Delete, Some(id)) => ("DELETE", format!("{collection}/{}", id.as_str())),
+        (kind, None) => {
+            return Err(ArgumentError(format!(
+                "a {} call needs the record's sys_id in `id`",
+                kind.as_str()
+            )))
+        }
+    })
+}
+
+/// Takes the fields an endpoint sends as query parameters out of the call's filters and
+/// body; they become `(parameter, value)` pairs. Line breaks never reach a URL.
+fn split_mapped(
+    endpoint: Option<&Endpoint>,
+    call: &ToolCall,
+) -> Result<(ToolCall, Vec<(String, String)>), ArgumentError> {
+    let mut call = call.clone();
+    let mut mapped = Vec::new();
+    let Some(endpoint) = endpoint else {
+        return Ok((call, mapped));
+    };
+    for (param, field) in &endpoint.query {
+        let mut taken = None;
+        for list in [&mut call.filters, &mut call.body] {
+            if let Some(at) = list.iter().position(|(name, _)| name == field) {
+                taken = Some(list.remove(at).1);
+            }
+        }
+        if let Some(value) = taken {
+            if value.chars().any(char::is_control) {
+                return Err(ArgumentError(format!(
+                    "`{field}` must not contain line breaks or other control characters"
+                )));
+            }
+            mapped.push((param.clone(), value));
+        }
+    }
+    Ok((call, mapped))
 }
 
 /// A query that could escape a custom list's fixed conditions: one starting with OR,
@@ -697,6 +802,91 @@ pub(crate) mod tests {
         // A number on a resource without numbers never becomes a URL path.
         let got = TableRequest::from_tool(&tool(&users, "get"), &args(json!({"id": "USR0001"})));
         assert!(got.is_err(), "{got:?}");
+    }
+
+    fn endpoint_spec() -> Arc<ResourceSpec> {
+        let spec = json!({
+            "resource": "cmdb_ci_server", "table": "cmdb_ci_server", "title": "Server",
+            "tags": ["cmdb"], "description": "Servers.", "docs": "CMDB Instance API",
+            "display_field": "name",
+            "fields": {
+                "name": {"type": "string", "description": "Name."},
+                "os": {"type": "string", "description": "OS."},
+                "source": {"type": "string", "description": "Discovery source."},
+                "status": {"type": "choice", "description": "Status.", "choices": [{"value": "1", "label": "On"}]}
+            },
+            "methods": {
+                "list": {"description": "List.", "filters": ["name", "status"],
+                         "endpoint": {"method": "GET", "path": "/api/now/cmdb/instance/{table}",
+                                      "params": ["sysparm_query", "sysparm_limit", "sysparm_offset"]}},
+                "get": {"description": "Get.",
+                        "endpoint": {"method": "GET", "path": "/api/now/cmdb/instance/{table}/{sys_id}",
+                                     "records": "result.attributes"}},
+                "create": {"description": "Create.", "body": ["name", "os", "source"],
+                           "endpoint": {"method": "POST", "path": "/api/now/cmdb/instance/{table}",
+                                        "query": {"sysparm_source": "source"}}},
+                "delete": {"description": "Delete.",
+                           "endpoint": {"method": "DELETE", "path": "/api/now/attachment/{sys_id}"}}
+            }
+        });
+        Arc::new(serde_json::from_value(spec).unwrap())
+    }
+
+    /// (case, method, arguments, expected "METHOD URL", JSON body) on spec `endpoint`s.
+    #[test]
+    fn methods_with_an_endpoint_are_sent_where_the_spec_says() {
+        let id = SysId::parse(SYS_ID).unwrap();
+        let base = "https://dev1.service-now.com/api/now/cmdb/instance/cmdb_ci_server";
+        let cases: Vec<(&str, &str, Value, String, Option<Value>)> = vec![
+            (
+                "list sends only the parameters the endpoint takes",
+                "list",
+                json!({"status": "1", "query": "nameSTARTSWITHweb", "limit": 5}),
+                format!("GET {base}?sysparm_query=status%3D1%5EnameSTARTSWITHweb&sysparm_limit=5&sysparm_offset=0"),
+                None,
+            ),
+            (
+                "get fills {table} and {sys_id} and sends no parameter",
+                "get",
+                json!({"id": SYS_ID}),
+                format!("GET {base}/{SYS_ID}"),
+                None,
+            ),
+            (
+                "a body field mapped to the query leaves the body",
+                "create",
+                json!({"name": "web01", "os": "Linux", "source": "ServiceNow & co"}),
+                format!("POST {base}?sysparm_source=ServiceNow%20%26%20co"),
+                Some(json!({"name": "web01", "os": "Linux"})),
+            ),
+            (
+                "delete on another API",
+                "delete",
+                json!({"id": SYS_ID}),
+                format!("DELETE https://dev1.service-now.com/api/now/attachment/{SYS_ID}"),
+                None,
+            ),
+        ];
+        let spec = endpoint_spec();
+        for (case, method, arguments, expected_line, expected_body) in cases {
+            let request = TableRequest::from_tool(&tool(&spec, method), &args(arguments))
+                .unwrap_or_else(|e| panic!("{case}: {e:?}"));
+            assert!(!request.compact_display, "{case}: no display values asked");
+            let http = request.to_http(INSTANCE, Some(&id)).unwrap();
+            assert_eq!(format!("{} {}", http.method, http.url), expected_line, "{case}");
+            let body = (!http.body.is_empty())
+                .then(|| serde_json::from_slice::<Value>(&http.body).unwrap());
+            assert_eq!(body, expected_body, "{case}");
+        }
+        let get = TableRequest::from_tool(&tool(&spec, "get"), &args(json!({"id": SYS_ID})))
+            .unwrap();
+        assert_eq!(get.records, "result.attributes");
+        assert!(get.to_http(INSTANCE, None).is_err(), "{{sys_id}} needs the record");
+        let bad = TableRequest::from_tool(
+            &tool(&spec, "create"),
+            &args(json!({"name": "x", "source": "a\r\nb"})),
+        );
+        assert!(matches!(bad, Err(ArgumentError(m)) if m.contains("control")), "line breaks never reach a URL");
     }
 
     #[test]
