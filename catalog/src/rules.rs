@@ -390,7 +390,9 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
     }
     for (param, field) in &endpoint.query {
         if !is_identifier(param) {
-            out.push(format!("endpoint query parameter {param:?} is not a parameter name"));
+            out.push(format!(
+                "endpoint query parameter {param:?} is not a parameter name"
+            ));
         }
         if ENDPOINT_PARAMS.contains(&param.as_str()) {
             out.push(format!(

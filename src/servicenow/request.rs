@@ -873,20 +873,30 @@ pub(crate) mod tests {
                 .unwrap_or_else(|e| panic!("{case}: {e:?}"));
             assert!(!request.compact_display, "{case}: no display values asked");
             let http = request.to_http(INSTANCE, Some(&id)).unwrap();
-            assert_eq!(format!("{} {}", http.method, http.url), expected_line, "{case}");
+            assert_eq!(
+                format!("{} {}", http.method, http.url),
+                expected_line,
+                "{case}"
+            );
             let body = (!http.body.is_empty())
                 .then(|| serde_json::from_slice::<Value>(&http.body).unwrap());
             assert_eq!(body, expected_body, "{case}");
         }
-        let get = TableRequest::from_tool(&tool(&spec, "get"), &args(json!({"id": SYS_ID})))
-            .unwrap();
+        let get =
+            TableRequest::from_tool(&tool(&spec, "get"), &args(json!({"id": SYS_ID}))).unwrap();
         assert_eq!(get.records, "result.attributes");
-        assert!(get.to_http(INSTANCE, None).is_err(), "{{sys_id}} needs the record");
+        assert!(
+            get.to_http(INSTANCE, None).is_err(),
+            "{{sys_id}} needs the record"
+        );
         let bad = TableRequest::from_tool(
             &tool(&spec, "create"),
             &args(json!({"name": "x", "source": "a\r\nb"})),
         );
-        assert!(matches!(bad, Err(ArgumentError(m)) if m.contains("control")), "line breaks never reach a URL");
+        assert!(
+            matches!(bad, Err(ArgumentError(m)) if m.contains("control")),
+            "line breaks never reach a URL"
+        );
     }
 
     #[test]

@@ -357,7 +357,10 @@ mod tests {
             &HttpResponse::json(200, &json!({"result": {"sys_id": SYS_ID}})),
             NOW,
         );
-        assert!(matches!(missing, CallOutcome::Failure { .. }), "{missing:?}");
+        assert!(
+            matches!(missing, CallOutcome::Failure { .. }),
+            "{missing:?}"
+        );
     }
 
     #[test]
