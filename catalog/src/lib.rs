@@ -20,7 +20,7 @@ mod tools;
 mod validate;
 
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
-pub use call::{DisplayValue, RecordId, ToolCall};
+pub use call::{DisplayValue, FileBody, RecordId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;
 pub use filter::{FilterError, READ, WRITE};
@@ -32,8 +32,8 @@ pub use schema::{
     REFERENCE_MAX_LENGTH, SYS_ID_PATTERN,
 };
 pub use spec::{
-    Choice, Endpoint, FieldSpec, FieldType, Hints, HttpMethod, MethodKind, MethodSpec,
-    ResourceSpec, ENDPOINT_PARAMS, SYSTEM_FIELDS,
+    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Hints, HttpMethod, MethodKind,
+    MethodSpec, ResourceSpec, ENDPOINT_PARAMS, SYSTEM_FIELDS, UPLOAD_PROPERTIES,
 };
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 

@@ -3,7 +3,7 @@
 //! Also owns the wording that tells a model how to resolve a sys_id.
 
 use crate::naming::{example_number, list_tool_of};
-use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec};
+use crate::spec::{FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, ResourceSpec};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -421,6 +421,7 @@ pub fn input_schema(
                 }
             }
             read_properties(method, &mut properties);
+            required.extend(method.required.iter().cloned());
             if method.takes("sysparm_limit") && method.takes("sysparm_offset") {
                 properties.insert(
                     "limit".into(),
@@ -453,6 +454,21 @@ pub fn input_schema(
                 }
             }
             required.extend(method.required.iter().cloned());
+            let uploads = method
+                .endpoint
+                .as_ref()
+                .is_some_and(|e| e.content == Some(FileTransfer::Upload));
+            if uploads {
+                properties.insert(
+                    "content".into(),
+                    json!({ "type": "string", "minLength": 1, "description": "The file: its text, or its bytes in base64 with encoding base64." }),
+                );
+                properties.insert(
+                    "encoding".into(),
+                    json!({ "enum": ["text", "base64"], "description": "How content is given; default text (UTF-8)." }),
+                );
+                required.push("content".into());
+            }
         }
         MethodKind::Delete => {
             properties.insert("id".into(), id);

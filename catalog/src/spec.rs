@@ -132,6 +132,15 @@ pub struct MethodSpec {
     /// methods take theirs from their kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hints: Option<Hints>,
+    /// Only on custom list methods: a fixed encoded query AND-ed before the model's
+    /// (`elementINwork_notes,comments^ORDERBYDESCsys_created_on`): conditions equality
+    /// `set` values cannot say, and a fixed order.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub where_query: Option<String>,
+    /// Only on custom list and get methods: the fields returned when the model names
+    /// none (a readable shape).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<String>,
     /// Where the method is served when it is not the Table API (Attachment, CMDB
     /// Instance, Service Catalog APIs): HTTP method, path, accepted parameters, where the
     /// records are in the answer. Absent: the Table API of the resource's table.
@@ -196,7 +205,24 @@ pub struct Endpoint {
     /// Dot path of the record(s) in the JSON answer (`result`, `result.attributes`).
     #[serde(default = "default_records")]
     pub records: String,
+    /// The body or the answer is a file's bytes rather than JSON (Attachment API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<FileTransfer>,
 }
+
+/// How an endpoint moves a file (format: docs/tool-specs.md, "Files").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FileTransfer {
+    /// get: the answer is the file, typed by its `Content-Type`.
+    Download,
+    /// create: the body is the file from the `content` input (text or base64), sent with
+    /// the `Content-Type` the `content_type` body field names.
+    Upload,
+}
+
+/// Input properties an upload method adds for the file itself.
+pub const UPLOAD_PROPERTIES: [&str; 2] = ["content", "encoding"];
 
 fn default_records() -> String {
     "result".into()

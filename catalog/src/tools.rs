@@ -70,6 +70,8 @@ pub fn derive_tool(
                 set: Map::new(),
                 hints: None,
                 endpoint: None,
+                where_query: None,
+                returns: Vec::new(),
             };
             &fallback
         }

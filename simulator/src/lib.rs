@@ -3,6 +3,7 @@
 //! Pure core (`Simulator::handle`) plus a thin tiny_http shell (`server`).
 
 pub mod access;
+pub mod attachment_api;
 pub mod auth;
 pub mod cli;
 pub mod control;

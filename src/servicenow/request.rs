@@ -4,12 +4,13 @@
 //! re-checks everything that ends up in a URL.
 
 use super::cursor::{query_scope, ListCursor};
+use super::file::{self, check_file_name, Upload};
 use super::query::{equality_condition, is_field_name, join_query, opens_new_query_block};
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
-    tool_name, Endpoint, FieldType, MethodKind, RecordId, ResourceSpec, Tool, ToolCall,
-    FIELDS_MAX_ITEMS, LIMIT_MAX,
+    tool_name, Endpoint, FieldType, FileTransfer, MethodKind, RecordId, ResourceSpec, Tool,
+    ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
 use std::collections::BTreeMap;
 
@@ -80,6 +81,10 @@ pub struct TableRequest {
     pub mapped: Vec<(String, String)>,
     /// Dot path of the record(s) in the JSON answer (`result` on the Table API).
     pub records: String,
+    /// An upload's file, sent as the raw body with its own Content-Type.
+    pub upload: Option<Upload>,
+    /// The answer is a file's bytes, not JSON.
+    pub download: bool,
 }
 
 impl TableRequest {
@@ -108,6 +113,8 @@ impl TableRequest {
             endpoint: None,
             mapped: Vec::new(),
             records: "result".into(),
+            upload: None,
+            download: false,
         };
         let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
         let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
@@ -116,7 +123,7 @@ impl TableRequest {
             MethodKind::List => request.list_params(tool, call)?,
             MethodKind::Get => {
                 request.record = Some(record_ref(tool, call)?);
-                request.read_params(resource, call)?;
+                request.read_params(tool, call)?;
             }
             MethodKind::Create => {
                 request.body = Some(write_body(tool, call)?);
@@ -156,6 +163,13 @@ impl TableRequest {
                 request.body = None;
             }
             request.records = endpoint.records.clone();
+            match endpoint.content {
+                Some(FileTransfer::Upload) => {
+                    request.upload = Some(upload(tool, call, &mut request, &endpoint, &mapped)?)
+                }
+                Some(FileTransfer::Download) => request.download = true,
+                None => {}
+            }
             request.mapped = mapped;
             request.endpoint = Some(endpoint);
         }
@@ -194,6 +208,10 @@ impl TableRequest {
             let value = set_text(tool, field, value)?;
             fixed.push(equality_condition(field, &value).map_err(ArgumentError)?);
         }
+        let method = tool.method_spec();
+        let where_query = method.and_then(|m| m.where_query.as_deref());
+        // The spec's own encoded query (rules keep it one block without control characters).
+        fixed.extend(where_query.map(str::to_string));
         let mut conditions = filters
             .iter()
             .map(|(field, value)| equality_condition(field, value).map_err(ArgumentError))
@@ -201,8 +219,9 @@ impl TableRequest {
 
         let query = call.query.as_deref();
         if let Some(q) = query {
-            if !tool.set.is_empty() && escapes_fixed_filter(q) {
-                let names: Vec<&str> = tool.set.keys().map(String::as_str).collect();
+            if (!tool.set.is_empty() || where_query.is_some()) && escapes_fixed_filter(q) {
+                let mut names: Vec<&str> = tool.set.keys().map(String::as_str).collect();
+                names.extend(where_query);
                 return Err(ArgumentError(format!(
                     "`query` must not start with OR, NQ or ^ nor contain ^NQ here: {} always filters on {}, and a new OR block would \
                      escape that; make one call per condition instead",
@@ -236,17 +255,14 @@ impl TableRequest {
             limit,
             scope,
         });
-        self.read_params(tool.resource.as_ref(), call)
+        self.read_params(tool, call)
     }
 
     /// `sysparm_fields`, `sysparm_display_value` and plain sys_ids for references.
     /// Without `display_value` both forms are asked for (`all`) and the response keeps
     /// the codes, with names and labels beside them for reference and choice fields.
-    fn read_params(
-        &mut self,
-        resource: &ResourceSpec,
-        call: &ToolCall,
-    ) -> Result<(), ArgumentError> {
+    fn read_params(&mut self, tool: &Tool, call: &ToolCall) -> Result<(), ArgumentError> {
+        let resource: &ResourceSpec = tool.resource.as_ref();
         if call.fields.len() > FIELDS_MAX_ITEMS as usize {
             return Err(ArgumentError(format!(
                 "`fields` may list at most {FIELDS_MAX_ITEMS} field names, got {}; leave it out to get every field",
@@ -261,7 +277,11 @@ impl TableRequest {
             }
         }
         self.requested_fields = call.fields.clone();
-        if !self.requested_fields.is_empty() {
+        let returns = tool.method_spec().map_or(&[][..], |m| m.returns.as_slice());
+        if self.requested_fields.is_empty() && !returns.is_empty() {
+            // The method's readable shape, when the model names no fields.
+            self.params.push(("sysparm_fields", returns.join(",")));
+        } else if !self.requested_fields.is_empty() {
             // Always bring sys_id back, so the model can act on what it listed.
             let mut fields = self.requested_fields.clone();
             if !fields.iter().any(|f| f == "sys_id") {
@@ -311,6 +331,11 @@ impl TableRequest {
             url = format!("{url}{separator}{name}={}", percent_encode(value));
         }
         let mut request = HttpRequest::new(method, url).with_header("accept", "application/json");
+        if let Some(upload) = &self.upload {
+            return Ok(request
+                .with_header("content-type", upload.content_type.clone())
+                .with_body(upload.bytes.clone()));
+        }
         if let Some(body) = &self.body {
             let bytes = serde_json::to_vec(body).map_err(|e| {
                 ArgumentError(format!(
@@ -371,6 +396,39 @@ fn table_route(
             )))
         }
     })
+}
+
+/// The checked file of an upload: its Content-Type comes out of the body (it travels as
+/// a header), its name is a plain file name, its type allowed, its size within the cap.
+/// Any refusal comes before a request is sent, so nothing is written.
+fn upload(
+    tool: &Tool,
+    call: &ToolCall,
+    request: &mut TableRequest,
+    endpoint: &Endpoint,
+    mapped: &[(String, String)],
+) -> Result<Upload, ArgumentError> {
+    let content_type = request
+        .body
+        .as_mut()
+        .and_then(|b| b.remove("content_type"))
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    request.body = None;
+    for (param, field) in &endpoint.query {
+        if field == "file_name" {
+            if let Some((_, name)) = mapped.iter().find(|(p, _)| p == param) {
+                check_file_name(name).map_err(ArgumentError)?;
+            }
+        }
+    }
+    let Some(file) = &call.file else {
+        return Err(ArgumentError(format!(
+            "{} needs the file in `content` (its text, or base64 with encoding base64)",
+            tool.name
+        )));
+    };
+    file::upload(&content_type, &file.content, file.base64).map_err(ArgumentError)
 }
 
 /// Takes the fields an endpoint sends as query parameters out of the call's filters and
@@ -896,6 +954,58 @@ pub(crate) mod tests {
         assert!(
             matches!(bad, Err(ArgumentError(m)) if m.contains("control")),
             "line breaks never reach a URL"
+        );
+    }
+
+    /// A custom list's `where` is AND-ed before the model's text, which cannot escape it,
+    /// and its `returns` are the fields unless the model names its own.
+    #[test]
+    fn a_custom_list_keeps_its_where_and_returns_its_fields() {
+        let spec: Arc<ResourceSpec> = Arc::new(
+            serde_json::from_value(json!({
+                "resource": "sys_journal_field", "table": "sys_journal_field", "title": "Journal entry",
+                "tags": ["journal"], "description": "Notes.", "docs": "Journal fields",
+                "display_field": "element",
+                "fields": {
+                    "element": {"type": "choice", "description": "Kind.",
+                                "choices": [{"value": "work_notes", "label": "Work notes"}]},
+                    "element_id": {"type": "string", "description": "Record."},
+                    "value": {"type": "string", "description": "Text."}
+                },
+                "methods": {
+                    "read_notes": {"kind": "list", "description": "Read.",
+                                   "hints": {"read_only": true, "destructive": false, "idempotent": true},
+                                   "filters": ["element_id"], "required": ["element_id"],
+                                   "where": "elementINwork_notes,comments^ORDERBYDESCsys_created_on",
+                                   "returns": ["sys_created_on", "element", "value"]}
+                }
+            }))
+            .unwrap(),
+        );
+        let notes = tool(&spec, "read_notes");
+        let base = "https://dev1.service-now.com/api/now/table/sys_journal_field";
+        let http = |arguments: Value| {
+            TableRequest::from_tool(&notes, &args(arguments))
+                .and_then(|r| r.to_http(INSTANCE, None))
+                .map(|h| h.url)
+        };
+        assert_eq!(
+            http(json!({"element_id": SYS_ID})),
+            Ok(format!(
+                "{base}?sysparm_query=elementINwork_notes%2Ccomments%5EORDERBYDESCsys_created_on%5Eelement_id%3D{SYS_ID}\
+                 &sysparm_limit=20&sysparm_offset=0&sysparm_fields=sys_created_on%2Celement%2Cvalue\
+                 &sysparm_display_value=all&sysparm_exclude_reference_link=true"
+            ))
+        );
+        let own_fields = http(json!({"element_id": SYS_ID, "fields": ["value"]})).unwrap();
+        assert!(
+            own_fields.contains("sysparm_fields=value%2Csys_id&"),
+            "{own_fields}"
+        );
+        let escape = http(json!({"element_id": SYS_ID, "query": "^NQelement=approval_history"}));
+        assert!(
+            matches!(&escape, Err(ArgumentError(m)) if m.contains("elementINwork_notes")),
+            "{escape:?}"
         );
     }
 

@@ -79,6 +79,7 @@ pub fn map_call_response(
             structured: json!({"deleted": true, "id": id, "table": request.table}),
             rate_limit,
             link: None,
+            file: None,
         };
     }
     let unexpected = || CallOutcome::Failure {
@@ -111,6 +112,7 @@ pub fn map_call_response(
         structured,
         rate_limit,
         link: None,
+        file: None,
     }
 }
 
