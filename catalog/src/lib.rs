@@ -20,20 +20,16 @@ mod tools;
 mod validate;
 
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
-pub use call::{DisplayValue, FileBody, RecordId, ToolCall};
+pub use call::{DisplayValue, RecordId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;
 pub use filter::{FilterError, READ, WRITE};
-pub use naming::{is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN};
+pub use naming::{is_valid_tool_name, tool_name, MAX_TOOL_NAME_LEN};
 pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
-pub use rules::RESERVED_PROPERTIES;
-pub use schema::{
-    output_schema, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN,
-    REFERENCE_MAX_LENGTH, SYS_ID_PATTERN,
-};
+pub use schema::{output_schema, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, REFERENCE_MAX_LENGTH};
 pub use spec::{
-    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Hints, HttpMethod, MethodKind,
-    MethodSpec, ResourceSpec, ENDPOINT_PARAMS, SYSTEM_FIELDS, UPLOAD_PROPERTIES,
+    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Hints, MethodKind, MethodSpec,
+    ResourceSpec,
 };
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 

@@ -16,8 +16,9 @@ mod validate;
 mod tests;
 
 pub use body::MAX_BODY_BYTES;
-pub use error::ApiError;
 pub use routes::is_admin_path;
+
+use error::ApiError;
 
 use crate::config::Config;
 use crate::crypto::SealingKey;

@@ -2,9 +2,9 @@
 //! sent (name, type, size, encoding) and the reading of a downloaded file as text, an
 //! image or a link. Pure; the request and response modules call in here.
 
-use super::request::SysId;
+use super::request::{SysId, TableRequest};
 use super::response::map_call_response;
-use super::{CallOutcome, FileContent, TableRequest};
+use super::{CallOutcome, FileContent};
 use crate::http::HttpResponse;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

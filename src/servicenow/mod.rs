@@ -14,9 +14,7 @@ mod resolve;
 mod response;
 
 pub use call::call_tool;
-pub use file::{DOWNLOAD_MAX_BYTES, UPLOAD_MAX_BYTES};
 pub use rate_limit::normalize_rate_limit_headers;
-pub use request::{SysId, TableRequest};
 
 use crate::crypto::SealingKey;
 

@@ -176,8 +176,9 @@ impl TableRequest {
         Ok(request)
     }
 
-    /// The request of arguments already valid against `tool`'s inputSchema (tests and
-    /// callers that hold raw arguments; the typed call is read the same way).
+    /// The request of arguments already valid against `tool`'s inputSchema, for tests
+    /// that hold raw arguments; the typed call is read the same way.
+    #[cfg(test)]
     pub fn from_tool(
         tool: &Tool,
         args: &Map<String, Value>,
