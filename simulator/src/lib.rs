@@ -6,6 +6,7 @@ pub mod access;
 pub mod attachment_api;
 pub mod auth;
 pub mod cli;
+pub mod cmdb_api;
 pub mod control;
 pub mod http;
 pub mod platform;

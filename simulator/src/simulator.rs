@@ -6,6 +6,7 @@
 use crate::access::Directory;
 use crate::attachment_api::{AttachmentCall, AttachmentRoute};
 use crate::auth::{self, AuthError, Principal, TokenStore};
+use crate::cmdb_api::{CmdbCall, CmdbRoute};
 use crate::control;
 use crate::http::{Params, Request, Response};
 use crate::platform::format_datetime;
@@ -43,6 +44,7 @@ impl Default for Settings {
 enum Route {
     Table(table_api::TableRoute),
     Attachment(AttachmentRoute),
+    Cmdb(CmdbRoute),
 }
 
 pub struct Simulator {
@@ -204,10 +206,12 @@ impl Simulator {
         let route = match (
             table_api::parse_route(request.path()),
             AttachmentRoute::parse(request.path()),
+            CmdbRoute::parse(request.path()),
         ) {
-            (Some(table), _) => Route::Table(table),
-            (None, Some(attachment)) => Route::Attachment(attachment),
-            (None, None) => {
+            (Some(table), _, _) => Route::Table(table),
+            (None, Some(attachment), _) => Route::Attachment(attachment),
+            (None, None, Some(cmdb)) => Route::Cmdb(cmdb),
+            (None, None, None) => {
                 return (
                     Response::error(400, "Requested URI does not represent any resource", None),
                     None,
@@ -238,6 +242,7 @@ impl Simulator {
         let mut response = match &route {
             Route::Table(route) => self.table_call(request, route, &principal, now, notes),
             Route::Attachment(route) => self.attachment_call(request, route, &principal, now),
+            Route::Cmdb(route) => self.cmdb_call(request, route, &principal),
         };
         response.headers.extend(rate_headers);
         (response, Some(principal))
@@ -311,6 +316,25 @@ impl Simulator {
             account,
             base_url: &base_url,
             now: &now_text,
+        }
+        .run(route, request)
+    }
+
+    fn cmdb_call(&self, request: &Request, route: &CmdbRoute, principal: &Principal) -> Response {
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            );
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        CmdbCall {
+            schema: &self.schema,
+            store: &self.store,
+            account,
+            base_url: &base_url,
         }
         .run(route, request)
     }
