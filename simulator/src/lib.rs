@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmdb_api;
 pub mod control;
 pub mod http;
+pub mod knowledge_api;
 pub mod platform;
 pub mod query;
 pub mod ratelimit;
@@ -18,6 +19,7 @@ pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod simulator;
+pub mod stats_api;
 pub mod store;
 pub mod table_api;
 

@@ -11,11 +11,13 @@ use crate::control;
 use crate::http::{Params, Request, Response};
 use crate::platform::format_datetime;
 use crate::ratelimit::{RateDecision, RateLimit, RateLimiter};
+use crate::render::Renderer;
 use crate::request_log::{LogRecord, RequestLog};
 use crate::schema::Schema;
 use crate::seed::{self, SeedKind};
 use crate::store::{IdGenerator, Store};
 use crate::table_api::{self, TableCall};
+use crate::{knowledge_api, stats_api};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,6 +47,7 @@ enum Route {
     Table(table_api::TableRoute),
     Attachment(AttachmentRoute),
     Cmdb(CmdbRoute),
+    Answers(AnswersRoute),
 }
 
 pub struct Simulator {
@@ -62,6 +65,8 @@ pub struct Simulator {
     pub(crate) unseeded: Vec<String>,
     /// Attachment bytes by `sys_attachment` sys_id (the metadata rows are in `store`).
     pub(crate) files: BTreeMap<String, Vec<u8>>,
+    /// Whether the Knowledge API plugin is "installed" (`knowledge_api` in `/__sim/config`).
+    pub(crate) knowledge_api: bool,
 }
 
 impl Simulator {
@@ -80,6 +85,7 @@ impl Simulator {
             ids: IdGenerator::random(),
             unseeded: seeded.skipped_tables,
             files: BTreeMap::new(),
+            knowledge_api: true,
         }
     }
 
@@ -207,11 +213,13 @@ impl Simulator {
             table_api::parse_route(request.path()),
             AttachmentRoute::parse(request.path()),
             CmdbRoute::parse(request.path()),
+            answers_route(request.path()),
         ) {
-            (Some(table), _, _) => Route::Table(table),
-            (None, Some(attachment), _) => Route::Attachment(attachment),
-            (None, None, Some(cmdb)) => Route::Cmdb(cmdb),
-            (None, None, None) => {
+            (Some(table), _, _, _) => Route::Table(table),
+            (None, Some(attachment), _, _) => Route::Attachment(attachment),
+            (None, None, Some(cmdb), _) => Route::Cmdb(cmdb),
+            (None, None, None, Some(answers)) => Route::Answers(answers),
+            (None, None, None, None) => {
                 return (
                     Response::error(400, "Requested URI does not represent any resource", None),
                     None,
@@ -239,10 +247,11 @@ impl Simulator {
                 return (response, Some(principal));
             }
         };
-        let mut response = match &route {
-            Route::Table(route) => self.table_call(request, route, &principal, now, notes),
-            Route::Attachment(route) => self.attachment_call(request, route, &principal, now),
-            Route::Cmdb(route) => self.cmdb_call(request, route, &principal),
+        let mut response = match route {
+            Route::Table(route) => self.table_call(request, &route, &principal, now, notes),
+            Route::Attachment(route) => self.attachment_call(request, &route, &principal, now),
+            Route::Cmdb(route) => self.cmdb_call(request, &route, &principal),
+            Route::Answers(route) => self.answers_call(request, route, &principal),
         };
         response.headers.extend(rate_headers);
         (response, Some(principal))
@@ -339,6 +348,41 @@ impl Simulator {
         .run(route, request)
     }
 
+    /// The Knowledge and Aggregate APIs (knowledge_api.rs, stats_api.rs).
+    fn answers_call(
+        &mut self,
+        request: &Request,
+        route: AnswersRoute,
+        principal: &Principal,
+    ) -> Response {
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            );
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        let renderer = Renderer {
+            schema: &self.schema,
+            store: &self.store,
+            base_url: &base_url,
+            access: &account.access,
+        };
+        match route {
+            AnswersRoute::Knowledge(_) if !self.knowledge_api => knowledge_api::plugin_absent(),
+            AnswersRoute::Knowledge(route) => match self.schema.table("kb_knowledge") {
+                Some(table) => knowledge_api::handle(&renderer, table, account, &route, request),
+                None => knowledge_api::plugin_absent(),
+            },
+            AnswersRoute::Stats(table) => match self.schema.table(&table) {
+                Some(table) => stats_api::handle(&self.schema, &renderer, table, account, request),
+                None => Response::error(400, &format!("Invalid table {table}"), None),
+            },
+        }
+    }
+
     pub(crate) fn set_settings(&mut self, settings: Settings) {
         if settings.rate_limit != self.limiter.rule() {
             self.limiter.set_rule(settings.rate_limit);
@@ -354,8 +398,22 @@ impl Simulator {
             "delay_ms": settings.delay_ms,
             "token_ttl_secs": settings.token_ttl_secs,
             "seed": self.seed.as_str(),
+            "knowledge_api": self.knowledge_api,
         })
     }
+}
+
+/// The non-Table APIs the simulator serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AnswersRoute {
+    Knowledge(knowledge_api::KnowledgeRoute),
+    Stats(String),
+}
+
+fn answers_route(path: &str) -> Option<AnswersRoute> {
+    knowledge_api::parse_route(path)
+        .map(AnswersRoute::Knowledge)
+        .or_else(|| stats_api::parse_route(path).map(AnswersRoute::Stats))
 }
 
 #[cfg(test)]

@@ -79,7 +79,8 @@ test('a read-only server lists no write tools, refuses them with -32602 and neve
   const names = tools.map((t) => t.name);
   assert.ok(names.includes('list_all_service_now_incident'));
   assert.ok(names.includes('get_single_service_now_incident_by_id'));
-  // Standard reads plus custom methods of kind get or list (read_notes, read_file, ...).
+  // Standard reads, custom methods of kind get or list (read_notes, read_file, ...) and
+  // the read-only answer tools (search, fetch, aggregate_service_now_records).
   const writes = tools.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name);
   assert.deepEqual(writes, [], 'only get and list tools');
   assert.ok(names.includes('read_notes_service_now_sys_journal_field'), 'custom reads stay');
