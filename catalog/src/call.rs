@@ -4,7 +4,7 @@
 //! the raw arguments or keeps its own list of parameter names.
 
 use crate::schema::LIMIT_DEFAULT;
-use crate::spec::MethodKind;
+use crate::spec::{FileTransfer, MethodKind};
 use crate::Tool;
 use serde_json::{Map, Value};
 
@@ -58,6 +58,16 @@ pub struct ToolCall {
     pub display_value: Option<DisplayValue>,
     /// create, update: body fields as ServiceNow text (null clears: "").
     pub body: Vec<(String, String)>,
+    /// An upload's file (`content`, `encoding`), not yet decoded.
+    pub file: Option<FileBody>,
+}
+
+/// The file an upload method sends, as the model gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileBody {
+    pub content: String,
+    /// `encoding: "base64"`: `content` is the bytes in base64, else UTF-8 text.
+    pub base64: bool,
 }
 
 impl ToolCall {
@@ -116,6 +126,15 @@ impl ToolCall {
                     .collect();
             }
             MethodKind::Create | MethodKind::Update => {
+                let uploads = method
+                    .and_then(|m| m.endpoint.as_ref())
+                    .is_some_and(|e| e.content == Some(FileTransfer::Upload));
+                if uploads {
+                    call.file = text("content").map(|content| FileBody {
+                        content,
+                        base64: text("encoding").as_deref() == Some("base64"),
+                    });
+                }
                 let body = method.map_or(&[][..], |m| m.body.as_slice());
                 call.body = body
                     .iter()

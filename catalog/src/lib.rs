@@ -29,7 +29,10 @@ pub use filter::{FilterError, READ, WRITE};
 pub use naming::{is_valid_tool_name, tool_name, MAX_TOOL_NAME_LEN};
 pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
 pub use schema::{output_schema, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, REFERENCE_MAX_LENGTH};
-pub use spec::{Choice, FieldSpec, FieldType, Hints, MethodKind, MethodSpec, ResourceSpec};
+pub use spec::{
+    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Hints, MethodKind, MethodSpec,
+    ResourceSpec,
+};
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,10 @@
 use crate::naming::{
     is_identifier, is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN,
 };
-use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+use crate::spec::{
+    Endpoint, FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, ResourceSpec,
+    ENDPOINT_PARAMS, SYSTEM_FIELDS, UPLOAD_PROPERTIES,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Input property names every tool may carry besides documented fields; a field with
@@ -252,8 +255,38 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
     if !writes && !method.body.is_empty() {
         out.push("'body' applies only to create and update methods".into());
     }
-    if !writes && !method.required.is_empty() {
-        out.push("'required' applies only to create and update methods".into());
+    let lists = kind == Some(MethodKind::List);
+    let may_require = writes || (custom && lists);
+    if !may_require && !method.required.is_empty() {
+        out.push("'required' applies only to create, update and custom list methods".into());
+    }
+    if let Some(query) = &method.where_query {
+        if !(custom && lists) {
+            out.push("'where' applies only to custom list methods".into());
+        }
+        let start = query.trim_start().to_ascii_uppercase();
+        if query.trim().is_empty()
+            || query.chars().any(char::is_control)
+            || start.starts_with("OR")
+            || start.starts_with("NQ")
+            || start.starts_with('^')
+            || query.contains("^NQ")
+        {
+            out.push(format!(
+                "'where' {query:?} must be one encoded query block (no leading OR, NQ or ^, no ^NQ, no control characters)"
+            ));
+        }
+    }
+    let may_return = custom && matches!(kind, Some(MethodKind::List | MethodKind::Get));
+    if !may_return && !method.returns.is_empty() {
+        out.push("'returns' applies only to custom list and get methods".into());
+    }
+    for name in &method.returns {
+        if !spec.fields.contains_key(name) && !SYSTEM_FIELDS.contains(&name.as_str()) {
+            out.push(format!(
+                "returns field {name:?} is neither a documented field nor a system field"
+            ));
+        }
     }
     if !custom && !method.set.is_empty() {
         out.push("'set' applies only to custom methods".into());
@@ -299,7 +332,11 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
         }
     }
     for name in &method.required {
-        if !method.body.contains(name) {
+        if lists {
+            if !method.filters.contains(name) {
+                out.push(format!("required filter {name:?} is not in filters"));
+            }
+        } else if !method.body.contains(name) {
             out.push(format!("required field {name:?} is not in body"));
         }
     }
@@ -338,6 +375,107 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
                 "set field {name:?} is fixed by the method and cannot also be an input"
             ));
         }
+    }
+    if let (Some(endpoint), Some(kind)) = (&method.endpoint, kind) {
+        out.extend(endpoint_problems(method, endpoint, kind));
+    }
+    out
+}
+
+/// An endpoint's path must be a clean template whose placeholders the call can fill,
+/// its parameters standard ones, its query mappings inputs of the method.
+fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind) -> Vec<String> {
+    let mut out = Vec::new();
+    let path = &endpoint.path;
+    if !path.starts_with("/api/") {
+        out.push(format!("endpoint path {path:?} must start with /api/"));
+    }
+    let mut has_sys_id = false;
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "{sys_id}" => has_sys_id = true,
+            "{table}" => {}
+            s if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') => {}
+            s => out.push(format!(
+                "endpoint path segment {s:?} must be letters, digits, _ - . or {{sys_id}} / {{table}}"
+            )),
+        }
+    }
+    let addresses_record = matches!(
+        kind,
+        MethodKind::Get | MethodKind::Update | MethodKind::Delete
+    );
+    if addresses_record != has_sys_id {
+        out.push(format!(
+            "endpoint path of a {} method {} contain {{sys_id}}",
+            kind.as_str(),
+            if addresses_record { "must" } else { "must not" }
+        ));
+    }
+    for param in &endpoint.params {
+        if !ENDPOINT_PARAMS.contains(&param.as_str()) {
+            out.push(format!(
+                "endpoint param {param:?} is not one of {}",
+                ENDPOINT_PARAMS.join(", ")
+            ));
+        }
+    }
+    for (param, field) in &endpoint.query {
+        if !is_identifier(param) {
+            out.push(format!(
+                "endpoint query parameter {param:?} is not a parameter name"
+            ));
+        }
+        if ENDPOINT_PARAMS.contains(&param.as_str()) {
+            out.push(format!(
+                "endpoint query parameter {param:?} is a standard parameter; list it in params"
+            ));
+        }
+        if !method.filters.contains(field) && !method.body.contains(field) {
+            out.push(format!(
+                "endpoint query maps {param:?} to {field:?}, which is neither a filter nor a body field of the method"
+            ));
+        }
+    }
+    match endpoint.content {
+        Some(FileTransfer::Download) if kind != MethodKind::Get => {
+            out.push("endpoint content \"download\" applies only to get methods".into())
+        }
+        Some(FileTransfer::Upload) => {
+            if kind != MethodKind::Create {
+                out.push("endpoint content \"upload\" applies only to create methods".into());
+            }
+            if !method.body.iter().any(|f| f == "content_type") {
+                out.push(
+                    "an upload method needs a content_type body field (the file's Content-Type)"
+                        .into(),
+                );
+            }
+            for name in &method.body {
+                let mapped = endpoint.query.values().any(|f| f == name);
+                if name != "content_type" && !mapped {
+                    out.push(format!(
+                        "upload body field {name:?} must be mapped to a query parameter (the body is the file)"
+                    ));
+                }
+            }
+            for name in UPLOAD_PROPERTIES {
+                if method.body.iter().any(|f| f == name) {
+                    out.push(format!(
+                        "body field {name:?} clashes with the upload's own {name:?} input"
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    let records = &endpoint.records;
+    if records.split('.').any(|part| !is_identifier(part)) {
+        out.push(format!(
+            "endpoint records {records:?} must be a dot path of names (result, result.attributes)"
+        ));
     }
     out
 }

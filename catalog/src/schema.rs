@@ -3,7 +3,7 @@
 //! Also owns the wording that tells a model how to resolve a sys_id.
 
 use crate::naming::{example_number, list_tool_of};
-use crate::spec::{FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec};
+use crate::spec::{FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, ResourceSpec};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -405,10 +405,12 @@ pub fn input_schema(
 
     match kind {
         MethodKind::List => {
-            properties.insert(
-                "query".into(),
-                json!({ "type": "string", "maxLength": QUERY_MAX_LENGTH }),
-            );
+            if method.takes("sysparm_query") {
+                properties.insert(
+                    "query".into(),
+                    json!({ "type": "string", "maxLength": QUERY_MAX_LENGTH }),
+                );
+            }
             for name in &method.filters {
                 if let Some(field) = field_spec(resource, name) {
                     let labels = is_home(resource, name, method);
@@ -418,18 +420,19 @@ pub fn input_schema(
                     );
                 }
             }
-            properties.insert("fields".into(), fields_property());
-            properties.insert(
-                "limit".into(),
-                json!({ "type": "integer", "minimum": LIMIT_MIN, "maximum": LIMIT_MAX }),
-            );
-            properties.insert("next_cursor".into(), json!({ "type": "string" }));
-            properties.insert("display_value".into(), display_value_property());
+            read_properties(method, &mut properties);
+            required.extend(method.required.iter().cloned());
+            if method.takes("sysparm_limit") && method.takes("sysparm_offset") {
+                properties.insert(
+                    "limit".into(),
+                    json!({ "type": "integer", "minimum": LIMIT_MIN, "maximum": LIMIT_MAX }),
+                );
+                properties.insert("next_cursor".into(), json!({ "type": "string" }));
+            }
         }
         MethodKind::Get => {
             properties.insert("id".into(), id);
-            properties.insert("fields".into(), fields_property());
-            properties.insert("display_value".into(), display_value_property());
+            read_properties(method, &mut properties);
             required.push("id".into());
         }
         MethodKind::Create | MethodKind::Update => {
@@ -451,6 +454,21 @@ pub fn input_schema(
                 }
             }
             required.extend(method.required.iter().cloned());
+            let uploads = method
+                .endpoint
+                .as_ref()
+                .is_some_and(|e| e.content == Some(FileTransfer::Upload));
+            if uploads {
+                properties.insert(
+                    "content".into(),
+                    json!({ "type": "string", "minLength": 1, "description": "The file: its text, or its bytes in base64 with encoding base64." }),
+                );
+                properties.insert(
+                    "encoding".into(),
+                    json!({ "enum": ["text", "base64"], "description": "How content is given; default text (UTF-8)." }),
+                );
+                required.push("content".into());
+            }
         }
         MethodKind::Delete => {
             properties.insert("id".into(), id);
@@ -472,6 +490,16 @@ pub fn input_schema(
     }
     schema.insert("additionalProperties".into(), json!(false));
     Value::Object(schema)
+}
+
+/// `fields` and `display_value`, where the method's endpoint takes them.
+fn read_properties(method: &MethodSpec, properties: &mut Map<String, Value>) {
+    if method.takes("sysparm_fields") {
+        properties.insert("fields".into(), fields_property());
+    }
+    if method.takes("sysparm_display_value") {
+        properties.insert("display_value".into(), display_value_property());
+    }
 }
 
 /// Whether `method` is where `field`'s labels are documented.

@@ -132,7 +132,111 @@ pub struct MethodSpec {
     /// methods take theirs from their kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hints: Option<Hints>,
+    /// Only on custom list methods: a fixed encoded query AND-ed before the model's
+    /// (`elementINwork_notes,comments^ORDERBYDESCsys_created_on`): conditions equality
+    /// `set` values cannot say, and a fixed order.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub where_query: Option<String>,
+    /// Only on custom list and get methods: the fields returned when the model names
+    /// none (a readable shape).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<String>,
+    /// Where the method is served when it is not the Table API (Attachment, CMDB
+    /// Instance, Service Catalog APIs): HTTP method, path, accepted parameters, where the
+    /// records are in the answer. Absent: the Table API of the resource's table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
 }
+
+impl MethodSpec {
+    /// Whether the method's endpoint takes the standard parameter `param`
+    /// (`sysparm_query`, `sysparm_fields`, ...); the Table API takes them all.
+    pub fn takes(&self, param: &str) -> bool {
+        self.endpoint
+            .as_ref()
+            .is_none_or(|e| e.params.iter().any(|p| p == param))
+    }
+}
+
+/// HTTP methods an endpoint may use.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum HttpMethod {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// A non-Table-API endpoint of a method (format: docs/tool-specs.md, "Endpoints").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub method: HttpMethod,
+    /// Path template under the instance URL: literal segments and the placeholders
+    /// `{sys_id}` (the record's resolved sys_id) and `{table}` (the resource's table).
+    pub path: String,
+    /// The standard parameters this endpoint takes (`sysparm_query`, `sysparm_limit`,
+    /// `sysparm_offset`, `sysparm_fields`, `sysparm_display_value`,
+    /// `sysparm_exclude_reference_link`); the others are neither offered nor sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
+    /// Query parameters filled from arguments: parameter name -> filter or body field.
+    /// A mapped field is sent in the URL, not in the encoded query or the JSON body.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
+    /// Dot path of the record(s) in the JSON answer (`result`, `result.attributes`).
+    #[serde(default = "default_records")]
+    pub records: String,
+    /// The body or the answer is a file's bytes rather than JSON (Attachment API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<FileTransfer>,
+}
+
+/// How an endpoint moves a file (format: docs/tool-specs.md, "Files").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FileTransfer {
+    /// get: the answer is the file, typed by its `Content-Type`.
+    Download,
+    /// create: the body is the file from the `content` input (text or base64), sent with
+    /// the `Content-Type` the `content_type` body field names.
+    Upload,
+}
+
+/// Input properties an upload method adds for the file itself.
+pub const UPLOAD_PROPERTIES: [&str; 2] = ["content", "encoding"];
+
+fn default_records() -> String {
+    "result".into()
+}
+
+/// Standard parameters an endpoint may declare in `params`.
+pub const ENDPOINT_PARAMS: [&str; 6] = [
+    "sysparm_query",
+    "sysparm_limit",
+    "sysparm_offset",
+    "sysparm_fields",
+    "sysparm_display_value",
+    "sysparm_exclude_reference_link",
+];
 
 /// MCP tool behaviour hints a custom method declares (`readOnlyHint`, ...).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

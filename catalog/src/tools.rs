@@ -69,6 +69,9 @@ pub fn derive_tool(
                 required: Vec::new(),
                 set: Map::new(),
                 hints: None,
+                endpoint: None,
+                where_query: None,
+                returns: Vec::new(),
             };
             &fallback
         }

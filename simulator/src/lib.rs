@@ -3,8 +3,10 @@
 //! Pure core (`Simulator::handle`) plus a thin tiny_http shell (`server`).
 
 pub mod access;
+pub mod attachment_api;
 pub mod auth;
 pub mod cli;
+pub mod cmdb_api;
 pub mod control;
 pub mod http;
 pub mod knowledge_api;

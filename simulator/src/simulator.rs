@@ -4,7 +4,9 @@
 //! No sockets here: the server module moves bytes.
 
 use crate::access::Directory;
+use crate::attachment_api::{AttachmentCall, AttachmentRoute};
 use crate::auth::{self, AuthError, Principal, TokenStore};
+use crate::cmdb_api::{CmdbCall, CmdbRoute};
 use crate::control;
 use crate::http::{Params, Request, Response};
 use crate::platform::format_datetime;
@@ -17,6 +19,7 @@ use crate::store::{IdGenerator, Store};
 use crate::table_api::{self, TableCall};
 use crate::{knowledge_api, stats_api};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Run-time settings (`--rate-limit`, `--rate-window`, `--token-ttl`, `POST /__sim/config`).
@@ -39,6 +42,14 @@ impl Default for Settings {
 
 /// Everything one simulated instance holds.
 #[derive(Debug)]
+/// The REST API a request is for.
+enum Route {
+    Table(table_api::TableRoute),
+    Attachment(AttachmentRoute),
+    Cmdb(CmdbRoute),
+    Answers(AnswersRoute),
+}
+
 pub struct Simulator {
     pub(crate) schema: Schema,
     pub(crate) seed: SeedKind,
@@ -52,6 +63,8 @@ pub struct Simulator {
     pub(crate) ids: IdGenerator,
     /// Seed tables the specs do not document (skipped when seeding).
     pub(crate) unseeded: Vec<String>,
+    /// Attachment bytes by `sys_attachment` sys_id (the metadata rows are in `store`).
+    pub(crate) files: BTreeMap<String, Vec<u8>>,
     /// Whether the Knowledge API plugin is "installed" (`knowledge_api` in `/__sim/config`).
     pub(crate) knowledge_api: bool,
 }
@@ -71,6 +84,7 @@ impl Simulator {
             log: RequestLog::default(),
             ids: IdGenerator::random(),
             unseeded: seeded.skipped_tables,
+            files: BTreeMap::new(),
             knowledge_api: true,
         }
     }
@@ -112,6 +126,7 @@ impl Simulator {
         let seeded = seed::build(self.seed, &self.schema);
         self.store = seeded.store;
         self.unseeded = seeded.skipped_tables;
+        self.files.clear();
         self.tokens = TokenStore::default();
         self.limiter.reset_counts();
     }
@@ -194,14 +209,23 @@ impl Simulator {
         now: i64,
         notes: &mut Vec<String>,
     ) -> (Response, Option<Principal>) {
-        let route = table_api::parse_route(request.path());
-        let other = answers_route(request.path());
-        if route.is_none() && other.is_none() {
-            return (
-                Response::error(400, "Requested URI does not represent any resource", None),
-                None,
-            );
-        }
+        let route = match (
+            table_api::parse_route(request.path()),
+            AttachmentRoute::parse(request.path()),
+            CmdbRoute::parse(request.path()),
+            answers_route(request.path()),
+        ) {
+            (Some(table), _, _, _) => Route::Table(table),
+            (None, Some(attachment), _, _) => Route::Attachment(attachment),
+            (None, None, Some(cmdb), _) => Route::Cmdb(cmdb),
+            (None, None, None, Some(answers)) => Route::Answers(answers),
+            (None, None, None, None) => {
+                return (
+                    Response::error(400, "Requested URI does not represent any resource", None),
+                    None,
+                )
+            }
+        };
         let principal = match auth::authenticate(request, &self.directory, &self.tokens, now) {
             Ok(p) => p,
             Err(AuthError::Missing | AuthError::Rejected) => {
@@ -223,12 +247,11 @@ impl Simulator {
                 return (response, Some(principal));
             }
         };
-        let mut response = match (route, other) {
-            (Some(route), _) => self.table_call(request, &route, &principal, now, notes),
-            (None, Some(other)) => self.answers_call(request, other, &principal),
-            (None, None) => {
-                Response::error(400, "Requested URI does not represent any resource", None)
-            }
+        let mut response = match route {
+            Route::Table(route) => self.table_call(request, &route, &principal, now, notes),
+            Route::Attachment(route) => self.attachment_call(request, &route, &principal, now),
+            Route::Cmdb(route) => self.cmdb_call(request, &route, &principal),
+            Route::Answers(route) => self.answers_call(request, route, &principal),
         };
         response.headers.extend(rate_headers);
         (response, Some(principal))
@@ -276,6 +299,53 @@ impl Simulator {
             notes,
         };
         call.run(table, route, request)
+    }
+
+    fn attachment_call(
+        &mut self,
+        request: &Request,
+        route: &AttachmentRoute,
+        principal: &Principal,
+        now: i64,
+    ) -> Response {
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            );
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        let now_text = format_datetime(now);
+        AttachmentCall {
+            store: &mut self.store,
+            files: &mut self.files,
+            ids: &mut self.ids,
+            account,
+            base_url: &base_url,
+            now: &now_text,
+        }
+        .run(route, request)
+    }
+
+    fn cmdb_call(&self, request: &Request, route: &CmdbRoute, principal: &Principal) -> Response {
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            );
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        CmdbCall {
+            schema: &self.schema,
+            store: &self.store,
+            account,
+            base_url: &base_url,
+        }
+        .run(route, request)
     }
 
     /// The Knowledge and Aggregate APIs (knowledge_api.rs, stats_api.rs).
@@ -366,6 +436,90 @@ mod tests {
         Request::new(method, url)
             .with_header("Authorization", &format!("Basic {credentials}"))
             .with_body(body)
+    }
+
+    #[test]
+    fn attachments_upload_read_list_and_delete_through_the_attachment_api() {
+        let mut sim = simulator();
+        let incident = sim.handle(
+            &as_user(
+                "admin",
+                "POST",
+                "/api/now/table/incident",
+                r#"{"short_description": "x"}"#,
+            ),
+            0,
+        );
+        let incident_id = incident.body_json().unwrap()["result"]["sys_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let bytes = vec![0x89, b'P', b'N', b'G', 0, 0xff];
+        let mut upload = as_user(
+            "admin",
+            "POST",
+            &format!("/api/now/attachment/file?table_name=incident&table_sys_id={incident_id}&file_name=a.png"),
+            "",
+        )
+        .with_header("Content-Type", "image/png");
+        upload.body = bytes.clone();
+        let created = sim.handle(&upload, 0);
+        assert_eq!(created.status, 201);
+        let meta = created.body_json().unwrap()["result"].clone();
+        let id = meta["sys_id"].as_str().unwrap().to_string();
+        assert_eq!(meta["size_bytes"], "6");
+        assert_eq!(meta["table_sys_id"], incident_id.as_str());
+
+        let file = sim.handle(
+            &as_user(
+                "admin",
+                "GET",
+                &format!("/api/now/attachment/{id}/file"),
+                "",
+            ),
+            0,
+        );
+        assert_eq!(file.status, 200);
+        assert_eq!(file.header("content-type"), Some("image/png"));
+        assert_eq!(file.body, bytes);
+        let described: serde_json::Value =
+            serde_json::from_str(file.header("x-attachment-metadata").unwrap()).unwrap();
+        assert_eq!(described["file_name"], "a.png");
+
+        let query = format!("/api/now/attachment?sysparm_query=table_sys_id%3D{incident_id}");
+        let listed = sim.handle(&as_user("admin", "GET", &query, ""), 0);
+        assert_eq!(
+            listed.body_json().unwrap()["result"][0]["sys_id"],
+            id.as_str()
+        );
+
+        let mut orphan = as_user(
+            "admin",
+            "POST",
+            "/api/now/attachment/file?table_name=incident&table_sys_id=0123456789abcdef0123456789abcdef&file_name=a.txt",
+            "x",
+        )
+        .with_header("Content-Type", "text/plain");
+        orphan.body = b"x".to_vec();
+        assert_eq!(sim.handle(&orphan, 0).status, 400, "the record must exist");
+
+        let gone = sim.handle(
+            &as_user("admin", "DELETE", &format!("/api/now/attachment/{id}"), ""),
+            0,
+        );
+        assert_eq!(gone.status, 204);
+        let after = sim.handle(
+            &as_user(
+                "admin",
+                "GET",
+                &format!("/api/now/attachment/{id}/file"),
+                "",
+            ),
+            0,
+        );
+        assert_eq!(after.status, 404);
+        let wrong = sim.handle(&as_user("admin", "PUT", "/api/now/attachment/file", ""), 0);
+        assert_eq!(wrong.status, 405);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::dispatch::{Reply, Services};
 use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITED};
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::servicenow::{self, CallOutcome, RecordLink, UpstreamContext};
+use crate::servicenow::{self, CallOutcome, FileContent, RecordLink, UpstreamContext};
 use crate::store::{self, McpServerRecord};
 use serde_json::{json, Map, Value};
 use snmcp_catalog::{discovery, Catalog, ToolMode};
@@ -54,8 +54,30 @@ pub(super) fn tools_list(
 /// A successful tool result: `structuredContent` (matching the tool's outputSchema),
 /// the same JSON as one text item for clients that ignore structured output, and the
 /// record's page on the instance as a `resource_link` when there is one record.
-pub(super) fn success_result(structured: Value, link: Option<RecordLink>) -> Value {
+pub(super) fn success_result(
+    structured: Value,
+    link: Option<RecordLink>,
+    file: Option<FileContent>,
+) -> Value {
     let mut content = vec![json!({ "type": "text", "text": structured.to_string() })];
+    match file {
+        Some(FileContent::Image { data, mime_type }) => content.push(json!({
+            "type": "image",
+            "data": data,
+            "mimeType": mime_type,
+        })),
+        Some(FileContent::Link {
+            uri,
+            name,
+            mime_type,
+        }) => content.push(json!({
+            "type": "resource_link",
+            "uri": uri,
+            "name": name,
+            "mimeType": mime_type,
+        })),
+        None => {}
+    }
     if let Some(link) = link {
         content.push(json!({
             "type": "resource_link",
@@ -251,7 +273,7 @@ fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> 
 }
 
 fn ok(id: Value, structured: Value) -> Reply {
-    Reply::ok(id, success_result(structured, None))
+    Reply::ok(id, success_result(structured, None, None))
 }
 
 /// One catalog tool, by name: the same filter, validation and upstream path whether it
@@ -314,9 +336,10 @@ fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
             structured,
             rate_limit,
             link,
+            file,
         } => Reply {
             status: 200,
-            response: RpcResponse::result(id, success_result(structured, link)),
+            response: RpcResponse::result(id, success_result(structured, link, file.map(|f| *f))),
             headers: rate_limit,
         },
         CallOutcome::Failure {

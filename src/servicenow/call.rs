@@ -6,6 +6,7 @@ use super::auth::{
     OAuthGrant,
 };
 use super::errors::{network_message, timeout_message, Stage};
+use super::file::map_download;
 use super::rate_limit::normalize_rate_limit_headers;
 use super::request::{number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest};
 use super::resolve::{self, lookup_request, map_lookup, Plan};
@@ -84,7 +85,18 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     let http = request
         .to_http(instance, sys_id.as_ref())
         .map_err(|e| failure(e.0))?;
+    let file_url = http.url.clone();
     let response = session.send(http, Stage::Call(request.kind)).await?;
+    if request.download {
+        // The answer is the file itself; its own URL is where a link points.
+        return Ok(map_download(
+            request,
+            sys_id.as_ref(),
+            &response,
+            session.now_secs(),
+            &file_url,
+        ));
+    }
     let outcome = map_call_response(
         request,
         sys_id.as_ref(),
@@ -101,6 +113,7 @@ fn with_link(outcome: CallOutcome, instance: &str, request: &TableRequest) -> Ca
         structured,
         rate_limit,
         link: None,
+        file,
     } = outcome
     else {
         return outcome;
@@ -115,6 +128,7 @@ fn with_link(outcome: CallOutcome, instance: &str, request: &TableRequest) -> Ca
         structured,
         rate_limit,
         link,
+        file,
     }
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod call;
 mod cursor;
 mod errors;
+mod file;
 mod query;
 mod rate_limit;
 mod request;
@@ -37,6 +38,19 @@ pub struct RecordLink {
     pub name: String,
 }
 
+/// A downloaded attachment, for the MCP layer to render beside the JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileContent {
+    /// An MCP `image` item: the bytes in base64 and their MIME type.
+    Image { data: String, mime_type: String },
+    /// An MCP `resource_link` to the file on the instance.
+    Link {
+        uri: String,
+        name: String,
+        mime_type: String,
+    },
+}
+
 /// The result of one tool call, for the MCP layer to render.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallOutcome {
@@ -48,6 +62,9 @@ pub enum CallOutcome {
         /// The record's page on the instance (get, create, update), for a
         /// `resource_link` content item.
         link: Option<RecordLink>,
+        /// A downloaded file shown as more than JSON (an image, or a link to a file
+        /// that is not text or too large to read).
+        file: Option<Box<FileContent>>,
     },
     /// Becomes a result with `isError: true`; `message` is what the model reads.
     Failure {

@@ -4,12 +4,13 @@
 //! re-checks everything that ends up in a URL.
 
 use super::cursor::{query_scope, ListCursor};
+use super::file::{self, check_file_name, Upload};
 use super::query::{equality_condition, is_field_name, join_query, opens_new_query_block};
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
-    tool_name, FieldType, MethodKind, RecordId, ResourceSpec, Tool, ToolCall, FIELDS_MAX_ITEMS,
-    LIMIT_MAX,
+    tool_name, Endpoint, FieldType, FileTransfer, MethodKind, RecordId, ResourceSpec, Tool,
+    ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
 use std::collections::BTreeMap;
 
@@ -74,6 +75,16 @@ pub struct TableRequest {
     pub compact_display: bool,
     /// Reference and choice fields whose name or label goes beside the code then.
     pub labelled: Vec<String>,
+    /// The method's own endpoint when it is not the Table API (spec `endpoint`).
+    pub endpoint: Option<Endpoint>,
+    /// Query parameters the endpoint fills from arguments, not yet percent-encoded.
+    pub mapped: Vec<(String, String)>,
+    /// Dot path of the record(s) in the JSON answer (`result` on the Table API).
+    pub records: String,
+    /// An upload's file, sent as the raw body with its own Content-Type.
+    pub upload: Option<Upload>,
+    /// The answer is a file's bytes, not JSON.
+    pub download: bool,
 }
 
 impl TableRequest {
@@ -99,12 +110,20 @@ impl TableRequest {
             display_field: resource.display_field.clone(),
             compact_display: false,
             labelled: Vec::new(),
+            endpoint: None,
+            mapped: Vec::new(),
+            records: "result".into(),
+            upload: None,
+            download: false,
         };
+        let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
+        let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
+        let call = &call;
         match tool.kind {
             MethodKind::List => request.list_params(tool, call)?,
             MethodKind::Get => {
                 request.record = Some(record_ref(tool, call)?);
-                request.read_params(resource, call)?;
+                request.read_params(tool, call)?;
             }
             MethodKind::Create => {
                 request.body = Some(write_body(tool, call)?);
@@ -129,6 +148,30 @@ impl TableRequest {
             MethodKind::Delete => {
                 request.record = Some(record_ref(tool, call)?);
             }
+        }
+        if let Some(endpoint) = endpoint {
+            // Only the parameters the endpoint documents are sent; without
+            // sysparm_display_value the answer holds plain values, nothing to compact.
+            request
+                .params
+                .retain(|(name, _)| endpoint.params.iter().any(|p| p == name));
+            if !endpoint.params.iter().any(|p| p == "sysparm_display_value") {
+                request.compact_display = false;
+                request.labelled.clear();
+            }
+            if request.body.as_ref().is_some_and(Map::is_empty) && !mapped.is_empty() {
+                request.body = None;
+            }
+            request.records = endpoint.records.clone();
+            match endpoint.content {
+                Some(FileTransfer::Upload) => {
+                    request.upload = Some(upload(tool, call, &mut request, &endpoint, &mapped)?)
+                }
+                Some(FileTransfer::Download) => request.download = true,
+                None => {}
+            }
+            request.mapped = mapped;
+            request.endpoint = Some(endpoint);
         }
         Ok(request)
     }
@@ -166,6 +209,10 @@ impl TableRequest {
             let value = set_text(tool, field, value)?;
             fixed.push(equality_condition(field, &value).map_err(ArgumentError)?);
         }
+        let method = tool.method_spec();
+        let where_query = method.and_then(|m| m.where_query.as_deref());
+        // The spec's own encoded query (rules keep it one block without control characters).
+        fixed.extend(where_query.map(str::to_string));
         let mut conditions = filters
             .iter()
             .map(|(field, value)| equality_condition(field, value).map_err(ArgumentError))
@@ -173,8 +220,9 @@ impl TableRequest {
 
         let query = call.query.as_deref();
         if let Some(q) = query {
-            if !tool.set.is_empty() && escapes_fixed_filter(q) {
-                let names: Vec<&str> = tool.set.keys().map(String::as_str).collect();
+            if (!tool.set.is_empty() || where_query.is_some()) && escapes_fixed_filter(q) {
+                let mut names: Vec<&str> = tool.set.keys().map(String::as_str).collect();
+                names.extend(where_query);
                 return Err(ArgumentError(format!(
                     "`query` must not start with OR, NQ or ^ nor contain ^NQ here: {} always filters on {}, and a new OR block would \
                      escape that; make one call per condition instead",
@@ -208,17 +256,14 @@ impl TableRequest {
             limit,
             scope,
         });
-        self.read_params(tool.resource.as_ref(), call)
+        self.read_params(tool, call)
     }
 
     /// `sysparm_fields`, `sysparm_display_value` and plain sys_ids for references.
     /// Without `display_value` both forms are asked for (`all`) and the response keeps
     /// the codes, with names and labels beside them for reference and choice fields.
-    fn read_params(
-        &mut self,
-        resource: &ResourceSpec,
-        call: &ToolCall,
-    ) -> Result<(), ArgumentError> {
+    fn read_params(&mut self, tool: &Tool, call: &ToolCall) -> Result<(), ArgumentError> {
+        let resource: &ResourceSpec = tool.resource.as_ref();
         if call.fields.len() > FIELDS_MAX_ITEMS as usize {
             return Err(ArgumentError(format!(
                 "`fields` may list at most {FIELDS_MAX_ITEMS} field names, got {}; leave it out to get every field",
@@ -233,7 +278,11 @@ impl TableRequest {
             }
         }
         self.requested_fields = call.fields.clone();
-        if !self.requested_fields.is_empty() {
+        let returns = tool.method_spec().map_or(&[][..], |m| m.returns.as_slice());
+        if self.requested_fields.is_empty() && !returns.is_empty() {
+            // The method's readable shape, when the model names no fields.
+            self.params.push(("sysparm_fields", returns.join(",")));
+        } else if !self.requested_fields.is_empty() {
             // Always bring sys_id back, so the model can act on what it listed.
             let mut fields = self.requested_fields.clone();
             if !fields.iter().any(|f| f == "sys_id") {
@@ -270,21 +319,24 @@ impl TableRequest {
         sys_id: Option<&SysId>,
     ) -> Result<HttpRequest, ArgumentError> {
         let collection = table_url(instance_url, &self.table);
-        let (method, path) = match (self.kind, sys_id) {
-            (MethodKind::List, _) => ("GET", collection),
-            (MethodKind::Create, _) => ("POST", collection),
-            (MethodKind::Get, Some(id)) => ("GET", format!("{collection}/{}", id.as_str())),
-            (MethodKind::Update, Some(id)) => ("PATCH", format!("{collection}/{}", id.as_str())),
-            (MethodKind::Delete, Some(id)) => ("DELETE", format!("{collection}/{}", id.as_str())),
-            (kind, None) => {
-                return Err(ArgumentError(format!(
-                    "a {} call needs the record's sys_id in `id`",
-                    kind.as_str()
-                )))
-            }
+        let (method, path) = match (&self.endpoint, self.kind, sys_id) {
+            (Some(endpoint), _, _) => (
+                endpoint.method.as_str(),
+                self.endpoint_url(instance_url, endpoint, sys_id)?,
+            ),
+            (None, kind, sys_id) => table_route(collection, kind, sys_id)?,
         };
-        let mut request = HttpRequest::new(method, with_query(path, &self.params))
-            .with_header("accept", "application/json");
+        let mut url = with_query(path, &self.params);
+        for (name, value) in &self.mapped {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={}", percent_encode(value));
+        }
+        let mut request = HttpRequest::new(method, url).with_header("accept", "application/json");
+        if let Some(upload) = &self.upload {
+            return Ok(request
+                .with_header("content-type", upload.content_type.clone())
+                .with_body(upload.bytes.clone()));
+        }
         if let Some(body) = &self.body {
             let bytes = serde_json::to_vec(body).map_err(|e| {
                 ArgumentError(format!(
@@ -297,6 +349,117 @@ impl TableRequest {
         }
         Ok(request)
     }
+
+    /// The URL of a non-Table endpoint: its path template filled with the record's
+    /// sys_id (checked hex, the only argument text that may become a path segment) and
+    /// the resource's table (a checked table name).
+    fn endpoint_url(
+        &self,
+        instance_url: &str,
+        endpoint: &Endpoint,
+        sys_id: Option<&SysId>,
+    ) -> Result<String, ArgumentError> {
+        let mut path = String::new();
+        for segment in endpoint.path.split('/').skip(1) {
+            let filled = match segment {
+                "{sys_id}" => sys_id.map(SysId::as_str).ok_or_else(|| {
+                    ArgumentError(format!(
+                        "a {} call needs the record's sys_id in `id`",
+                        self.kind.as_str()
+                    ))
+                })?,
+                "{table}" => self.table.as_str(),
+                literal => literal,
+            };
+            path.push('/');
+            path.push_str(filled);
+        }
+        Ok(format!("{}{path}", instance_url.trim_end_matches('/')))
+    }
+}
+
+/// The Table API method and URL of a call of `kind`.
+fn table_route(
+    collection: String,
+    kind: MethodKind,
+    sys_id: Option<&SysId>,
+) -> Result<(&'static str, String), ArgumentError> {
+    Ok(match (kind, sys_id) {
+        (MethodKind::List, _) => ("GET", collection),
+        (MethodKind::Create, _) => ("POST", collection),
+        (MethodKind::Get, Some(id)) => ("GET", format!("{collection}/{}", id.as_str())),
+        (MethodKind::Update, Some(id)) => ("PATCH", format!("{collection}/{}", id.as_str())),
+        (MethodKind::Delete, Some(id)) => ("DELETE", format!("{collection}/{}", id.as_str())),
+        (kind, None) => {
+            return Err(ArgumentError(format!(
+                "a {} call needs the record's sys_id in `id`",
+                kind.as_str()
+            )))
+        }
+    })
+}
+
+/// The checked file of an upload: its Content-Type comes out of the body (it travels as
+/// a header), its name is a plain file name, its type allowed, its size within the cap.
+/// Any refusal comes before a request is sent, so nothing is written.
+fn upload(
+    tool: &Tool,
+    call: &ToolCall,
+    request: &mut TableRequest,
+    endpoint: &Endpoint,
+    mapped: &[(String, String)],
+) -> Result<Upload, ArgumentError> {
+    let content_type = request
+        .body
+        .as_mut()
+        .and_then(|b| b.remove("content_type"))
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    request.body = None;
+    for (param, field) in &endpoint.query {
+        if field == "file_name" {
+            if let Some((_, name)) = mapped.iter().find(|(p, _)| p == param) {
+                check_file_name(name).map_err(ArgumentError)?;
+            }
+        }
+    }
+    let Some(file) = &call.file else {
+        return Err(ArgumentError(format!(
+            "{} needs the file in `content` (its text, or base64 with encoding base64)",
+            tool.name
+        )));
+    };
+    file::upload(&content_type, &file.content, file.base64).map_err(ArgumentError)
+}
+
+/// Takes the fields an endpoint sends as query parameters out of the call's filters and
+/// body; they become `(parameter, value)` pairs. Line breaks never reach a URL.
+fn split_mapped(
+    endpoint: Option<&Endpoint>,
+    call: &ToolCall,
+) -> Result<(ToolCall, Vec<(String, String)>), ArgumentError> {
+    let mut call = call.clone();
+    let mut mapped = Vec::new();
+    let Some(endpoint) = endpoint else {
+        return Ok((call, mapped));
+    };
+    for (param, field) in &endpoint.query {
+        let mut taken = None;
+        for list in [&mut call.filters, &mut call.body] {
+            if let Some(at) = list.iter().position(|(name, _)| name == field) {
+                taken = Some(list.remove(at).1);
+            }
+        }
+        if let Some(value) = taken {
+            if value.chars().any(char::is_control) {
+                return Err(ArgumentError(format!(
+                    "`{field}` must not contain line breaks or other control characters"
+                )));
+            }
+            mapped.push((param.clone(), value));
+        }
+    }
+    Ok((call, mapped))
 }
 
 /// A query that could escape a custom list's fixed conditions: one starting with OR,
@@ -698,6 +861,153 @@ pub(crate) mod tests {
         // A number on a resource without numbers never becomes a URL path.
         let got = TableRequest::from_tool(&tool(&users, "get"), &args(json!({"id": "USR0001"})));
         assert!(got.is_err(), "{got:?}");
+    }
+
+    fn endpoint_spec() -> Arc<ResourceSpec> {
+        let spec = json!({
+            "resource": "cmdb_ci_server", "table": "cmdb_ci_server", "title": "Server",
+            "tags": ["cmdb"], "description": "Servers.", "docs": "CMDB Instance API",
+            "display_field": "name",
+            "fields": {
+                "name": {"type": "string", "description": "Name."},
+                "os": {"type": "string", "description": "OS."},
+                "source": {"type": "string", "description": "Discovery source."},
+                "status": {"type": "choice", "description": "Status.", "choices": [{"value": "1", "label": "On"}]}
+            },
+            "methods": {
+                "list": {"description": "List.", "filters": ["name", "status"],
+                         "endpoint": {"method": "GET", "path": "/api/now/cmdb/instance/{table}",
+                                      "params": ["sysparm_query", "sysparm_limit", "sysparm_offset"]}},
+                "get": {"description": "Get.",
+                        "endpoint": {"method": "GET", "path": "/api/now/cmdb/instance/{table}/{sys_id}",
+                                     "records": "result.attributes"}},
+                "create": {"description": "Create.", "body": ["name", "os", "source"],
+                           "endpoint": {"method": "POST", "path": "/api/now/cmdb/instance/{table}",
+                                        "query": {"sysparm_source": "source"}}},
+                "delete": {"description": "Delete.",
+                           "endpoint": {"method": "DELETE", "path": "/api/now/attachment/{sys_id}"}}
+            }
+        });
+        Arc::new(serde_json::from_value(spec).unwrap())
+    }
+
+    /// (case, method, arguments, expected "METHOD URL", JSON body) on spec `endpoint`s.
+    #[test]
+    fn methods_with_an_endpoint_are_sent_where_the_spec_says() {
+        let id = SysId::parse(SYS_ID).unwrap();
+        let base = "https://dev1.service-now.com/api/now/cmdb/instance/cmdb_ci_server";
+        let cases: Vec<(&str, &str, Value, String, Option<Value>)> = vec![
+            (
+                "list sends only the parameters the endpoint takes",
+                "list",
+                json!({"status": "1", "query": "nameSTARTSWITHweb", "limit": 5}),
+                format!("GET {base}?sysparm_query=status%3D1%5EnameSTARTSWITHweb&sysparm_limit=5&sysparm_offset=0"),
+                None,
+            ),
+            (
+                "get fills {table} and {sys_id} and sends no parameter",
+                "get",
+                json!({"id": SYS_ID}),
+                format!("GET {base}/{SYS_ID}"),
+                None,
+            ),
+            (
+                "a body field mapped to the query leaves the body",
+                "create",
+                json!({"name": "web01", "os": "Linux", "source": "ServiceNow & co"}),
+                format!("POST {base}?sysparm_source=ServiceNow%20%26%20co"),
+                Some(json!({"name": "web01", "os": "Linux"})),
+            ),
+            (
+                "delete on another API",
+                "delete",
+                json!({"id": SYS_ID}),
+                format!("DELETE https://dev1.service-now.com/api/now/attachment/{SYS_ID}"),
+                None,
+            ),
+        ];
+        let spec = endpoint_spec();
+        for (case, method, arguments, expected_line, expected_body) in cases {
+            let request = TableRequest::from_tool(&tool(&spec, method), &args(arguments))
+                .unwrap_or_else(|e| panic!("{case}: {e:?}"));
+            assert!(!request.compact_display, "{case}: no display values asked");
+            let http = request.to_http(INSTANCE, Some(&id)).unwrap();
+            assert_eq!(
+                format!("{} {}", http.method, http.url),
+                expected_line,
+                "{case}"
+            );
+            let body = (!http.body.is_empty())
+                .then(|| serde_json::from_slice::<Value>(&http.body).unwrap());
+            assert_eq!(body, expected_body, "{case}");
+        }
+        let get =
+            TableRequest::from_tool(&tool(&spec, "get"), &args(json!({"id": SYS_ID}))).unwrap();
+        assert_eq!(get.records, "result.attributes");
+        assert!(
+            get.to_http(INSTANCE, None).is_err(),
+            "{{sys_id}} needs the record"
+        );
+        let bad = TableRequest::from_tool(
+            &tool(&spec, "create"),
+            &args(json!({"name": "x", "source": "a\r\nb"})),
+        );
+        assert!(
+            matches!(bad, Err(ArgumentError(m)) if m.contains("control")),
+            "line breaks never reach a URL"
+        );
+    }
+
+    /// A custom list's `where` is AND-ed before the model's text, which cannot escape it,
+    /// and its `returns` are the fields unless the model names its own.
+    #[test]
+    fn a_custom_list_keeps_its_where_and_returns_its_fields() {
+        let spec: Arc<ResourceSpec> = Arc::new(
+            serde_json::from_value(json!({
+                "resource": "sys_journal_field", "table": "sys_journal_field", "title": "Journal entry",
+                "tags": ["journal"], "description": "Notes.", "docs": "Journal fields",
+                "display_field": "element",
+                "fields": {
+                    "element": {"type": "choice", "description": "Kind.",
+                                "choices": [{"value": "work_notes", "label": "Work notes"}]},
+                    "element_id": {"type": "string", "description": "Record."},
+                    "value": {"type": "string", "description": "Text."}
+                },
+                "methods": {
+                    "read_notes": {"kind": "list", "description": "Read.",
+                                   "hints": {"read_only": true, "destructive": false, "idempotent": true},
+                                   "filters": ["element_id"], "required": ["element_id"],
+                                   "where": "elementINwork_notes,comments^ORDERBYDESCsys_created_on",
+                                   "returns": ["sys_created_on", "element", "value"]}
+                }
+            }))
+            .unwrap(),
+        );
+        let notes = tool(&spec, "read_notes");
+        let base = "https://dev1.service-now.com/api/now/table/sys_journal_field";
+        let http = |arguments: Value| {
+            TableRequest::from_tool(&notes, &args(arguments))
+                .and_then(|r| r.to_http(INSTANCE, None))
+                .map(|h| h.url)
+        };
+        assert_eq!(
+            http(json!({"element_id": SYS_ID})),
+            Ok(format!(
+                "{base}?sysparm_query=elementINwork_notes%2Ccomments%5EORDERBYDESCsys_created_on%5Eelement_id%3D{SYS_ID}\
+                 &sysparm_limit=20&sysparm_offset=0&sysparm_fields=sys_created_on%2Celement%2Cvalue\
+                 &sysparm_display_value=all&sysparm_exclude_reference_link=true"
+            ))
+        );
+        let own_fields = http(json!({"element_id": SYS_ID, "fields": ["value"]})).unwrap();
+        assert!(
+            own_fields.contains("sysparm_fields=value%2Csys_id&"),
+            "{own_fields}"
+        );
+        let escape = http(json!({"element_id": SYS_ID, "query": "^NQelement=approval_history"}));
+        assert!(
+            matches!(&escape, Err(ArgumentError(m)) if m.contains("elementINwork_notes")),
+            "{escape:?}"
+        );
     }
 
     #[test]

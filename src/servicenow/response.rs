@@ -79,6 +79,7 @@ pub fn map_call_response(
             structured: json!({"deleted": true, "id": id, "table": request.table}),
             rate_limit,
             link: None,
+            file: None,
         };
     }
     let unexpected = || CallOutcome::Failure {
@@ -86,7 +87,7 @@ pub fn map_call_response(
         upstream_status: Some(response.status),
         rate_limit: rate_limit.clone(),
     };
-    let Some(result) = result_of(response) else {
+    let Some(result) = result_of(response, &request.records) else {
         return unexpected();
     };
     let result = if request.compact_display {
@@ -111,6 +112,7 @@ pub fn map_call_response(
         structured,
         rate_limit,
         link: None,
+        file: None,
     }
 }
 
@@ -138,7 +140,7 @@ pub fn map_number_lookup(
             Subject::Number(number),
         )));
     }
-    let Some(Value::Array(rows)) = result_of(response) else {
+    let Some(Value::Array(rows)) = result_of(response, "result") else {
         return Err(failure(unexpected_success_message(
             response,
             request,
@@ -207,12 +209,17 @@ fn compact_record(record: Value, labelled: &[String]) -> Value {
     Value::Object(out)
 }
 
-/// The `result` member of a JSON answer.
-fn result_of(response: &HttpResponse) -> Option<Value> {
-    match serde_json::from_slice::<Value>(&response.body).ok()? {
-        Value::Object(mut body) => body.remove("result"),
-        _ => None,
+/// The record(s) of a JSON answer, at `path` (`result` on the Table API,
+/// `result.attributes` on the CMDB Instance API).
+fn result_of(response: &HttpResponse, path: &str) -> Option<Value> {
+    let mut value = serde_json::from_slice::<Value>(&response.body).ok()?;
+    for part in path.split('.') {
+        value = match value {
+            Value::Object(mut body) => body.remove(part)?,
+            _ => return None,
+        };
     }
+    Some(value)
 }
 
 fn list_result(request: &TableRequest, rows: Vec<Value>, response: &HttpResponse) -> Value {
@@ -323,6 +330,39 @@ mod tests {
             CallOutcome::Success { structured, .. } => structured,
             other => panic!("not a success: {other:?}"),
         }
+    }
+
+    #[test]
+    fn records_are_read_where_the_endpoint_puts_them() {
+        let mut request = TableRequest::from_tool(
+            &tool(&incident_spec(), "get"),
+            &args(json!({"id": SYS_ID, "display_value": "false"})),
+        )
+        .unwrap();
+        request.records = "result.attributes".into();
+        let id = SysId::parse(SYS_ID).unwrap();
+        let answer = json!({"result": {"attributes": {"sys_id": SYS_ID, "name": "web01"},
+                                       "outbound_relations": []}});
+        let out = structured(map_call_response(
+            &request,
+            Some(&id),
+            None,
+            &HttpResponse::json(200, &answer),
+            NOW,
+        ));
+        assert_eq!(out, json!({"result": {"sys_id": SYS_ID, "name": "web01"}}));
+        // An answer without that member is reported, not taken for an empty record.
+        let missing = map_call_response(
+            &request,
+            Some(&id),
+            None,
+            &HttpResponse::json(200, &json!({"result": {"sys_id": SYS_ID}})),
+            NOW,
+        );
+        assert!(
+            matches!(missing, CallOutcome::Failure { .. }),
+            "{missing:?}"
+        );
     }
 
     #[test]

@@ -33,14 +33,18 @@ async function connect(url, name = 'e2e-upstream') {
 }
 
 async function listAllTools(client) {
-  const names = [];
+  return (await listAllToolDefinitions(client)).map((t) => t.name);
+}
+
+async function listAllToolDefinitions(client) {
+  const tools = [];
   let cursor;
   do {
     const page = await client.listTools(cursor ? { cursor } : {});
-    names.push(...page.tools.map((t) => t.name));
+    tools.push(...page.tools);
     cursor = page.nextCursor;
   } while (cursor);
-  return names;
+  return tools;
 }
 
 /** A second server on an existing account. */
@@ -71,12 +75,15 @@ const callRpc = (url, name, args) => rpc(url, { jsonrpc: '2.0', id: ++rpcId, met
 test('a read-only server lists no write tools, refuses them with -32602 and never writes upstream', async () => {
   const server = await createServer('demo', { config: { methods: ['read'] } });
   const client = await connect(server.url);
-  const names = await listAllTools(client);
+  const tools = await listAllToolDefinitions(client);
+  const names = tools.map((t) => t.name);
   assert.ok(names.includes('list_all_service_now_incident'));
   assert.ok(names.includes('get_single_service_now_incident_by_id'));
-  // search, fetch and aggregate_service_now_records are read-only answer tools.
-  const writes = names.filter((n) => !/^((list_all|get_single)_service_now_|(search|fetch|aggregate_service_now_records)$)/.test(n));
-  assert.deepEqual(writes, [], 'only get, list and answer tools');
+  // Standard reads, custom methods of kind get or list (read_notes, read_file, ...) and
+  // the read-only answer tools (search, fetch, aggregate_service_now_records).
+  const writes = tools.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name);
+  assert.deepEqual(writes, [], 'only get and list tools');
+  assert.ok(names.includes('read_notes_service_now_sys_journal_field'), 'custom reads stay');
 
   await sim.clearRequests();
   const refused = [

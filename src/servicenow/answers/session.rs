@@ -115,6 +115,7 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
             structured,
             rate_limit: self.rate_limit.clone(),
             link: None,
+            file: None,
         }
     }
 

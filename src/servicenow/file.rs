@@ -1,0 +1,451 @@
+//! Files through the Attachment API: the checks an upload passes before anything is
+//! sent (name, type, size, encoding) and the reading of a downloaded file as text, an
+//! image or a link. Pure; the request and response modules call in here.
+
+use super::request::{SysId, TableRequest};
+use super::response::map_call_response;
+use super::{CallOutcome, FileContent};
+use crate::http::HttpResponse;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{Map, Value};
+
+/// The largest file an upload sends (5 MiB, after base64 decoding). ServiceNow's own
+/// limit (`com.glide.attachment.max_size`) is usually larger; this keeps a tool call
+/// within what a Worker request comfortably holds.
+pub const UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// The largest file a read returns inline (1 MiB): beyond it, a link and the metadata.
+pub const DOWNLOAD_MAX_BYTES: usize = 1024 * 1024;
+
+/// Types refused on upload: programs and scripts, and types an instance renders as a
+/// page (HTML, SVG), which could run script for whoever opens the attachment.
+pub const REFUSED_CONTENT_TYPES: [&str; 9] = [
+    "application/x-msdownload",
+    "application/x-msdos-program",
+    "application/x-executable",
+    "application/vnd.microsoft.portable-executable",
+    "application/x-sh",
+    "application/x-bat",
+    "application/java-archive",
+    "text/html",
+    "image/svg+xml",
+];
+
+/// A file an upload sends, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks the file name: a plain name, no folders, no control characters.
+pub fn check_file_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        return Err("`file_name` must be a file name such as notes.txt".into());
+    }
+    if name.contains(['/', '\\']) {
+        return Err(format!(
+            "`file_name` must be a plain file name without / or \\ (got \"{}\"); give only the last part, e.g. notes.txt",
+            shown(name)
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(
+            "`file_name` must not contain control characters (line breaks, tabs, NUL)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Checks the content type (`type/subtype`, no parameters needed) and decodes the file.
+pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload, String> {
+    let content_type = content_type.trim().to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let token = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    let well_formed = essence
+        .split_once('/')
+        .is_some_and(|(kind, sub)| token(kind) && token(sub));
+    if !well_formed || content_type.chars().any(char::is_control) {
+        return Err(format!(
+            "`content_type` must be a MIME type such as text/plain, image/png or application/pdf (got \"{}\")",
+            shown(&content_type)
+        ));
+    }
+    if REFUSED_CONTENT_TYPES.contains(&essence) {
+        return Err(format!(
+            "files of type {essence} are not attached by this server (programs, scripts and pages an instance would render are refused); nothing was written"
+        ));
+    }
+    // Checked before decoding too, so an oversized argument is never decoded.
+    let too_big = |size: usize| {
+        format!(
+            "the file is {size} bytes; this server attaches files up to {UPLOAD_MAX_BYTES} bytes (5 MiB); nothing was written"
+        )
+    };
+    let bytes = if base64 {
+        let compact: String = content
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        if compact.len() / 4 * 3 > UPLOAD_MAX_BYTES + 3 {
+            return Err(too_big(compact.len() / 4 * 3));
+        }
+        STANDARD.decode(compact.as_bytes()).map_err(|_| {
+            "`content` is not valid base64 (standard alphabet, with padding); send text with encoding text instead".to_string()
+        })?
+    } else {
+        content.as_bytes().to_vec()
+    };
+    if bytes.len() > UPLOAD_MAX_BYTES {
+        return Err(too_big(bytes.len()));
+    }
+    Ok(Upload {
+        content_type,
+        bytes,
+    })
+}
+
+/// Maps the answer of a download (`GET /api/now/attachment/{sys_id}/file`): text types
+/// come back as text in the result, images as an MCP image, anything else (or anything
+/// over [`DOWNLOAD_MAX_BYTES`]) as a link to `file_url` with the metadata.
+pub fn map_download(
+    request: &TableRequest,
+    sys_id: Option<&SysId>,
+    response: &HttpResponse,
+    now_secs: u64,
+    file_url: &str,
+) -> CallOutcome {
+    if !(200..300).contains(&response.status) {
+        return map_call_response(request, sys_id, None, response, now_secs);
+    }
+    let mime = response
+        .header("content-type")
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    // ServiceNow describes the file in X-Attachment-Metadata (JSON); it is optional.
+    let mut record: Map<String, Value> = response
+        .header("x-attachment-metadata")
+        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+        .and_then(|m| match m {
+            Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .unwrap_or_default();
+    if let Some(id) = sys_id {
+        record.insert("sys_id".into(), Value::String(id.as_str().into()));
+    }
+    record.insert("content_type".into(), Value::String(mime.clone()));
+    record.insert("size_bytes".into(), Value::from(response.body.len()));
+    let name = record
+        .get("file_name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| sys_id.map(|id| id.as_str().to_string()))
+        .unwrap_or_default();
+    let link = |note: &str, record: &mut Map<String, Value>| {
+        record.insert("returned_as".into(), Value::String("link".into()));
+        record.insert("note".into(), Value::String(note.into()));
+        Some(Box::new(FileContent::Link {
+            uri: file_url.to_string(),
+            name: name.clone(),
+            mime_type: mime.clone(),
+        }))
+    };
+    let file = if response.body.len() > DOWNLOAD_MAX_BYTES {
+        link(
+            &format!("larger than the {DOWNLOAD_MAX_BYTES}-byte read limit: open the link on the instance"),
+            &mut record,
+        )
+    } else if is_text(&mime) {
+        match std::str::from_utf8(&response.body) {
+            Ok(text) => {
+                record.insert("returned_as".into(), Value::String("text".into()));
+                record.insert("text".into(), Value::String(text.into()));
+                None
+            }
+            Err(_) => link(
+                "typed as text but not UTF-8: open the link on the instance",
+                &mut record,
+            ),
+        }
+    } else if mime.starts_with("image/") && mime != "image/svg+xml" {
+        record.insert("returned_as".into(), Value::String("image".into()));
+        Some(Box::new(FileContent::Image {
+            data: STANDARD.encode(&response.body),
+            mime_type: mime.clone(),
+        }))
+    } else {
+        link(
+            "not text or an image: open the link on the instance",
+            &mut record,
+        )
+    };
+    let mut structured = Map::new();
+    structured.insert("result".into(), Value::Object(record));
+    CallOutcome::Success {
+        structured: Value::Object(structured),
+        rate_limit: super::normalize_rate_limit_headers(&response.headers, now_secs),
+        link: None,
+        file,
+    }
+}
+
+/// Types read as text: `text/*` and the structured text formats.
+fn is_text(mime: &str) -> bool {
+    mime.starts_with("text/")
+        || matches!(
+            mime,
+            "application/json"
+                | "application/xml"
+                | "application/csv"
+                | "application/x-yaml"
+                | "application/yaml"
+        )
+        || mime.ends_with("+json")
+        || mime.ends_with("+xml")
+}
+
+/// At most 64 characters of a refused value, control characters shown as `?`.
+fn shown(value: &str) -> String {
+    value
+        .chars()
+        .take(64)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::servicenow::request::tests::{args, tool, INSTANCE, SYS_ID};
+    use serde_json::json;
+    use snmcp_catalog::ResourceSpec;
+    use std::sync::Arc;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn attachment_spec() -> Arc<ResourceSpec> {
+        let source = include_str!("../../tool-specs/servicenow/sys_attachment.json");
+        Arc::new(serde_json::from_str(source).unwrap())
+    }
+
+    fn attach(arguments: serde_json::Value) -> Result<TableRequest, String> {
+        TableRequest::from_tool(&tool(&attachment_spec(), "attach_file"), &args(arguments))
+            .map_err(|e| e.0)
+    }
+
+    fn base(extra: serde_json::Value) -> serde_json::Value {
+        let mut all = json!({"table_name": "incident", "table_sys_id": SYS_ID,
+                             "file_name": "notes.txt", "content_type": "text/plain", "content": "hello"});
+        for (k, v) in extra.as_object().unwrap() {
+            all[k] = v.clone();
+        }
+        all
+    }
+
+    #[test]
+    fn an_upload_sends_the_file_raw_with_its_type_and_the_record_in_the_query() {
+        let http = attach(base(json!({})))
+            .unwrap()
+            .to_http(INSTANCE, None)
+            .unwrap();
+        assert_eq!(http.method, "POST");
+        assert_eq!(
+            http.url,
+            format!("{INSTANCE}/api/now/attachment/file?file_name=notes.txt&table_name=incident&table_sys_id={SYS_ID}")
+        );
+        assert_eq!(http.header("content-type"), Some("text/plain"));
+        assert_eq!(http.body, b"hello");
+        let png = attach(base(
+            json!({"content_type": "image/png", "content": "iVBORw0K\nGgo=", "encoding": "base64"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            png.upload.map(|u| u.bytes),
+            Some(b"\x89PNG\r\n\x1a\n".to_vec())
+        );
+    }
+
+    /// (case, arguments changed, words the refusal must carry)
+    #[test]
+    fn uploads_that_must_not_be_written_are_refused_before_any_request() {
+        let big = "a".repeat(UPLOAD_MAX_BYTES + 1);
+        let big64 = STANDARD.encode(vec![0u8; UPLOAD_MAX_BYTES + 1]);
+        let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+            (
+                "a path in the name",
+                json!({"file_name": "../etc/passwd"}),
+                "without / or \\",
+            ),
+            (
+                "a Windows path",
+                json!({"file_name": "C:\\temp\\a.txt"}),
+                "plain file name",
+            ),
+            (
+                "a line break in the name",
+                json!({"file_name": "a\nb.txt"}),
+                "control characters",
+            ),
+            (
+                "a NUL in the name",
+                json!({"file_name": "a\u{0}.txt"}),
+                "control characters",
+            ),
+            (
+                "a name of dots",
+                json!({"file_name": ".."}),
+                "file name such as",
+            ),
+            (
+                "an executable",
+                json!({"content_type": "application/x-msdownload"}),
+                "not attached by this server",
+            ),
+            (
+                "HTML",
+                json!({"content_type": "text/html; charset=utf-8"}),
+                "text/html",
+            ),
+            (
+                "not a MIME type",
+                json!({"content_type": "text"}),
+                "must be a MIME type",
+            ),
+            (
+                "over 5 MiB of text",
+                json!({"content": big}),
+                "up to 5242880 bytes",
+            ),
+            (
+                "over 5 MiB in base64",
+                json!({"content": big64, "encoding": "base64"}),
+                "up to 5242880 bytes",
+            ),
+            (
+                "broken base64",
+                json!({"content": "%%%", "encoding": "base64"}),
+                "not valid base64",
+            ),
+        ];
+        for (case, change, expected) in cases {
+            match attach(base(change)) {
+                Err(message) => assert!(message.contains(expected), "{case}: {message}"),
+                Ok(r) => panic!(
+                    "{case}: accepted ({} bytes)",
+                    r.upload.map_or(0, |u| u.bytes.len())
+                ),
+            }
+        }
+    }
+
+    fn download(content_type: &str, body: &[u8]) -> CallOutcome {
+        let spec = attachment_spec();
+        let request =
+            TableRequest::from_tool(&tool(&spec, "read_file"), &args(json!({"id": SYS_ID})))
+                .unwrap();
+        assert!(request.download);
+        let mut response = HttpResponse::new(200);
+        response.body = body.to_vec();
+        let response = response
+            .with_header("content-type", content_type)
+            .with_header(
+                "x-attachment-metadata",
+                r#"{"file_name": "shot.png", "table_name": "incident"}"#,
+            );
+        let id = SysId::parse(SYS_ID).unwrap();
+        map_download(
+            &request,
+            Some(&id),
+            &response,
+            NOW,
+            "https://i/api/now/attachment/x/file",
+        )
+    }
+
+    #[test]
+    fn downloads_come_back_as_text_image_or_link() {
+        let CallOutcome::Success {
+            structured, file, ..
+        } = download("text/plain; charset=utf-8", b"log line")
+        else {
+            panic!("text");
+        };
+        assert_eq!(structured["result"]["text"], "log line");
+        assert_eq!(structured["result"]["returned_as"], "text");
+        assert_eq!(structured["result"]["file_name"], "shot.png");
+        assert_eq!(file, None);
+
+        let CallOutcome::Success {
+            structured, file, ..
+        } = download("image/png", b"\x89PNG")
+        else {
+            panic!("image");
+        };
+        assert_eq!(structured["result"]["returned_as"], "image");
+        assert_eq!(structured["result"]["size_bytes"], 4);
+        assert_eq!(
+            file.as_deref(),
+            Some(&FileContent::Image {
+                data: STANDARD.encode(b"\x89PNG"),
+                mime_type: "image/png".into()
+            })
+        );
+
+        for (case, mime, body) in [
+            ("a PDF", "application/pdf", b"%PDF".to_vec()),
+            ("text that is not UTF-8", "text/plain", vec![0xff, 0xfe]),
+            (
+                "text over the read limit",
+                "text/plain",
+                vec![b'a'; DOWNLOAD_MAX_BYTES + 1],
+            ),
+        ] {
+            let CallOutcome::Success {
+                structured, file, ..
+            } = download(mime, &body)
+            else {
+                panic!("{case}");
+            };
+            assert_eq!(structured["result"]["returned_as"], "link", "{case}");
+            assert!(structured["result"].get("text").is_none(), "{case}");
+            assert!(
+                matches!(file.as_deref(), Some(FileContent::Link { uri, .. }) if uri.ends_with("/file")),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_download_is_an_error_not_a_file() {
+        let spec = attachment_spec();
+        let request =
+            TableRequest::from_tool(&tool(&spec, "read_file"), &args(json!({"id": SYS_ID})))
+                .unwrap();
+        let response = HttpResponse::json(
+            404,
+            &json!({"error": {"message": "Record doesn't exist"}, "status": "failure"}),
+        );
+        let id = SysId::parse(SYS_ID).unwrap();
+        let outcome = map_download(&request, Some(&id), &response, NOW, "https://i/x");
+        assert!(
+            matches!(
+                outcome,
+                CallOutcome::Failure {
+                    upstream_status: Some(404),
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+// CMDB Instance API tools through the worker under workerd: a CI with its inbound and
+// outbound relationships (display values and sys_ids), and the CIs of one class; the
+// simulator's request log proves the CMDB API (not the Table API) was called.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startSimulator, startWorker, provision } from './harness.mjs';
+
+// Demo seed CIs (docs/simulator.md, "The demo seed").
+const SD_DB_01 = '9edcddf6c7a2643e570eb4b68f2675ab';
+const ORAPROD = 'de42db1db90adaa2d8b606087473c60d';
+const PAYMENT_SERVICE = '8689b6e180f751fb522a9c2aa6171ef2';
+const RUNS_ON = '0123456789abcdef0123456789abcdef';
+const DEPENDS_ON = 'fedcba9876543210fedcba9876543210';
+
+let sim, worker, client;
+
+before(async () => {
+  sim = await startSimulator();
+  worker = await startWorker();
+  const server = await provision(worker, sim);
+  client = new Client({ name: 'e2e-cmdb', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+});
+
+after(async () => {
+  await client?.close();
+  await worker?.stop();
+  await sim?.stop();
+});
+
+async function call(name, args) {
+  const r = await client.callTool({ name, arguments: args });
+  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  return r.structuredContent;
+}
+
+test('a CI comes with its inbound and outbound relationships', async () => {
+  // ORAPROD runs on sd-db-01; the Payment Service depends on ORAPROD.
+  const runsOn = (await call('create_a_service_now_cmdb_rel_ci', { parent: ORAPROD, child: SD_DB_01, type: RUNS_ON })).result;
+  const dependsOn = (await call('create_a_service_now_cmdb_rel_ci', { parent: PAYMENT_SERVICE, child: ORAPROD, type: DEPENDS_ON })).result;
+
+  await sim.clearRequests();
+  const ci = (await call('get_with_relations_service_now_cmdb_ci', { id: ORAPROD })).result;
+  const [request] = await sim.requests();
+  assert.equal(request.path, `/api/now/cmdb/instance/cmdb_ci/${ORAPROD}`);
+  assert.equal(ci.attributes.name, 'ORAPROD');
+  assert.equal(ci.attributes.sys_id, ORAPROD);
+
+  assert.equal(ci.outbound_relations.length, 1);
+  const out = ci.outbound_relations[0];
+  assert.equal(out.sys_id, runsOn.sys_id);
+  assert.deepEqual([out.target.value, out.target.display_value], [SD_DB_01, 'sd-db-01']);
+  assert.equal(out.type.value, RUNS_ON);
+
+  assert.equal(ci.inbound_relations.length, 1);
+  const inbound = ci.inbound_relations[0];
+  assert.equal(inbound.sys_id, dependsOn.sys_id);
+  assert.deepEqual([inbound.target.value, inbound.target.display_value], [PAYMENT_SERVICE, 'Payment Service']);
+});
+
+test('the CIs of one class are listed through the CMDB API', async () => {
+  await sim.clearRequests();
+  const listed = (await call('list_instances_service_now_cmdb_ci', { sys_class_name: 'cmdb_ci_linux_server' })).result;
+  const [request] = await sim.requests();
+  assert.equal(request.path, '/api/now/cmdb/instance/cmdb_ci');
+  assert.equal(request.params.sysparm_query, 'sys_class_name=cmdb_ci_linux_server');
+  assert.deepEqual(listed.map((ci) => ci.name).sort(), ['sd-app-01', 'sd-db-01']);
+  for (const ci of listed) assert.deepEqual(Object.keys(ci).sort(), ['name', 'sys_id']);
+});
+
+test('an unknown CI is a clear error', async () => {
+  const r = await client.callTool({ name: 'get_with_relations_service_now_cmdb_ci', arguments: { id: '0'.repeat(32) } });
+  assert.equal(r.isError, true);
+});
