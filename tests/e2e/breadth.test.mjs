@@ -146,10 +146,11 @@ test('a read-only server lists none of the new write tools and cannot call them'
   const { tools, nextCursor } = await readClient.listTools();
   assert.equal(nextCursor, undefined, 'one page');
   const names = tools.map((t) => t.name);
-  // Catalog tools are list and get only; the answer tools (search, fetch,
-  // aggregate_service_now_records) are read-only too.
-  const writes = names.filter((n) => n.includes('_service_now_') && !/^(list_all|get_single)_service_now_/.test(n) && n !== 'aggregate_service_now_records');
-  assert.deepEqual(writes, [], 'only list and get catalog tools');
+  // No write tool of the new resources is listed; every listed tool (catalog reads,
+  // custom reads such as read_notes, the answer tools) is read-only by annotation.
+  const writes = names.filter((n) => /^(create_a|update_a|delete_a)_service_now_/.test(n));
+  assert.deepEqual(writes, [], 'no create, update or delete tool');
+  for (const r of NEW_RESOURCES) assert.ok(names.includes(`list_all_service_now_${r}`), `list tool of ${r}`);
   assert.deepEqual(tools.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name), [], 'every listed tool is read-only');
   assert.ok(names.includes('list_all_service_now_sys_choice'));
   await sim.clearRequests();

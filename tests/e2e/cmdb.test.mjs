@@ -11,8 +11,10 @@ import { startSimulator, startWorker, provision } from './harness.mjs';
 const SD_DB_01 = '9edcddf6c7a2643e570eb4b68f2675ab';
 const ORAPROD = 'de42db1db90adaa2d8b606087473c60d';
 const PAYMENT_SERVICE = '8689b6e180f751fb522a9c2aa6171ef2';
-const RUNS_ON = '0123456789abcdef0123456789abcdef';
-const DEPENDS_ON = 'fedcba9876543210fedcba9876543210';
+const SD_APP_01 = '5fd57ab2410233ef0da2a764bf4c99f1';
+// Seeded relationship types (cmdb_rel_type, seed keys are their names).
+const RUNS_ON = 'ebde3d8ab7303ede31f3ff8c772c3b0c';
+const DEPENDS_ON = 'd6894264ffec7a1845c45084bde2477f';
 
 let sim, worker, client;
 
@@ -37,8 +39,8 @@ async function call(name, args) {
 }
 
 test('a CI comes with its inbound and outbound relationships', async () => {
-  // ORAPROD runs on sd-db-01; the Payment Service depends on ORAPROD.
-  const runsOn = (await call('create_a_service_now_cmdb_rel_ci', { parent: ORAPROD, child: SD_DB_01, type: RUNS_ON })).result;
+  // The demo seed has ORAPROD Runs on sd-db-01 and sd-app-01 Depends on ORAPROD; the
+  // Payment Service is made to depend on ORAPROD too.
   const dependsOn = (await call('create_a_service_now_cmdb_rel_ci', { parent: PAYMENT_SERVICE, child: ORAPROD, type: DEPENDS_ON })).result;
 
   await sim.clearRequests();
@@ -50,14 +52,16 @@ test('a CI comes with its inbound and outbound relationships', async () => {
 
   assert.equal(ci.outbound_relations.length, 1);
   const out = ci.outbound_relations[0];
-  assert.equal(out.sys_id, runsOn.sys_id);
   assert.deepEqual([out.target.value, out.target.display_value], [SD_DB_01, 'sd-db-01']);
   assert.equal(out.type.value, RUNS_ON);
 
-  assert.equal(ci.inbound_relations.length, 1);
-  const inbound = ci.inbound_relations[0];
-  assert.equal(inbound.sys_id, dependsOn.sys_id);
+  assert.equal(ci.inbound_relations.length, 2);
+  const inbound = ci.inbound_relations.find((r) => r.sys_id === dependsOn.sys_id);
+  assert.ok(inbound, 'the new relationship is inbound');
   assert.deepEqual([inbound.target.value, inbound.target.display_value], [PAYMENT_SERVICE, 'Payment Service']);
+  assert.equal(inbound.type.value, DEPENDS_ON);
+  const seeded = ci.inbound_relations.find((r) => r.sys_id !== dependsOn.sys_id);
+  assert.deepEqual([seeded.target.value, seeded.target.display_value], [SD_APP_01, 'sd-app-01']);
 });
 
 test('the CIs of one class are listed through the CMDB API', async () => {
