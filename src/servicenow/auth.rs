@@ -358,8 +358,12 @@ mod tests {
             client_id: "cid".into(),
             client_secret: "x".into(),
         };
-        let key_a = OAuthGrant::from_auth(&a).unwrap().cache_key("acc_1");
-        let key_b = OAuthGrant::from_auth(&b).unwrap().cache_key("acc_1");
+        let key_a = OAuthGrant::from_auth(&a)
+            .unwrap()
+            .cache_key("acc_1", "https://i.service-now.com", "g");
+        let key_b = OAuthGrant::from_auth(&b)
+            .unwrap()
+            .cache_key("acc_1", "https://i.service-now.com", "g");
         assert!(key_a.starts_with("oauth:acc_1:") && key_a.len() == "oauth:acc_1:".len() + 64);
         assert_ne!(key_a, key_b);
         assert!(!key_a.contains("svc.mcp") && !key_a.contains("cid"));
@@ -481,5 +485,55 @@ mod tests {
         };
         block_on(store_token(&kv, "oauth:a:h", Some(&key), &token, 1_000));
         assert_eq!(kv.raw("oauth:a:h").map(|(_, e)| e), Some(Some(1_060)));
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_not_overflowed() {
+        let clock = ManualClock::at_secs(1_000);
+        let kv = MemoryKv::new(&clock);
+        let key = SealingKey::from_secret(KEY).unwrap();
+        for expires_in in [u64::MAX, u64::MAX - 30, 1 << 62] {
+            let token = AccessToken {
+                value: "t-huge".into(),
+                expires_in: Some(expires_in),
+            };
+            block_on(store_token(&kv, "oauth:a:h", Some(&key), &token, 1_000));
+            let (_, expiration) = kv.raw("oauth:a:h").unwrap();
+            assert_eq!(expiration, Some(1_000 + MAX_TOKEN_CACHE_SECS));
+        }
+        let answer = HttpResponse::json(
+            200,
+            &json!({"access_token": "at-1", "expires_in": "18446744073709551615"}),
+        );
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        assert!(parse_token_response(&answer, &grant).is_ok());
+    }
+
+    #[test]
+    fn cache_keys_change_with_the_instance_the_secret_and_the_generation() {
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        let base = grant.cache_key("acc_1", "https://a.service-now.com", "gen_1");
+        let rotated = AccountAuth::Oauth2Password {
+            client_id: "cid".into(),
+            client_secret: "a-new-client-secret".into(),
+            username: "svc.mcp".into(),
+            password: "pa ss&word".into(),
+        };
+        let rotated_grant = OAuthGrant::from_auth(&rotated).unwrap();
+        let changed = [
+            grant.cache_key("acc_1", "https://b.service-now.com", "gen_1"),
+            grant.cache_key("acc_1", "https://a.service-now.com", "gen_2"),
+            rotated_grant.cache_key("acc_1", "https://a.service-now.com", "gen_1"),
+        ];
+        for other in changed {
+            assert_ne!(base, other);
+            assert!(other.starts_with("oauth:acc_1:"), "{other}");
+        }
+        assert!(base.starts_with(&cache_prefix("acc_1")));
+        for secret in ["s3cret-client", "pa ss&word", "svc.mcp", "service-now"] {
+            assert!(!base.contains(secret));
+        }
     }
 }

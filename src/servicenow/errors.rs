@@ -476,4 +476,37 @@ mod tests {
             "{message}"
         );
     }
+
+    #[test]
+    fn excerpting_is_linear_in_the_body_even_with_many_unclosed_scripts() {
+        for body in [
+            "<script>".repeat(50_000),
+            "<style x>".repeat(50_000),
+            format!("{}tail", "<<<<".repeat(100_000)),
+        ] {
+            let started = std::time::Instant::now();
+            let cut = excerpt(body.as_bytes());
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(500),
+                "took {:?} for {} bytes",
+                started.elapsed(),
+                body.len()
+            );
+            assert!(cut.chars().count() <= 201, "{cut}");
+        }
+    }
+
+    #[test]
+    fn servicenow_error_detail_is_truncated() {
+        let long = "detail ".repeat(20_000);
+        let response = error(400, &"message ".repeat(20_000), Some(&long));
+        let message = error_message(
+            &response,
+            &request("list"),
+            Stage::Call(MethodKind::List),
+            Subject::Collection,
+        );
+        assert!(message.len() < 2_000, "{} bytes", message.len());
+        assert!(message.contains("message message"), "{message}");
+    }
 }

@@ -7,7 +7,7 @@ mod call;
 mod cursor;
 mod errors;
 mod query;
-mod rate_limit;
+pub(crate) mod rate_limit;
 mod request;
 mod response;
 

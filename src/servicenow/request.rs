@@ -876,4 +876,37 @@ pub(crate) mod tests {
             })
         );
     }
+
+    #[test]
+    fn a_query_cannot_or_its_way_out_of_a_fixed_filter() {
+        let spec = incident_spec();
+        let open = tool(&spec, "list_open");
+        for query in [
+            "ORactive=false",
+            "NQactive=false",
+            "^ORactive=false",
+            " ^NQactive=false",
+            "^^ORactive=false",
+            "priority=1^NQactive=false",
+        ] {
+            let got = TableRequest::from_tool(&open, &args(json!({ "query": query })));
+            let message = got.map(|_| ()).unwrap_err().0;
+            assert!(message.contains("always filters on active"), "{query}: {message}");
+        }
+        for (query, encoded) in [
+            ("ORDERBYnumber", "active=true^ORDERBYnumber"),
+            ("^priority=1^ORpriority=2", "active=true^priority=1^ORpriority=2"),
+            ("short_descriptionLIKEor", "active=true^short_descriptionLIKEor"),
+        ] {
+            let request =
+                TableRequest::from_tool(&open, &args(json!({ "query": query }))).unwrap();
+            let sent: Vec<&String> = request
+                .params
+                .iter()
+                .filter(|(k, _)| *k == "sysparm_query")
+                .map(|(_, v)| v)
+                .collect();
+            assert_eq!(sent, vec![encoded], "{query}");
+        }
+    }
 }

@@ -308,3 +308,15 @@ fn deleting_an_account_revokes_servers_listed_across_pages() {
     assert!(kv.keys().is_empty(), "{} keys left", kv.keys().len());
     assert_eq!(block_on(accounts::delete(&kv, "acme")).unwrap(), None);
 }
+
+#[test]
+fn a_server_record_without_an_account_generation_grants_nothing() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    let record = McpServerRecord {
+        account_generation: None,
+        ..registered_server(&kv, None)
+    };
+    block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();
+    assert_eq!(block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap(), None);
+}

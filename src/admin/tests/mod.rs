@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod api_tokens;
 mod failures;
+mod hardening;
 mod secrets;
 mod servers;
 
