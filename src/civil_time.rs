@@ -84,7 +84,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         if digits == 0 {
             return None;
         }
-        rest = &fraction[digits..];
+        rest = fraction.get(digits..)?;
     }
     let offset_secs = match rest {
         "Z" | "z" => 0,
@@ -97,8 +97,9 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
             if rest.len() != 6 || rest.as_bytes()[3] != b':' {
                 return None;
             }
-            let oh = number(&rest[1..3], 2)?;
-            let om = number(&rest[4..6], 2)?;
+            // `get`, not `[..]`: the text is untrusted and may not split on a char boundary.
+            let oh = number(rest.get(1..3)?, 2)?;
+            let om = number(rest.get(4..6)?, 2)?;
             if oh > 23 || om > 59 {
                 return None;
             }
@@ -141,12 +142,13 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
     if parts.next()? != "GMT" || parts.next().is_some() || clock.len() != 8 {
         return None;
     }
-    let hour = number(&clock[0..2], 2)?;
-    let minute = number(clock.get(3..5)?, 2)?;
-    let second = number(clock.get(6..8)?, 2)?;
-    if &clock[2..3] != ":" || &clock[5..6] != ":" {
+    // Byte checks and `get`: the header is untrusted and may hold multi-byte characters.
+    if !clock.is_ascii() || clock.as_bytes()[2] != b':' || clock.as_bytes()[5] != b':' {
         return None;
     }
+    let hour = number(clock.get(0..2)?, 2)?;
+    let minute = number(clock.get(3..5)?, 2)?;
+    let second = number(clock.get(6..8)?, 2)?;
     let secs = unix_secs(year, month, day, hour, minute, second)?;
     // 1970-01-01 was a Thursday (index 3 from Monday).
     let expected = WEEKDAYS[(secs.div_euclid(86_400) + 3).rem_euclid(7) as usize];
@@ -298,8 +300,10 @@ mod tests {
             .iter()
             .map(|name| (name.to_string(), text.clone()))
             .collect();
-            let normalized =
-                crate::servicenow::rate_limit::normalize_rate_limit_headers(&headers, 1_700_000_000);
+            let normalized = crate::servicenow::rate_limit::normalize_rate_limit_headers(
+                &headers,
+                1_700_000_000,
+            );
             let _ = crate::servicenow::rate_limit::retry_delay_secs(&normalized);
         }
     }

@@ -8,7 +8,7 @@ use servicenow_mcp::app;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
 use servicenow_mcp::mcp::Services;
-use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
+use servicenow_mcp::ports::{Clock, ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
 
 const ADMIN: &str = "hardening-admin-token-0123456789abcdef";
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -113,7 +113,11 @@ const BASIC: &str = r#"{"type": "basic", "username": "svc", "password": "pw-hard
 fn a_redirect_is_an_error_naming_its_target_and_is_not_followed() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);
-    world.account(&kv, "https://acme.service-now.com", serde_json::from_str(BASIC).unwrap());
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
     let path = world.server(&kv);
     for status in [301, 302, 307, 308] {
         world.upstream.requests.borrow_mut().clear();
@@ -137,12 +141,21 @@ fn a_redirect_is_an_error_naming_its_target_and_is_not_followed() {
 fn an_oversized_upstream_body_suggests_fields_or_a_smaller_limit() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);
-    world.account(&kv, "https://acme.service-now.com", serde_json::from_str(BASIC).unwrap());
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
     let path = world.server(&kv);
     world.upstream.push(Err(UpstreamError::TooLarge {
         limit_bytes: 4 * 1024 * 1024,
     }));
-    let text = error_text(&world.call(&kv, &path, "list_all_service_now_incident", json!({"limit": 100})));
+    let text = error_text(&world.call(
+        &kv,
+        &path,
+        "list_all_service_now_incident",
+        json!({"limit": 100}),
+    ));
     for fragment in ["4 MiB", "fields", "limit"] {
         assert!(text.contains(fragment), "{text}");
     }
@@ -152,19 +165,33 @@ fn an_oversized_upstream_body_suggests_fields_or_a_smaller_limit() {
 fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);
-    let auth = json!({"type": "oauth2_client_credentials", "client_id": "cid", "client_secret": "cs-1"});
+    let auth =
+        json!({"type": "oauth2_client_credentials", "client_id": "cid", "client_secret": "cs-1"});
     world.account(&kv, "https://old.service-now.com", auth.clone());
     let path = world.server(&kv);
-    let token = |value: &str| HttpResponse::json(200, &json!({"access_token": value, "expires_in": 1800}));
+    let token =
+        |value: &str| HttpResponse::json(200, &json!({"access_token": value, "expires_in": 1800}));
     let list = || HttpResponse::json(200, &json!({"result": []}));
-    world.upstream.push(Ok(token("old-instance-token"))).push(Ok(list()));
+    world
+        .upstream
+        .push(Ok(token("old-instance-token")))
+        .push(Ok(list()));
     let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
-    assert!(reply["result"].is_object() && reply["result"]["isError"] != true, "{reply}");
+    assert!(
+        reply["result"].is_object() && reply["result"]["isError"] != true,
+        "{reply}"
+    );
     world.account(&kv, "https://new.service-now.com", auth);
     world.upstream.requests.borrow_mut().clear();
-    world.upstream.push(Ok(token("new-instance-token"))).push(Ok(list()));
+    world
+        .upstream
+        .push(Ok(token("new-instance-token")))
+        .push(Ok(list()));
     let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
-    assert!(reply["result"].is_object() && reply["result"]["isError"] != true, "{reply}");
+    assert!(
+        reply["result"].is_object() && reply["result"]["isError"] != true,
+        "{reply}"
+    );
     let sent = world.upstream.requests.borrow();
     assert_eq!(sent[0].url, "https://new.service-now.com/oauth_token.do");
     for request in sent.iter() {
@@ -175,4 +202,85 @@ fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
             request.url
         );
     }
+}
+
+#[test]
+fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation() {
+    use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let cache = IsolateCache::default();
+    let ping = |path: &str| {
+        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
+        let services = Services {
+            config: &world.config,
+            kv: &cached,
+            upstream: &world.upstream,
+            clock: &world.clock,
+        };
+        let request = HttpRequest::new("POST", format!("{BASE}{path}"))
+            .with_header("content-type", "application/json")
+            .with_header("accept", "application/json")
+            .with_body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
+        block_on(app::handle(&services, request)).status
+    };
+    // A server that expires in 2 minutes, then revoked through the same isolate.
+    let body = world.admin(
+        &kv,
+        "POST",
+        "/integrated-account/acme/mcp",
+        json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": servicenow_mcp::civil_time::format_rfc3339(NOW + 120)}),
+    );
+    let path = body["url"]
+        .as_str()
+        .unwrap_or_default()
+        .strip_prefix(BASE)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(ping(&path), 200);
+    assert!(
+        !cache.is_empty(),
+        "the server record and account are cached"
+    );
+    world.clock.advance_secs(121);
+    assert_eq!(
+        ping(&path),
+        404,
+        "expires_at is checked on every request, cached or not"
+    );
+
+    let path = world.server(&kv);
+    assert_eq!(ping(&path), 200);
+    let id = {
+        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
+        let services = Services {
+            config: &world.config,
+            kv: &cached,
+            upstream: &world.upstream,
+            clock: &world.clock,
+        };
+        let list = HttpRequest::new("GET", format!("{BASE}/integrated-account/acme/mcp"))
+            .with_header("authorization", format!("Bearer {ADMIN}"));
+        let listed: Value = serde_json::from_slice(&block_on(app::handle(&services, list)).body)
+            .unwrap_or(Value::Null);
+        let id = listed["result"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let delete = HttpRequest::new("DELETE", format!("{BASE}/integrated-account/acme/mcp/{id}"))
+            .with_header("authorization", format!("Bearer {ADMIN}"));
+        assert_eq!(block_on(app::handle(&services, delete)).status, 200);
+        id
+    };
+    assert!(!id.is_empty());
+    assert_eq!(
+        ping(&path),
+        404,
+        "a revocation in this isolate is seen at once"
+    );
 }

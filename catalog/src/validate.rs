@@ -13,7 +13,11 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, PatternCache, PatternOptions, ValidationError, Validator};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+/// Violations read per call (see [`check`]).
+const MAX_VIOLATIONS: usize = 100;
 
 /// Every problem found in a tools/call `arguments`, one sentence each.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +95,11 @@ pub fn check(
     }
     // One message per field: a wrong type also fails enum/pattern; the type says most.
     let mut found: Vec<Found> = Vec::new();
-    for error in validator.iter_errors(args) {
+    // Sets, not scans of `found`: a huge argument object must not cost quadratic work.
+    let mut root_messages: HashSet<String> = HashSet::new();
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    // Past this many violations a model has plenty to fix; the rest is not even read.
+    for error in validator.iter_errors(args).take(MAX_VIOLATIONS) {
         let path = error.instance_path().as_str().to_string();
         let is_type = matches!(error.kind(), ValidationErrorKind::Type { .. });
         let rank = match error.kind() {
@@ -103,20 +111,22 @@ pub fn check(
         for message in messages(tool, &error, lookup) {
             let new = Found {
                 rank,
-                path: path.clone(),
                 is_type,
                 message,
             };
             if path.is_empty() {
-                if !found.iter().any(|f| f.message == new.message) {
+                if root_messages.insert(new.message.clone()) {
                     found.push(new);
                 }
                 continue;
             }
-            match found.iter_mut().find(|f| f.path == path) {
+            match by_path.get(&path).and_then(|&i| found.get_mut(i)) {
                 Some(slot) if is_type && !slot.is_type => *slot = new,
                 Some(_) => {}
-                None => found.push(new),
+                None => {
+                    by_path.insert(path.clone(), found.len());
+                    found.push(new);
+                }
             }
         }
     }
@@ -134,7 +144,6 @@ pub fn check(
 /// One message and where it came from.
 struct Found {
     rank: u8,
-    path: String,
     is_type: bool,
     message: String,
 }
@@ -196,10 +205,7 @@ fn messages(tool: &Tool, error: &ValidationError<'_>, lookup: &ResourceLookup<'_
             )
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            return unexpected
-                .iter()
-                .map(|field| unknown_field(tool, field))
-                .collect();
+            return unknown_fields(tool, unexpected);
         }
         ValidationErrorKind::MinProperties { .. } if segments.is_empty() => format!(
             "give at least one field to change besides id: {}",
@@ -372,8 +378,34 @@ fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
     }
 }
 
+/// At most this many unknown keys are named; the rest are counted.
+const MAX_UNKNOWN_NAMED: usize = 10;
+/// Characters of an unknown key shown in a message.
+const MAX_KEY_CHARS: usize = 64;
+
+/// One message per named unknown key (at most [`MAX_UNKNOWN_NAMED`]), the last one
+/// counting the others and listing the accepted fields once: an argument object of a
+/// million unknown keys still costs a few short sentences.
+fn unknown_fields(tool: &Tool, unexpected: &[String]) -> Vec<String> {
+    let named = unexpected.len().min(MAX_UNKNOWN_NAMED);
+    let mut messages: Vec<String> = unexpected[..named]
+        .iter()
+        .map(|field| unknown_field(tool, field))
+        .collect();
+    let more = unexpected.len() - named;
+    if let Some(last) = messages.last_mut() {
+        if more > 0 {
+            last.push_str(&format!(
+                "; and {more} more unknown field{}",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        last.push_str(&format!("; this tool accepts: {}", accepted(tool)));
+    }
+    messages
+}
+
 fn unknown_field(tool: &Tool, field: &str) -> String {
-    let accepts = accepted(tool);
     let has_id = tool.kind != MethodKind::Create && tool.kind != MethodKind::List;
     let documented = tool.resource.fields.get(field);
     let numbered = tool.resource.number_prefix.is_some();
@@ -388,7 +420,9 @@ fn unknown_field(tool: &Tool, field: &str) -> String {
     } else {
         String::new()
     };
-    format!("unknown field '{field}'{hint}; this tool accepts: {accepts}")
+    let shown: String = field.chars().take(MAX_KEY_CHARS).collect();
+    let ellipsis = if shown.len() < field.len() { "…" } else { "" };
+    format!("unknown field '{shown}{ellipsis}'{hint}")
 }
 
 /// The tool's property names, comma-separated.

@@ -27,8 +27,18 @@ fn many_unknown_keys_give_one_bounded_message() {
         "took {:?}",
         started.elapsed()
     );
-    assert_eq!(text.matches("this tool accepts").count(), 1, "{}", &text[..text.len().min(2000)]);
-    assert_eq!(text.matches("unknown field '").count(), 10, "{}", &text[..text.len().min(2000)]);
+    assert_eq!(
+        text.matches("this tool accepts").count(),
+        1,
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    assert_eq!(
+        text.matches("unknown field '").count(),
+        10,
+        "{}",
+        &text[..text.len().min(2000)]
+    );
     assert!(text.contains("and 19990 more unknown fields"), "{text}");
     assert!(text.len() < 2_000, "{} bytes", text.len());
 }
@@ -46,5 +56,9 @@ fn a_very_long_unknown_key_is_clipped_in_the_message() {
     let errors = catalog
         .validate_arguments(tool, Some(&Value::Object(args)))
         .expect_err("an unknown key must be refused");
-    assert!(errors.to_string().len() < 500, "{}", errors.to_string().len());
+    assert!(
+        errors.to_string().len() < 500,
+        "{}",
+        errors.to_string().len()
+    );
 }

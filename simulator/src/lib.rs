@@ -6,6 +6,7 @@ pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod control;
+pub mod faults;
 pub mod http;
 pub mod platform;
 pub mod query;

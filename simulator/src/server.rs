@@ -157,6 +157,13 @@ fn serve(mut raw: tiny_http::Request, state: &Mutex<Simulator>) {
         }
         Err(response) => response,
     };
+    if response.header(crate::faults::RESET_MARKER).is_some() {
+        // Fault injection: close the connection without an answer.
+        let mut writer = raw.into_writer();
+        let _ = std::io::Write::flush(&mut writer);
+        drop(writer);
+        return;
+    }
     let mut out = tiny_http::Response::from_data(response.body).with_status_code(response.status);
     for (name, value) in &response.headers {
         match tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {

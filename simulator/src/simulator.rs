@@ -50,6 +50,8 @@ pub struct Simulator {
     pub(crate) ids: IdGenerator,
     /// Seed tables the specs do not document (skipped when seeding).
     pub(crate) unseeded: Vec<String>,
+    /// Armed by `POST /__sim/faults`: the next Table API requests fail on purpose.
+    pub(crate) fault: Option<crate::faults::Fault>,
 }
 
 impl Simulator {
@@ -67,6 +69,7 @@ impl Simulator {
             log: RequestLog::default(),
             ids: IdGenerator::random(),
             unseeded: seeded.skipped_tables,
+            fault: None,
         }
     }
 
@@ -120,6 +123,9 @@ impl Simulator {
         let mut notes = Vec::new();
         let (response, principal) = if path == "/oauth_token.do" {
             self.token_endpoint(request, now)
+        } else if let Some(fault) = self.take_fault(path) {
+            notes.push(format!("fault injected: {}", fault.mode.name()));
+            (crate::faults::answer(fault, request), None)
         } else if path.starts_with("/api/") {
             self.table_api(request, now, &mut notes)
         } else {
@@ -271,6 +277,16 @@ impl Simulator {
         }
         self.delay_ms = settings.delay_ms;
         self.token_ttl_secs = settings.token_ttl_secs;
+    }
+
+    /// The armed fault, counted down, when `path` is a Table API path.
+    fn take_fault(&mut self, path: &str) -> Option<crate::faults::Fault> {
+        let fault = self.fault.filter(|_| path.starts_with("/api/"))?;
+        self.fault = (fault.remaining > 1).then_some(crate::faults::Fault {
+            remaining: fault.remaining - 1,
+            ..fault
+        });
+        Some(fault)
     }
 
     pub(crate) fn settings_json(&self) -> serde_json::Value {

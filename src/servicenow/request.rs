@@ -183,8 +183,8 @@ impl TableRequest {
             if !tool.set.is_empty() && opens_new_query_block(q) {
                 let fixed: Vec<&str> = tool.set.keys().map(String::as_str).collect();
                 return Err(ArgumentError(format!(
-                    "`query` must not contain ^NQ here: {} always filters on {}, and a new OR block would \
-                     escape that; make one call per condition instead",
+                    "`query` must not start with OR or NQ, nor contain ^NQ, here: {} always filters on {}, \
+                     and an OR joined to that would escape it; make one call per condition instead",
                     tool.name,
                     fixed.join(", ")
                 )));
@@ -891,15 +891,23 @@ pub(crate) mod tests {
         ] {
             let got = TableRequest::from_tool(&open, &args(json!({ "query": query })));
             let message = got.map(|_| ()).unwrap_err().0;
-            assert!(message.contains("always filters on active"), "{query}: {message}");
+            assert!(
+                message.contains("always filters on active"),
+                "{query}: {message}"
+            );
         }
         for (query, encoded) in [
             ("ORDERBYnumber", "active=true^ORDERBYnumber"),
-            ("^priority=1^ORpriority=2", "active=true^priority=1^ORpriority=2"),
-            ("short_descriptionLIKEor", "active=true^short_descriptionLIKEor"),
+            (
+                "^priority=1^ORpriority=2",
+                "active=true^priority=1^ORpriority=2",
+            ),
+            (
+                "short_descriptionLIKEor",
+                "active=true^short_descriptionLIKEor",
+            ),
         ] {
-            let request =
-                TableRequest::from_tool(&open, &args(json!({ "query": query }))).unwrap();
+            let request = TableRequest::from_tool(&open, &args(json!({ "query": query }))).unwrap();
             let sent: Vec<&String> = request
                 .params
                 .iter()

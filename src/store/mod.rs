@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod cache;
 mod index;
 pub mod keys;
 pub mod records;

@@ -38,9 +38,12 @@ fn an_admin_token_shorter_than_32_bytes_disables_the_admin_api() {
         reply.message()
     );
     assert!(!reply.text().contains(weak));
-    let (_, problems) = Config::from_lookup(|name| (name == "ADMIN_TOKEN").then(|| weak.to_string()));
+    let (_, problems) =
+        Config::from_lookup(|name| (name == "ADMIN_TOKEN").then(|| weak.to_string()));
     assert!(
-        problems.iter().any(|p| p.contains("ADMIN_TOKEN") && p.contains("32")),
+        problems
+            .iter()
+            .any(|p| p.contains("ADMIN_TOKEN") && p.contains("32")),
         "{problems:?}"
     );
 }
@@ -58,18 +61,28 @@ fn oauth_keys(world: &World<'_>) -> Vec<String> {
 fn account_writes_drop_the_accounts_cached_oauth_tokens() {
     let clock = ManualClock::at_secs(T0);
     let world = World::new(&clock);
-    let auth = json!({"type": "oauth2_client_credentials", "client_id": "c1", "client_secret": "s1"});
+    let auth =
+        json!({"type": "oauth2_client_credentials", "client_id": "c1", "client_secret": "s1"});
     assert_eq!(world.put_account("acme", auth.clone()).status, 201);
     let cached = format!("oauth:acme:{}", "a".repeat(64));
     let other = format!("oauth:acme2:{}", "b".repeat(64));
     for key in [&cached, &other] {
         block_on(crate::ports::KvStore::put(&world.kv, key, "sealed", None)).unwrap();
     }
-    let rotated = json!({"type": "oauth2_client_credentials", "client_id": "c1", "client_secret": "s2"});
+    let rotated =
+        json!({"type": "oauth2_client_credentials", "client_id": "c1", "client_secret": "s2"});
     assert_eq!(world.put_account("acme", rotated).status, 200);
     assert_eq!(oauth_keys(&world), vec![other.clone()]);
-    block_on(crate::ports::KvStore::put(&world.kv, &cached, "sealed", None)).unwrap();
-    assert_eq!(world.call("DELETE", "/integrated-account/acme", None).status, 200);
+    block_on(crate::ports::KvStore::put(
+        &world.kv, &cached, "sealed", None,
+    ))
+    .unwrap();
+    assert_eq!(
+        world
+            .call("DELETE", "/integrated-account/acme", None)
+            .status,
+        200
+    );
     assert_eq!(oauth_keys(&world), vec![other]);
 }
 
@@ -97,9 +110,14 @@ fn credentials_sealed_under_the_previous_key_open_and_are_resealed_on_the_next_w
     });
     assert!(problems.is_empty(), "{problems:?}");
     let key = rotated.sealing_key.clone().unwrap();
-    let read = world.send_with(&rotated, admin_request("GET", "/integrated-account/acme", None));
+    let read = world.send_with(
+        &rotated,
+        admin_request("GET", "/integrated-account/acme", None),
+    );
     assert_eq!(read.status, 200, "{}", read.text());
-    let loaded = block_on(store::load_account(&world.kv, &key, "acme")).unwrap().unwrap();
+    let loaded = block_on(store::load_account(&world.kv, &key, "acme"))
+        .unwrap()
+        .unwrap();
     assert_eq!(
         loaded.auth,
         store::AccountAuth::Basic {
@@ -110,9 +128,11 @@ fn credentials_sealed_under_the_previous_key_open_and_are_resealed_on_the_next_w
     // The next write seals with the current key alone: the previous one can retire.
     assert_eq!(put(&rotated).status, 200);
     let current_only = SealingKey::from_secret(CREDENTIALS_KEY).unwrap();
-    assert!(block_on(store::load_account(&world.kv, &current_only, "acme"))
-        .unwrap()
-        .is_some());
+    assert!(
+        block_on(store::load_account(&world.kv, &current_only, "acme"))
+            .unwrap()
+            .is_some()
+    );
     let raw = world.kv.raw("account:acme").unwrap().0;
     assert!(!raw.contains("pw-rotate"));
     assert!(raw.contains(&format!("\"{}.", "v2")), "{raw}");
