@@ -7,8 +7,10 @@
 use crate::http::{Request, Response};
 use serde_json::{json, Value};
 
-/// Header on a response the server shell must not send: it drops the connection instead.
+/// Header on a response the server shell must not send: it breaks the connection instead.
 pub const RESET_MARKER: &str = "x-sim-reset-connection";
+/// What a broken connection carries instead of an answer: not HTTP.
+pub const RESET_BYTES: &[u8] = b"\x00\x00 connection reset by fault injection\r\n\r\n";
 
 /// How the faulted requests fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub enum FaultMode {
     Oversized,
     /// 302 to `http://redirect-target.invalid/...`, another host.
     Redirect,
-    /// The connection is closed without an answer.
+    /// The connection breaks: bytes that are not HTTP instead of an answer.
     Reset,
     /// 401 as if the access token had been revoked (the request is not applied).
     Unauthorized,

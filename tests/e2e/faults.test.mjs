@@ -89,9 +89,11 @@ test('a redirect to another host is not followed and the isError names the host'
 test('a connection reset is an isError about reaching ServiceNow, and the create is sent once', async () => {
   await sim.clearRequests();
   await fault('reset');
+  const started = Date.now();
   const r = await call(server.url, ...CREATE);
   const text = errorText(r);
-  assert.match(text, /Could not reach ServiceNow|did not answer/);
+  assert.match(text, /Could not reach ServiceNow/);
+  assert.ok(Date.now() - started < 1400, 'failed at once, not by the 1.5 s timeout');
   const writes = (await tableRequests()).filter((e) => e.method === 'POST');
   assert.equal(writes.length, 1, JSON.stringify(writes));
 });
@@ -133,7 +135,8 @@ test('OAuth: a 401 on a cached token re-authenticates once and the create is app
 });
 
 test('no fault ever produced a worker 5xx', async () => {
-  const logs = worker.logs();
-  const fiveHundreds = logs.split('\n').filter((l) => /^POST \/mcp\/\S+ 5\d\d /.test(l.trim()));
-  assert.deepEqual(fiveHundreds, []);
+  const lines = worker.logs().split('\n').map((l) => l.trim());
+  const answered = lines.filter((l) => /^POST \/mcp\/\S+ \d{3} /.test(l));
+  assert.ok(answered.length >= 8, `the worker logged its answers:\n${lines.slice(-20).join('\n')}`);
+  assert.deepEqual(answered.filter((l) => /^POST \/mcp\/\S+ 5\d\d /.test(l)), []);
 });
