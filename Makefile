@@ -40,7 +40,7 @@ bundle: build
 # A million generated requests through the router natively (FUZZ_INPUTS, FUZZ_SEED,
 # FUZZ_SECONDS override); optimised but without the release profile's slow LTO.
 fuzz: setup
-	@$(ENV) && FUZZ_INPUTS=$${FUZZ_INPUTS:-1000000} cargo test -q --profile fuzz --test fuzz_router \
+	@$(ENV) && FUZZ_INPUTS=$${FUZZ_INPUTS:-1000000} cargo test -q --profile fuzz -p servicenow-mcp --test fuzz_router \
 	  fuzz_router_long -- --ignored --nocapture
 
 # 50 clients for 60 s against the wasm under workerd and the simulator (LOAD_CLIENTS,
