@@ -33,6 +33,13 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   npm ci --no-audit --no-fund
 fi
 
+# The official conformance suite needs Node >= 22; the npm package node@22 brings it
+# (a registry package, nothing downloaded from elsewhere), kept apart from the root's tools.
+if [ ! -x tests/conformance/node_modules/.bin/node ] || [ tests/conformance/package-lock.json -nt tests/conformance/node_modules/.package-lock.json ]; then
+  say "installing the MCP conformance suite and Node 22 (npm ci in tests/conformance)"
+  npm ci --prefix tests/conformance --no-audit --no-fund
+fi
+
 if [ ! -f .dev.vars ]; then
   cp .dev.vars.example .dev.vars
   say "created .dev.vars from .dev.vars.example (local values only)"

@@ -3,8 +3,9 @@
 //! `UPSTREAM_MAX_BODY_BYTES`, so a chunked body costs at most the cap, never its size.
 
 use crate::admin;
+use crate::http::HttpError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::transport;
+use crate::mcp::transport;
 use futures::{Stream, StreamExt};
 
 /// Default cap on a ServiceNow answer (var `UPSTREAM_MAX_BODY_BYTES`).
@@ -57,11 +58,12 @@ pub fn request_too_large(request: &HttpRequest) -> HttpResponse {
     }
     transport::with_cors(
         request,
-        transport::http_error(
+        HttpError::new(
             413,
             "body_too_large",
-            &format!("request body exceeds {cap} bytes"),
-        ),
+            format!("request body exceeds {cap} bytes"),
+        )
+        .into_response(),
     )
 }
 

@@ -71,6 +71,14 @@ impl HttpRequest {
         }
     }
 
+    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive), if any.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, token) = value.split_once([' ', '\t'])?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+
     /// Decoded query parameters of `url`, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let Some((_, query)) = self.url.split_once('?') else {
@@ -118,6 +126,65 @@ impl HttpResponse {
         let name = name.to_ascii_lowercase();
         self.headers.retain(|(k, _)| *k != name);
         self.headers.push((name, value.into()));
+    }
+}
+
+/// The one HTTP-level error of the worker (admin API and MCP endpoint alike), answered
+/// as `{"error": {"code": "<snake_case>", "message": "<clear text>"}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// For 405: the methods the path accepts.
+    pub allow: Option<&'static str>,
+}
+
+impl HttpError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        HttpError {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(404, code, message)
+    }
+
+    pub fn method_not_allowed(method: &str, allow: &'static str) -> Self {
+        HttpError {
+            allow: Some(allow),
+            ..Self::new(
+                405,
+                "method_not_allowed",
+                format!("{method} is not supported on this path; use one of: {allow}"),
+            )
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", message)
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::json(
+            self.status,
+            &serde_json::json!({ "error": { "code": self.code, "message": self.message } }),
+        );
+        if let Some(allow) = self.allow {
+            response.set_header("allow", allow);
+        }
+        if self.status == 401 {
+            response.set_header("www-authenticate", "Bearer");
+        }
+        response
     }
 }
 
@@ -177,6 +244,38 @@ mod tests {
         assert_eq!(r.path(), "/mcp/abc");
         assert_eq!(r.origin(), "https://w.example.com:8443");
         assert_eq!(HttpRequest::new("GET", "http://h").path(), "/");
+    }
+
+    #[test]
+    fn bearer_token_reads_the_authorization_header() {
+        let cases = [
+            ("plain", Some("Bearer abc"), Some("abc")),
+            ("lowercase scheme", Some("bearer abc"), Some("abc")),
+            ("shouting scheme", Some("BEARER abc"), Some("abc")),
+            ("extra spaces", Some("  Bearer   abc  "), Some("abc")),
+            ("tab", Some("Bearer\tabc"), Some("abc")),
+            ("missing header", None, None),
+            ("basic scheme", Some("Basic YWJjOmRlZg=="), None),
+            ("no token", Some("Bearer"), None),
+            ("blank token", Some("Bearer   "), None),
+        ];
+        for (name, header, want) in cases {
+            let mut request = HttpRequest::new("GET", "https://w.example/api-tokens");
+            if let Some(h) = header {
+                request = request.with_header("Authorization", h);
+            }
+            assert_eq!(request.bearer_token(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn http_errors_have_one_json_shape() {
+        let r = HttpError::method_not_allowed("PUT", "GET, POST").into_response();
+        assert_eq!(r.status, 405);
+        assert_eq!(r.header("allow"), Some("GET, POST"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        assert!(body["error"]["message"].as_str().unwrap().contains("PUT"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod body_cap;
 pub mod civil_time;
 pub mod config;
 pub mod crypto;
+pub mod diagnostics;
 pub mod http;
 pub mod mcp;
 pub mod ports;
@@ -16,4 +17,3 @@ pub mod servicenow;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 pub mod store;
-pub mod transport;

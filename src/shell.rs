@@ -280,11 +280,12 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
         Err(e) => {
             console_error!("KV binding {KV_BINDING} is missing: {e}");
-            crate::transport::http_error(
+            crate::http::HttpError::new(
                 503,
                 "misconfigured",
                 "the worker's KV namespace is not bound; see the README",
             )
+            .into_response()
         }
     };
     console_log!(
@@ -292,5 +293,8 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         response.status,
         Date::now().as_millis().saturating_sub(started)
     );
+    for note in crate::diagnostics::drain() {
+        console_error!("{note}");
+    }
     to_worker_response(response)
 }

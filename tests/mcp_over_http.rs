@@ -393,3 +393,64 @@ fn malformed_or_unknown_tokens_are_404_without_revealing_anything() {
         assert_eq!(response.status, 404, "{path}");
     }
 }
+
+#[test]
+fn tools_list_answers_are_reused_until_the_filters_change() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let (status, body) = admin(
+        &world,
+        &kv,
+        "PUT",
+        "/integrated-account/acme",
+        json!({"instance_url": "https://acme.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}}),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, created) = admin(
+        &world,
+        &kv,
+        "POST",
+        "/integrated-account/acme/mcp",
+        json!({"name": "Cached", "config": {"methods": ["read"]}}),
+    );
+    assert_eq!(status, 201, "{created}");
+    let path = created["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("https://mcp.example.com")
+        .unwrap()
+        .to_string();
+    let list = json!({"jsonrpc": "2.0", "id": "L", "method": "tools/list"});
+    let first = mcp(&world, &kv, &path, list.clone());
+    let second = mcp(&world, &kv, &path, list.clone());
+    assert_eq!(first, second, "the same answer, byte for byte");
+    let read_count = json_body(&first)["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .len();
+    let other_id = json_body(&mcp(
+        &world,
+        &kv,
+        &path,
+        json!({"jsonrpc": "2.0", "id": 42, "method": "tools/list"}),
+    ));
+    assert_eq!(
+        other_id["id"], 42,
+        "the cached answer carries this request's id"
+    );
+    let server_id = created["id"].as_str().unwrap();
+    let (status, body) = admin(
+        &world,
+        &kv,
+        "PATCH",
+        &format!("/integrated-account/acme/mcp/{server_id}"),
+        json!({"config": {"methods": ["list"]}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let after = json_body(&mcp(&world, &kv, &path, list));
+    let tools = after["result"]["tools"].as_array().unwrap();
+    assert!(tools.len() < read_count, "{} < {read_count}", tools.len());
+    assert!(tools
+        .iter()
+        .all(|t| t["name"].as_str().unwrap().starts_with("list_all_")));
+}

@@ -10,8 +10,10 @@ mod error;
 mod filter;
 mod naming;
 mod page;
+mod pattern;
 mod rules;
 mod schema;
+pub mod schema_check;
 mod tools;
 mod validate;
 
@@ -97,9 +99,7 @@ pub struct Catalog {
     /// Every tool in one slice, built on the first call of `tools()`.
     all: OnceLock<Vec<Tool>>,
     /// One lazily compiled validator per tool (same index), kept for the isolate's life.
-    validators: Vec<OnceLock<Result<jsonschema::Validator, String>>>,
-    /// Regexes compiled once for all validators of this catalog.
-    patterns: jsonschema::PatternCache,
+    validators: Vec<OnceLock<Result<schema_check::Schema, String>>>,
 }
 
 impl fmt::Debug for Catalog {
@@ -172,7 +172,6 @@ impl Catalog {
             tags,
             fingerprint,
             all: OnceLock::new(),
-            patterns: jsonschema::PatternCache::new(),
         })
     }
 
@@ -270,28 +269,15 @@ impl Catalog {
             .filter(|i| self.is_own(*i, tool));
         let fresh;
         let compiled = match own {
-            Some(i) => self.validators[i].get_or_init(|| validate::compile(tool, &self.patterns)),
+            Some(i) => self.validators[i].get_or_init(|| validate::compile(tool)),
             None => {
-                fresh = validate::compile(tool, &self.patterns);
+                fresh = validate::compile(tool);
                 &fresh
             }
         };
         match compiled {
             Ok(validator) => validate::check(tool, validator, args, &lookup),
             Err(broken) => Err(ArgumentErrors(vec![broken.clone()])),
-        }
-    }
-
-    /// Pays the one-time costs of argument validation now (jsonschema's meta-schemas and
-    /// regex engine, about 7 ms on wasm) by compiling one tool's validator, so the first
-    /// tools/call of an isolate does not. Meant for the Worker's start event.
-    pub fn warm_up(&self) {
-        if let Some(index) =
-            (0..self.entries.len()).find(|i| self.entries[*i].kind == MethodKind::Get)
-        {
-            let tool = self.tool_at(index);
-            // The result is irrelevant: only the compile matters.
-            let _ = self.validate_arguments(tool, None);
         }
     }
 

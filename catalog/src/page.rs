@@ -8,9 +8,9 @@ use serde_json::Value;
 use std::fmt;
 use std::ops::Range;
 
-/// Tools per tools/list page. Large enough for the whole builtin catalog (about 120
-/// tools) to fit in one page, because several MCP clients never follow tools/list
-/// cursors and would silently miss tools.
+/// Tools per tools/list page. Large enough for the whole builtin catalog to fit in one
+/// page (a catalog test checks it does), because several MCP clients never follow
+/// tools/list cursors and would silently miss tools.
 pub const PAGE_SIZE: usize = 200;
 
 const CURSOR_VERSION: &str = "v1";

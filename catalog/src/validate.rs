@@ -1,4 +1,4 @@
-//! tools/call argument validation: compiles a tool's inputSchema with `jsonschema` and
+//! tools/call argument validation: compiles a tool's inputSchema (`schema_check`) and
 //! turns each violation into one sentence that names the field and says how to fix
 //! it, so a model can correct its call without a human.
 
@@ -7,10 +7,9 @@ use crate::schema::{
     choice_integer, field_spec, first_sentence, id_description, id_hint, resolve_hint,
     with_article, ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
 };
+use crate::schema_check::{Schema, Violation, ViolationKind};
 use crate::spec::{FieldSpec, FieldType, MethodKind};
 use crate::Tool;
-use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Draft, PatternCache, PatternOptions, ValidationError, Validator};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -52,34 +51,23 @@ pub const SCHEMA_KEYWORDS: [&str; 16] = [
     "description",
 ];
 
-/// Compiles a tool's inputSchema. `patterns` is shared by every tool of a catalog: most
-/// patterns (sys_id, dates) repeat, and compiling a regex is costly.
-///
-/// Compiled as draft 7, not 2020-12: on wasm, `jsonschema` rebuilds the meta-schema
-/// validator on every compile (it caches it only on native targets), and the 2020-12
-/// meta-schema costs about 4x more to build. The schemas only use [`SCHEMA_KEYWORDS`],
-/// whose meaning is the same in both drafts (a test checks every builtin tool).
-pub fn compile(tool: &Tool, patterns: &PatternCache) -> Result<Validator, String> {
+/// Compiles a tool's inputSchema. Its keywords are [`SCHEMA_KEYWORDS`], whose meaning is
+/// the same in draft 7 and 2020-12 (a test checks every builtin tool).
+pub fn compile(tool: &Tool) -> Result<Schema, String> {
     let schema = tool.definition.get("inputSchema").unwrap_or(&Value::Null);
-    jsonschema::options()
-        .with_draft(Draft::Draft7)
-        // Our patterns are plain regular expressions: no look-around, no backtracking.
-        .with_pattern_options(PatternOptions::regex())
-        .with_pattern_cache(patterns.clone())
-        .build(schema)
-        .map_err(|e| {
-            format!(
-                "the definition of tool {} is broken ({e}); this is a server bug: report it to \
-                 the server operator",
-                tool.name
-            )
-        })
+    Schema::compile(schema).map_err(|e| {
+        format!(
+            "the definition of tool {} is broken ({e}); this is a server bug: report it to \
+             the server operator",
+            tool.name
+        )
+    })
 }
 
 /// Validates `args` against `validator` (compiled from `tool`'s inputSchema).
 pub fn check(
     tool: &Tool,
-    validator: &Validator,
+    validator: &Schema,
     args: &Value,
     lookup: &ResourceLookup<'_>,
 ) -> Result<(), ArgumentErrors> {
@@ -99,13 +87,13 @@ pub fn check(
     let mut root_messages: HashSet<String> = HashSet::new();
     let mut by_path: HashMap<String, usize> = HashMap::new();
     // Past this many violations a model has plenty to fix; the rest is not even read.
-    for error in validator.iter_errors(args).take(MAX_VIOLATIONS) {
-        let path = error.instance_path().as_str().to_string();
-        let is_type = matches!(error.kind(), ValidationErrorKind::Type { .. });
-        let rank = match error.kind() {
-            ValidationErrorKind::Required { .. } => 0,
-            ValidationErrorKind::AdditionalProperties { .. } => 2,
-            ValidationErrorKind::MinProperties { .. } => 3,
+    for error in validator.violations(args).into_iter().take(MAX_VIOLATIONS) {
+        let path = error.instance_path.clone();
+        let is_type = matches!(error.kind, ViolationKind::Type { .. });
+        let rank = match error.kind {
+            ViolationKind::Required { .. } => 0,
+            ViolationKind::AdditionalProperties { .. } => 2,
+            ViolationKind::MinProperties { .. } => 3,
             _ => 1,
         };
         for message in messages(tool, &error, lookup) {
@@ -179,10 +167,9 @@ fn prop<'r>(tool: &'r Tool, segments: &[String]) -> Prop<'r> {
     }
 }
 
-fn messages(tool: &Tool, error: &ValidationError<'_>, lookup: &ResourceLookup<'_>) -> Vec<String> {
+fn messages(tool: &Tool, error: &Violation<'_>, lookup: &ResourceLookup<'_>) -> Vec<String> {
     let segments: Vec<String> = error
-        .instance_path()
-        .as_str()
+        .instance_path
         .split('/')
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
@@ -192,29 +179,29 @@ fn messages(tool: &Tool, error: &ValidationError<'_>, lookup: &ResourceLookup<'_
         [one] => one.clone(),
         [first, rest @ ..] => format!("{first}[{}]", rest.join("][")),
     };
-    let instance = error.instance();
+    let instance = error.instance;
     let got = describe_value(instance);
     let prop = prop(tool, &segments);
 
-    let message = match error.kind() {
-        ValidationErrorKind::Required { property } => {
-            let field = property.as_str().unwrap_or_default();
+    let message = match &error.kind {
+        ViolationKind::Required { property } => {
+            let field = property.as_str();
             format!(
                 "missing required field '{field}': {}",
                 what_it_is(tool, field, lookup)
             )
         }
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
+        ViolationKind::AdditionalProperties { unexpected } => {
             return unknown_fields(tool, unexpected);
         }
-        ValidationErrorKind::MinProperties { .. } if segments.is_empty() => format!(
+        ViolationKind::MinProperties { .. } if segments.is_empty() => format!(
             "give at least one field to change besides id: {}",
             body_fields(tool).join(", ")
         ),
-        ValidationErrorKind::Type { .. } => {
+        ViolationKind::Type { .. } => {
             format!("{name} must be {}, got {got}", expected_type(&prop))
         }
-        ValidationErrorKind::Enum { options } => match &prop {
+        ViolationKind::Enum { options } => match &prop {
             Prop::Field(field) if field.field_type == FieldType::Choice => format!(
                 "{name} must be one of {}; got {got}",
                 field
@@ -237,30 +224,30 @@ fn messages(tool: &Tool, error: &ValidationError<'_>, lookup: &ResourceLookup<'_
             ),
             _ => format!("{name} must be one of {options}; got {got}"),
         },
-        ValidationErrorKind::Pattern { pattern } => {
+        ViolationKind::Pattern { pattern } => {
             pattern_message(tool, &name, &prop, &got, pattern, lookup)
         }
-        ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. }
+        ViolationKind::Minimum { .. } | ViolationKind::Maximum { .. }
             if matches!(prop, Prop::Limit) =>
         {
             format!("limit must be between {LIMIT_MIN} and {LIMIT_MAX}, got {got}")
         }
-        ValidationErrorKind::Minimum { limit } => {
+        ViolationKind::Minimum { limit } => {
             format!("{name} must be at least {limit}, got {got}")
         }
-        ValidationErrorKind::Maximum { limit } => {
+        ViolationKind::Maximum { limit } => {
             format!("{name} must be at most {limit}, got {got}")
         }
-        ValidationErrorKind::MaxLength { limit } => format!(
+        ViolationKind::MaxLength { limit } => format!(
             "{name} must be at most {limit} characters, got {}",
             instance.as_str().map_or(0, |s| s.chars().count())
         ),
-        ValidationErrorKind::MinLength { .. } => format!("{name} must not be empty"),
-        ValidationErrorKind::MaxItems { .. } => format!(
+        ViolationKind::MinLength { .. } => format!("{name} must not be empty"),
+        ViolationKind::MaxItems { .. } => format!(
             "{name} may list at most {FIELDS_MAX_ITEMS} field names, got {}",
             instance.as_array().map_or(0, Vec::len)
         ),
-        ValidationErrorKind::MinItems { .. } => {
+        ViolationKind::MinItems { .. } => {
             format!("{name} must list at least one field name; leave it out to get every field")
         }
         _ if name.is_empty() => format!("arguments: {error}"),

@@ -380,24 +380,6 @@ fn validators_are_cached_per_tool_and_foreign_tools_still_validate() {
 }
 
 #[test]
-fn warming_up_compiles_a_validator_without_changing_results() {
-    let catalog = fixture_catalog();
-    catalog.warm_up();
-    assert!(check(
-        &catalog,
-        "get_single_service_now_incident_by_id",
-        Some(json!({"id": SYS_ID}))
-    )
-    .is_ok());
-    assert!(check(
-        &catalog,
-        "get_single_service_now_incident_by_id",
-        Some(json!({}))
-    )
-    .is_err());
-}
-
-#[test]
 fn open_choice_lists_accept_instance_values_and_closed_ones_refuse_them() {
     let catalog = Catalog::builtin().expect("builtin catalog");
     let tool = catalog

@@ -14,7 +14,6 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use auth::bearer_token;
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
 pub use routes::is_admin_path;

@@ -8,8 +8,13 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL_ERROR: i64 = -32603;
-/// Server-defined (-32000..-32099): ServiceNow answered 429; the caller retries later.
-pub const UPSTREAM_RATE_LIMITED: i64 = -32029;
+/// 2026-07-28: the HTTP headers disagree with the body, or a required one is missing.
+pub const HEADER_MISMATCH: i64 = -32020;
+/// 2026-07-28: `UnsupportedProtocolVersionError`, with `data.supported` and `data.requested`.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+/// Implementation-defined (-32000..-32019; MCP reserves -32020..-32099 for its own
+/// codes): ServiceNow answered 429; the caller retries later.
+pub const UPSTREAM_RATE_LIMITED: i64 = -32019;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RpcError {

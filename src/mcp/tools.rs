@@ -3,6 +3,7 @@
 
 use super::dispatch::{Reply, Services};
 use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITED};
+use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::servicenow::{self, CallOutcome, UpstreamContext};
 use crate::store::{self, McpServerRecord};
@@ -94,7 +95,7 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
         Ok(None) => {
             return tool_error(id, "The ServiceNow account behind this MCP server no longer exists; an administrator must register it again.", Vec::new())
         }
-        Err(e) => return tool_error(id, &format!("Could not load the ServiceNow account: {e}"), Vec::new()),
+        Err(e) => return tool_error(id, &diagnostics::withheld("load the ServiceNow account behind this MCP server", &e), Vec::new()),
     };
     let context = UpstreamContext {
         kv: services.kv,

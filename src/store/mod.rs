@@ -1,5 +1,6 @@
 //! Records in KV: key layout, reads with expiry checks, writes with KV expiration.
-//! Owns every KV key the product writes; knows nothing about HTTP (see `admin` and `mcp`).
+//! Owns the keys of servers, accounts and API tokens (the OAuth token cache is
+//! `servicenow::auth`'s); knows nothing about HTTP (see `admin` and `mcp`).
 //!
 //! Tokens reach KV only as SHA-256 hashes; account credentials only sealed.
 
@@ -20,8 +21,6 @@ pub use records::{
     AccountAuth, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord, StoredAccount,
     TokenHashRef,
 };
-// The MCP layer's `require_api_token_auth` check reads the caller's token with this.
-pub use crate::admin::bearer_token;
 
 use crate::crypto::SealingKey;
 use crate::ports::KvStore;
@@ -110,8 +109,8 @@ fn to_json<T: serde::Serialize>(record: &T) -> Result<String, StoreError> {
 }
 
 /// Whether a token is worth a KV lookup: tokens are 43 base64url characters; anything
-/// far off is refused without touching KV.
-fn plausible_token(token: &str) -> bool {
+/// far off is refused without touching KV. The one check of a token's shape.
+pub fn plausible_token(token: &str) -> bool {
     (16..=256).contains(&token.len())
         && token
             .bytes()

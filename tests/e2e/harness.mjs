@@ -123,11 +123,13 @@ export async function provision(worker, sim, { accountId = 'demo', auth = { type
   return r.json();
 }
 
-/** A JSON-RPC POST to an MCP URL; returns status, headers and parsed body. */
+/** A JSON-RPC POST to an MCP URL; returns status, headers and parsed body. A header
+ * given as `undefined` is left out. */
 export async function rpc(url, message, headers = {}) {
+  const all = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers };
   const r = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)),
     body: typeof message === 'string' ? message : JSON.stringify(message),
   });
   const text = await r.text();

@@ -1,40 +1,51 @@
 //! MCP Streamable HTTP rules for `/mcp/<token>` (stateless, POST only): methods, CORS,
-//! Origin, body limit, protocol-version header, body classification and response
-//! framing (JSON or a single SSE event). Knows nothing of tools, KV or ServiceNow.
+//! Origin (DNS-rebinding protection), body limit, body classification and response
+//! framing (JSON or a single SSE event). Protocol versions and eras are `mcp`'s; this
+//! module knows nothing of tools, KV or ServiceNow.
 
-use crate::http::{HttpRequest, HttpResponse};
-use crate::mcp::jsonrpc::{self, Incoming, RpcError, RpcResponse};
+use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
+use crate::http::{HttpError, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 /// Largest request body accepted (1 MiB): far above any real tool call.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Protocol revisions this server speaks, newest first.
-pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] =
-    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
-pub const LATEST_PROTOCOL_VERSION: &str = SUPPORTED_PROTOCOL_VERSIONS[0];
-/// Assumed when a client sends no `MCP-Protocol-Version` header (per the spec).
-pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-03-26";
-
-const ALLOW_HEADERS: &str =
-    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, last-event-id";
+const ALLOW_HEADERS: &str = "content-type, accept, authorization, mcp-protocol-version, mcp-method, mcp-name, mcp-session-id, last-event-id";
 const EXPOSE_HEADERS: &str = "mcp-session-id, mcp-protocol-version, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, www-authenticate";
 
-/// Where browsers may call from: localhost, the worker itself, and `ALLOWED_ORIGINS`.
+/// Where browsers may call from: loopback origins, the origin of `PUBLIC_URL`, and
+/// `ALLOWED_ORIGINS`. The request's own `Host` is deliberately not trusted: a page on
+/// `evil.example` whose name was rebound to this server sends `Host` and `Origin` both
+/// as `evil.example`, which is exactly the DNS-rebinding request to refuse.
 pub struct OriginPolicy<'a> {
     pub allowed: &'a [String],
-    pub own_origin: &'a str,
+    pub public_url: Option<&'a str>,
 }
 
 impl OriginPolicy<'_> {
     pub fn allows(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/');
-        if origin.eq_ignore_ascii_case(self.own_origin) || is_loopback_origin(origin) {
+        if is_loopback_origin(origin)
+            || self
+                .public_url
+                .is_some_and(|url| origin_of(url).eq_ignore_ascii_case(origin))
+        {
             return true;
         }
         self.allowed
             .iter()
             .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            &url[..scheme.len() + 3 + host_len]
+        }
+        None => url,
     }
 }
 
@@ -90,67 +101,45 @@ pub fn with_cors(request: &HttpRequest, mut response: HttpResponse) -> HttpRespo
     response
 }
 
-/// An HTTP-level error with a JSON body `{"error": {"code", "message"}}`.
-pub fn http_error(status: u16, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::json(
-        status,
-        &serde_json::json!({ "error": { "code": code, "message": message } }),
-    )
-}
-
 /// The checks that need neither KV nor the body's meaning, in the order a client would
 /// want to hear about them.
 pub fn precheck(request: &HttpRequest, origins: &OriginPolicy<'_>) -> Result<(), HttpResponse> {
     if let Some(origin) = request.header("origin") {
         if !origins.allows(origin) {
-            return Err(http_error(
+            return Err(HttpError::new(
                 403,
                 "origin_not_allowed",
-                &format!("Origin {origin} may not call this MCP server; an operator can add it to ALLOWED_ORIGINS"),
-            ));
+                format!("Origin {origin} may not call this MCP server; an operator can add it to ALLOWED_ORIGINS"),
+            )
+            .into_response());
         }
     }
     match request.method.as_str() {
         "POST" => {}
         "GET" | "DELETE" => {
-            return Err(http_error(
-                405,
-                "method_not_allowed",
-                "this MCP server is stateless: POST JSON-RPC messages; it offers no SSE stream (GET) and no session to end (DELETE)",
-            )
-            .with_header("allow", "POST"))
+            return Err(HttpError {
+                allow: Some("POST"),
+                ..HttpError::new(
+                    405,
+                    "method_not_allowed",
+                    "this MCP server is stateless: POST JSON-RPC messages; it offers no SSE stream (GET) and no session to end (DELETE)",
+                )
+            }
+            .into_response())
         }
-        other => {
-            return Err(http_error(
-                405,
-                "method_not_allowed",
-                &format!("{other} is not supported; POST JSON-RPC messages"),
-            )
-            .with_header("allow", "POST"))
-        }
+        other => return Err(HttpError::method_not_allowed(other, "POST").into_response()),
     }
     let declared = request
         .header("content-length")
         .and_then(|v| v.trim().parse::<usize>().ok())
         .unwrap_or(0);
     if declared.max(request.body.len()) > MAX_BODY_BYTES {
-        return Err(http_error(
+        return Err(HttpError::new(
             413,
             "body_too_large",
-            &format!("request body exceeds {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    if let Some(version) = request.header("mcp-protocol-version") {
-        if !SUPPORTED_PROTOCOL_VERSIONS.contains(&version.trim()) {
-            return Err(http_error(
-                400,
-                "unsupported_protocol_version",
-                &format!(
-                    "MCP-Protocol-Version {version} is not supported; supported: {}",
-                    SUPPORTED_PROTOCOL_VERSIONS.join(", ")
-                ),
-            ));
-        }
+            format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+        )
+        .into_response());
     }
     Ok(())
 }
@@ -163,15 +152,6 @@ pub fn preflight(request: &HttpRequest) -> HttpResponse {
 /// What the body holds, or the HTTP answer for a body that is not one JSON-RPC message.
 pub fn classify_body(body: &[u8]) -> Result<Incoming, HttpResponse> {
     jsonrpc::classify(body).map_err(invalid_request)
-}
-
-/// A JSON-RPC response as an HTTP response with `status`.
-fn rpc_error_response(status: u16, response: &RpcResponse) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: serde_json::to_vec(response).unwrap_or_default(),
-    }
 }
 
 /// True when the client accepts only an event stream (then the answer is one SSE event).
@@ -195,9 +175,27 @@ pub fn wants_event_stream(request: &HttpRequest) -> bool {
             .any(|t| t == "application/json" || t == "application/*" || t == "*/*")
 }
 
-/// Frames a successful JSON-RPC response as JSON, or as a single SSE `message` event.
+/// Frames a JSON-RPC response as JSON, or, for a 200 to a client that accepts only an
+/// event stream, as a single SSE `message` event.
 pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> HttpResponse {
-    let json = serde_json::to_string(response).unwrap_or_default();
+    frame(
+        request,
+        status,
+        serde_json::to_string(response).unwrap_or_default(),
+    )
+}
+
+/// Frames a success whose `result` is already JSON text (a cached `tools/list`).
+pub fn render_result_text(request: &HttpRequest, id: &Value, result: &str) -> HttpResponse {
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    frame(
+        request,
+        200,
+        format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{result}}}"),
+    )
+}
+
+fn frame(request: &HttpRequest, status: u16, json: String) -> HttpResponse {
     if status == 200 && wants_event_stream(request) {
         HttpResponse {
             status,
@@ -223,7 +221,10 @@ pub fn accepted() -> HttpResponse {
 
 /// A message rejected before dispatch: HTTP 400 with the JSON-RPC error and id null.
 fn invalid_request(error: RpcError) -> HttpResponse {
-    rpc_error_response(400, &RpcResponse::error(Value::Null, error))
+    HttpResponse::json(
+        400,
+        &serde_json::to_value(RpcResponse::error(Value::Null, error)).unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]
@@ -240,16 +241,16 @@ mod tests {
     fn policy() -> OriginPolicy<'static> {
         OriginPolicy {
             allowed: NONE,
-            own_origin: "https://w.example.com",
+            public_url: Some("https://w.example.com"),
         }
     }
 
     #[test]
-    fn origins_allowed_are_loopback_self_and_configured() {
+    fn origins_allowed_are_loopback_public_url_and_configured() {
         let extra = vec!["https://claude.ai".to_string()];
         let p = OriginPolicy {
             allowed: &extra,
-            own_origin: "https://w.example.com",
+            public_url: Some("https://w.example.com/base"),
         };
         for (origin, ok) in [
             ("http://localhost:6274", true),
@@ -257,6 +258,7 @@ mod tests {
             ("http://[::1]:3000", true),
             ("https://localhost", true),
             ("https://w.example.com", true),
+            ("http://w.example.com", false),
             ("https://claude.ai", true),
             ("https://evil.example", false),
             ("http://localhost.evil.example", false),
@@ -265,6 +267,21 @@ mod tests {
             ("file://localhost", false),
         ] {
             assert_eq!(p.allows(origin), ok, "{origin}");
+        }
+    }
+
+    #[test]
+    fn a_rebound_host_is_not_its_own_origin() {
+        // DNS rebinding: Host and Origin both name the attacker's domain.
+        let r = HttpRequest::new("POST", "http://evil.example.com/mcp/tok")
+            .with_header("host", "evil.example.com")
+            .with_header("origin", "http://evil.example.com");
+        for public_url in [None, Some("https://w.example.com")] {
+            let p = OriginPolicy {
+                allowed: NONE,
+                public_url,
+            };
+            assert_eq!(precheck(&r, &p).unwrap_err().status, 403);
         }
     }
 
@@ -302,21 +319,6 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_protocol_version_header_is_400_and_supported_ones_pass() {
-        let bad = post("{}").with_header("mcp-protocol-version", "2099-01-01");
-        let resp = precheck(&bad, &policy()).unwrap_err();
-        assert_eq!(resp.status, 400);
-        assert!(String::from_utf8_lossy(&resp.body).contains("2025-11-25"));
-        for v in SUPPORTED_PROTOCOL_VERSIONS {
-            assert!(precheck(
-                &post("{}").with_header("mcp-protocol-version", v),
-                &policy()
-            )
-            .is_ok());
-        }
-    }
-
-    #[test]
     fn cors_headers_echo_the_origin_and_list_mcp_headers() {
         let r = post("{}").with_header("origin", "http://localhost:6274");
         let resp = with_cors(&r, HttpResponse::new(200));
@@ -331,6 +333,8 @@ mod tests {
             "accept",
             "authorization",
             "mcp-protocol-version",
+            "mcp-method",
+            "mcp-name",
             "mcp-session-id",
             "last-event-id",
         ] {
@@ -372,6 +376,20 @@ mod tests {
                 r = r.with_header("accept", a);
             }
             assert_eq!(wants_event_stream(&r), sse, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn prebuilt_results_frame_like_built_ones() {
+        for accept in ["application/json", "text/event-stream"] {
+            let r = post("{}").with_header("accept", accept);
+            let built = render(
+                &r,
+                200,
+                &RpcResponse::result(serde_json::json!("a\"1"), serde_json::json!({"tools": []})),
+            );
+            let text = render_result_text(&r, &serde_json::json!("a\"1"), "{\"tools\":[]}");
+            assert_eq!(built, text, "{accept}");
         }
     }
 

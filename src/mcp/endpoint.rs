@@ -1,0 +1,183 @@
+//! `POST /mcp/<token>`: one HTTP request through the transport rules, the server
+//! record behind the token, the era that serves it, and dispatch. The router hands
+//! requests here; everything MCP-specific about HTTP happens in this file or below it.
+
+use super::dispatch::{dispatch, Services};
+use super::era;
+use super::jsonrpc::{Incoming, RpcResponse};
+use super::list_cache;
+use super::transport::{self, OriginPolicy};
+use crate::diagnostics;
+use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::ports::{Clock, KvStore, Upstream};
+use crate::store;
+use std::rc::Rc;
+
+fn unknown_server() -> HttpResponse {
+    // 404, not 401: a 401 would make clients such as Claude start an OAuth flow.
+    HttpError::not_found(
+        "unknown_mcp_server",
+        "This MCP URL is unknown, revoked or expired; ask your administrator for a new one.",
+    )
+    .into_response()
+}
+
+fn store_unavailable(what_failed: &str, detail: &dyn std::fmt::Display) -> HttpResponse {
+    HttpError::new(
+        503,
+        "storage_unavailable",
+        diagnostics::withheld(what_failed, detail),
+    )
+    .into_response()
+}
+
+/// The answer to one request on `/mcp` or `/mcp/<token>`, CORS headers included.
+pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    request: &HttpRequest,
+    token: Option<&str>,
+) -> HttpResponse {
+    let response = match token {
+        Some(token) => serve_token(services, request, token).await,
+        None => HttpError::not_found(
+            "unknown_mcp_server",
+            "MCP URLs look like /mcp/<token>; ask your administrator for yours",
+        )
+        .into_response(),
+    };
+    transport::with_cors(request, response)
+}
+
+async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    request: &HttpRequest,
+    token: &str,
+) -> HttpResponse {
+    if request.method == "OPTIONS" {
+        return transport::preflight(request);
+    }
+    let origins = OriginPolicy {
+        allowed: &services.config.allowed_origins,
+        public_url: services.config.public_url.as_deref(),
+    };
+    if let Err(response) = transport::precheck(request, &origins) {
+        return response;
+    }
+    let now = services.clock.now_secs();
+    let server = match store::find_server_by_token(services.kv, token, now).await {
+        Ok(Some(server)) => server,
+        Ok(None) => return unknown_server(),
+        Err(e) => return store_unavailable("read this MCP server's record", &e),
+    };
+    if server.require_api_token_auth {
+        let live = match request.bearer_token() {
+            Some(api_token) => store::api_token_is_live(services.kv, api_token, now).await,
+            None => Ok(false),
+        };
+        match live {
+            Ok(true) => {}
+            Ok(false) => {
+                let mut response = HttpError::unauthorized(
+                    "This MCP server requires Authorization: Bearer <API token> with a live API token.",
+                )
+                .into_response();
+                response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
+                return response;
+            }
+            Err(e) => return store_unavailable("check the API token", &e),
+        }
+    }
+    let rpc = match transport::classify_body(&request.body) {
+        Err(response) => return response,
+        Ok(Incoming::Notification { .. } | Incoming::Response) => return transport::accepted(),
+        Ok(Incoming::Request(rpc)) => rpc,
+    };
+    let era = match era::select(request, &rpc) {
+        Ok(era) => era,
+        Err(rejection) => {
+            return transport::render(
+                request,
+                rejection.status,
+                &RpcResponse::error(rpc.id, rejection.error),
+            )
+        }
+    };
+    let list_key = (rpc.method == "tools/list")
+        .then(|| list_cache::key(era, &server, rpc.params.as_ref()))
+        .flatten();
+    if let Some(result) = list_key.as_deref().and_then(list_cache::get) {
+        return transport::render_result_text(request, &rpc.id, &result);
+    }
+    let id = rpc.id.clone();
+    let reply = dispatch(services, &server, era, rpc).await;
+    if let (Some(key), Some(result), 200, true) = (
+        list_key,
+        reply.response.result.as_ref(),
+        reply.status,
+        reply.headers.is_empty(),
+    ) {
+        let text: Rc<str> = Rc::from(result.to_string());
+        list_cache::put(key, Rc::clone(&text));
+        return transport::render_result_text(request, &id, &text);
+    }
+    let mut response = transport::render(request, reply.status, &reply.response);
+    for (name, value) in reply.headers {
+        response.set_header(&name, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ports::{KeyPage, ManualClock, ScriptedUpstream, StoreError};
+    use futures::executor::block_on;
+
+    /// A KV that is down: every call fails with a detail only an operator should see.
+    struct DownKv;
+    const DETAIL: &str = "KV GET server:9f86d081 failed: 503 from namespace 0af1";
+
+    impl KvStore for DownKv {
+        async fn get(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn put(&self, _: &str, _: &str, _: Option<u64>) -> Result<(), StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn delete(&self, _: &str) -> Result<(), StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+        async fn list(&self, _: &str, _: Option<&str>, _: u32) -> Result<KeyPage, StoreError> {
+            Err(StoreError(DETAIL.into()))
+        }
+    }
+
+    #[test]
+    fn a_store_failure_tells_the_caller_a_request_id_and_the_log_the_detail() {
+        let config = Config::default();
+        let clock = ManualClock::at_secs(1_790_000_000);
+        let upstream = ScriptedUpstream::new();
+        let services = Services {
+            config: &config,
+            kv: &DownKv,
+            upstream: &upstream,
+            clock: &clock,
+        };
+        let request = HttpRequest::new("POST", "https://w.example/mcp/t")
+            .with_body(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec());
+        diagnostics::drain();
+        let token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let response = block_on(serve(&services, &request, Some(token)));
+        assert_eq!(response.status, 503);
+        let body = String::from_utf8(response.body).unwrap();
+        assert!(
+            !body.contains("server:") && !body.contains("0af1"),
+            "{body}"
+        );
+        assert!(body.contains("storage_unavailable") && body.contains("request id"));
+        let notes = diagnostics::drain();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains(DETAIL), "{notes:?}");
+    }
+}
