@@ -2,6 +2,9 @@
 // 60) against the built worker under workerd and the (threaded) simulator, all on
 // 127.0.0.1. A mix of tools/list and tools/call; prints requests/second, p50/p99 latency
 // and answers by HTTP status (plus tool-level isError counts). Exits 1 on any worker 5xx.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSimulator, startWorker, provision } from '../tests/e2e/harness.mjs';
 
 const CLIENTS = Number(process.env.LOAD_CLIENTS || 50);
@@ -41,8 +44,10 @@ async function client(url, deadline, stats, index) {
         body: JSON.stringify({ jsonrpc: '2.0', id: n, ...call }),
         signal: AbortSignal.timeout(30000),
       });
-      const body = await r.json().catch(() => null);
+      const text = await r.text();
+      const body = (() => { try { return JSON.parse(text); } catch { return null; } })();
       status = r.status;
+      if (status >= 500 && stats.fiveXX.length < 5) stats.fiveXX.push(`${status} ${call.method}: ${text.slice(0, 300)}`);
       if (body?.result?.isError) stats.isError += 1;
       if (body?.error) stats.rpcError += 1;
     } catch (e) {
@@ -61,8 +66,8 @@ try {
   worker = await startWorker();
   const server = await provision(worker, sim, { accountId: 'load', server: { config: { methods: ['read'] } } });
   // Warm the isolate (catalog, validators) so the figure is steady-state.
-  await client(server.url, Date.now() + 1000, { latencies: [], byStatus: {}, byMethod: {}, failures: [], isError: 0, rpcError: 0 }, 0);
-  const stats = { latencies: [], byStatus: {}, byMethod: {}, failures: [], isError: 0, rpcError: 0 };
+  await client(server.url, Date.now() + 1000, { latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], isError: 0, rpcError: 0 }, 0);
+  const stats = { latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], isError: 0, rpcError: 0 };
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(server.url, deadline, stats, i)));
@@ -78,6 +83,12 @@ try {
   const fiveXX = Object.entries(stats.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
   if (fiveXX > 0 || stats.failures.length > 0) {
     console.log(`  FAIL: ${fiveXX} worker 5xx, ${stats.failures.length} network failures`);
+    for (const line of stats.fiveXX) console.log(`    ${line}`);
+    const logged = worker.logs().split('\n').filter((l) => / 5\d\d |error|Error/.test(l)).slice(0, 10);
+    for (const line of logged) console.log(`    worker log: ${line.trim().slice(0, 300)}`);
+    const saved = join(tmpdir(), 'snmcp-load-worker.log');
+    writeFileSync(saved, worker.logs());
+    console.log(`    full worker log: ${saved}`);
     exitCode = 1;
   }
 } finally {
