@@ -17,13 +17,18 @@ const CALLS = [
   [10, { method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { limit: 3, fields: ['name'] } } }],
 ];
 
+// LOAD_ONLY=tools/call (or tools/list) runs one method alone, to see which one a
+// figure (or a failure) belongs to.
+const MIX = process.env.LOAD_ONLY ? CALLS.filter(([, c]) => c.method === process.env.LOAD_ONLY) : CALLS;
+const TOTAL_WEIGHT = MIX.reduce((a, [w]) => a + w, 0);
+
 function pick(n) {
-  let r = n % 100;
-  for (const [weight, call] of CALLS) {
+  let r = n % TOTAL_WEIGHT;
+  for (const [weight, call] of MIX) {
     if (r < weight) return call;
     r -= weight;
   }
-  return CALLS[0][1];
+  return MIX[0][1];
 }
 
 function percentile(sorted, p) {

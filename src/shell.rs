@@ -106,6 +106,13 @@ fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
     Request::new_with_init(&request.url, &init)
 }
 
+/// Whether an answer has a content encoding other than identity.
+fn encoded(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && !v.trim().eq_ignore_ascii_case("identity"))
+}
+
 async fn read_response(
     mut response: Response,
     max_body_bytes: usize,
@@ -126,6 +133,10 @@ async fn read_response(
     // A 3xx is reported, not read; a body-less answer has no stream.
     let body = if (300..400).contains(&status) {
         Vec::new()
+    } else if body_cap::declared_length(&headers).is_some() && !encoded(&headers) {
+        // Within the cap (checked above): one read, as for any answer with a length. Not
+        // for an encoded answer: its length is the compressed one, the body is inflated.
+        response.bytes().await.map_err(network)?
     } else {
         match response.stream() {
             Ok(stream) => body_cap::read_capped(stream, max_body_bytes)
@@ -206,9 +217,12 @@ async fn read_request(mut request: Request) -> worker::Result<Result<HttpRequest
     ) {
         return Ok(Ok(head));
     }
-    // No stream means no body; a body that breaks off mid-way is read as far as it got
-    // (the JSON parse then names the problem).
-    if let Ok(stream) = request.stream() {
+    // A declared length within the cap is read in one go (the common case); only a body
+    // without one (chunked) is streamed against the cap. No stream means no body; a body
+    // that breaks off mid-way is read as far as it got (the JSON parse then names it).
+    if body_cap::declared_length(&head.headers).is_some() {
+        head.body = request.bytes().await.unwrap_or_default();
+    } else if let Ok(stream) = request.stream() {
         match body_cap::read_capped(stream, cap).await {
             Ok(Some(body)) => head.body = body,
             Ok(None) => return Ok(Err(body_cap::request_too_large(&head))),
