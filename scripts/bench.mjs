@@ -46,9 +46,38 @@ try {
   const server = await provision(worker, sim);
   const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
   const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+  // What the catalog costs a model on every turn, per mode: bytes of the tools/list
+  // result's tools array, bytes per tool, and estimated tokens (bytes / 4).
   const listed = await rpc(server.url, list);
   const listBytes = Buffer.byteLength(JSON.stringify(listed.body));
-  console.log(`tools/list: ${listed.body.result.tools.length} tools, ${listBytes} bytes unfiltered`);
+  const tokens = (bytes) => Math.round(bytes / 4);
+  const sizeOf = (body) => Buffer.byteLength(JSON.stringify(body.result.tools));
+  const full = listed.body.result.tools.length;
+  const fullBytes = sizeOf(listed.body);
+  console.log(`tools/list (mode tools, unfiltered): ${full} tools, ${fullBytes} bytes of tools (${listBytes} bytes of response), ${Math.round(fullBytes / full)} bytes per tool, ~${tokens(fullBytes)} tokens`);
+  const modes = [
+    ['tools, methods [read]', { methods: ['read'] }],
+    ['tools, tags [incident]', { tags: ['incident'] }],
+    ['discovery, unfiltered', { tool_mode: 'discovery' }],
+  ];
+  for (const [label, config] of modes) {
+    const s = await provision(worker, sim, { accountId: 'bench', server: { name: label, config } });
+    const r = await rpc(s.url, list);
+    const n = r.body.result.tools.length;
+    const bytes = sizeOf(r.body);
+    console.log(`tools/list (mode ${label}): ${n} tools, ${bytes} bytes, ${Math.round(bytes / n)} bytes per tool, ~${tokens(bytes)} tokens`);
+  }
+
+  // A 10-record incident list: codes only (today's answer) vs. codes with names and
+  // labels beside them (the default now).
+  const incidents = async (args) => {
+    const r = await rpc(server.url, { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'list_all_service_now_incident', arguments: { limit: 10, ...args } } });
+    if (r.body?.result?.isError !== false) throw new Error(`incident list failed: ${JSON.stringify(r.body)}`);
+    return Buffer.byteLength(JSON.stringify(r.body.result.structuredContent));
+  };
+  const before = await incidents({ display_value: 'false' });
+  const after = await incidents({});
+  console.log(`10-record incident list (structuredContent): codes only ${before} bytes, with display values ${after} bytes (${(after / before).toFixed(2)}x)`);
 
   // Floor of the local stack (wrangler's dev proxy + workerd) without KV or MCP work.
   const healthTimes = await sample(() => fetch(`${worker.url}/health`).then((r) => r.text()));

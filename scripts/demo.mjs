@@ -1,6 +1,7 @@
 // `make demo`: the ServiceNow simulator (seeded with the article's people and records),
 // the worker under workerd on 127.0.0.1:8787 with local KV, and a real provisioning run
-// through the `snmcp` CLI and the admin API. Prints a working MCP URL; Ctrl-C stops all.
+// through the `snmcp` CLI and the admin API. Prints a working MCP URL and the dashboard's;
+// Ctrl-C stops all.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,10 +58,13 @@ try {
   });
   const tools = (await probe.json()).result?.tools?.length ?? 0;
   if (!probe.ok || tools === 0) throw new Error(`the minted URL does not work: HTTP ${probe.status}`);
+  const dashboard = await fetch(`${BASE}/dashboard`);
+  if (!dashboard.ok) throw new Error(`the dashboard does not answer: HTTP ${dashboard.status}`);
   const mcpJson = { mcpServers: { 'servicenow-demo': { command: 'npx', args: ['-y', 'mcp-remote', url] } } };
   console.log(`
 ServiceNow simulator: ${sim.url} (users admin/admin, itil/itil, readonly/readonly)
 Worker (workerd, local KV): ${BASE}
+Dashboard: ${BASE}/dashboard (sign in with ADMIN_TOKEN from .dev.vars; account id "demo")
 
 MCP server URL (${tools} tools, read+write, expires ${created.expires_at}):
   ${url}

@@ -49,3 +49,13 @@ elif grep -qx 'ADMIN_TOKEN=local-admin-token-change-me' .dev.vars; then
   rm -f .dev.vars.bak
   say "lengthened the example ADMIN_TOKEN in .dev.vars to 32+ bytes"
 fi
+
+# The dashboard's browser tests drive Debian's Chromium (no browser download from npm).
+if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing chromium from the distribution (dashboard browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "chromium is missing: install the distribution's package (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_BIN; the dashboard browser tests are skipped until then"
+  fi
+fi

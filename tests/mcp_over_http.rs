@@ -178,13 +178,13 @@ fn invalid_arguments_are_a_tool_error_and_never_reach_servicenow() {
         &path,
         call(
             "create_a_service_now_incident",
-            json!({"short_description": "VPN down", "caller_id": "Sarah"}),
+            // A name would be looked up now; a number is no reference at all.
+            json!({"short_description": "VPN down", "caller_id": 42}),
         ),
     ));
     assert_eq!(body["result"]["isError"], true);
     let text = body["result"]["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("caller_id"), "{text}");
-    assert!(text.contains("list_all_service_now_sys_users"), "{text}");
+    assert!(text.contains("caller_id must be a string"), "{text}");
     assert!(world.upstream.requests.borrow().is_empty());
 }
 

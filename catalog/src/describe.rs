@@ -1,110 +1,84 @@
-//! Tool descriptions a model can act on: what the call does, which fields matter, how
-//! to find sys_ids first, and what values look like. Wording only; no schemas here.
+//! Tool descriptions a model can act on: what the call does and what the schemas cannot
+//! say (fixed values, permanence). Wording only; no schemas here.
 
-use crate::naming::list_tool_of;
-use crate::schema::{id_description, ResourceLookup, LIMIT_DEFAULT, LIMIT_MAX};
-use crate::spec::{FieldType, MethodKind, MethodSpec, ResourceSpec};
+use crate::schema::ResourceLookup;
+use crate::spec::{MethodKind, MethodSpec, ResourceSpec};
 
-/// Descriptions stay under this many characters; optional sentences are dropped first.
-pub const DESCRIPTION_BUDGET: usize = 1200;
+/// Descriptions stay within this many characters (the strictest client limit); optional
+/// sentences are dropped first.
+pub const DESCRIPTION_BUDGET: usize = 1024;
 
-/// The `description` of `method` (running as `kind`) on `resource`.
+/// What a description aims for: its first sentence and what the schemas cannot say are
+/// always kept; the spec's further sentences only while the text stays this short (every
+/// tool definition is context a model pays for on every turn).
+pub const DESCRIPTION_TARGET: usize = 140;
+
+/// The `description` of `method` (running as `kind`) on `resource`: the spec's own
+/// sentence on the method, plus only what a model cannot see in the schemas (fixed
+/// values, permanence). The table's description is optional context.
 pub fn tool_description(
     resource: &ResourceSpec,
     method: &MethodSpec,
     kind: MethodKind,
-    lookup: &ResourceLookup<'_>,
+    _lookup: &ResourceLookup<'_>,
 ) -> String {
-    // (text, essential): optional parts are kept only while the budget allows.
-    let mut parts: Vec<(String, bool)> = vec![(sentence(&method.description), true)];
-    parts.push((
-        format!(
-            "{} records live in the ServiceNow table {}: {}",
-            resource.title,
-            resource.table,
-            sentence(&resource.description)
-        ),
-        false,
-    ));
-
+    // (text, essential): optional parts are kept only while the target allows.
+    let text = sentence(&method.description);
+    let mut sentences = split_sentences(&text).into_iter();
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    if let Some(first) = sentences.next() {
+        parts.push((first.to_string(), true));
+    }
+    parts.extend(sentences.map(|s| (s.to_string(), false)));
     match kind {
         MethodKind::List => {
-            let mut how = String::from("Narrow results with query (an encoded query)");
-            if !method.filters.is_empty() {
-                how.push_str(&format!(
-                    " and the exact-match filters {}",
-                    method.filters.join(", ")
-                ));
-            }
-            how.push_str(&format!(
-                ". Returns at most limit records (1-{LIMIT_MAX}, default {LIMIT_DEFAULT}); when \
-                 more match, the result carries next_cursor: call again with it for the next page."
-            ));
-            parts.push((how, true));
             if let Some(fixed) = fixed_values(resource, method) {
                 parts.push((format!("Always filters on {fixed}."), true));
             }
-            parts.push((
-                "Use fields to return only what you need. Fields the account may not read are \
-                 left out of records, so a missing field does not mean an empty one."
-                    .into(),
-                false,
-            ));
         }
-        MethodKind::Get => {
-            parts.push((format!("id: the {}.", id_description(resource)), true));
-            parts.push((
-                "Fields the account may not read are left out of the record.".into(),
-                false,
-            ));
-        }
+        MethodKind::Get => {}
         MethodKind::Create | MethodKind::Update => {
-            if kind == MethodKind::Update {
-                parts.push((format!("id: the {}.", id_description(resource)), true));
-                parts.push((
-                    "Only the fields given change; the others keep their values.".into(),
-                    true,
-                ));
-            }
-            if !method.required.is_empty() {
-                parts.push((format!("Required: {}.", method.required.join(", ")), true));
-            }
             if let Some(fixed) = fixed_values(resource, method) {
                 parts.push((format!("Also sets {fixed}."), true));
             }
-            if let Some(refs) = reference_guide(resource, &method.body, lookup) {
-                parts.push((refs, true));
-            }
-            if let Some(codes) = codes_note(resource, &method.body) {
-                parts.push((codes, true));
-            }
         }
         MethodKind::Delete => {
-            parts.push((format!("id: the {}.", id_description(resource)), true));
-            parts.push((
-                "Permanent: the record cannot be restored through this API; confirm with the \
-                 user first."
-                    .into(),
-                true,
-            ));
+            parts.push(("Permanent: confirm with the user first.".to_string(), true));
         }
     }
-    if kind == MethodKind::List {
-        if let Some(refs) = reference_guide(resource, &method.filters, lookup) {
-            parts.push((refs, true));
-        }
-    }
-    assemble(parts)
+    assemble(parts, DESCRIPTION_TARGET)
 }
 
-/// Joins the parts in order, dropping optional ones that would exceed the budget.
-fn assemble(parts: Vec<(String, bool)>) -> String {
+/// Sentences of `text`: a period followed by a space and a capital letter ends one
+/// ("e.g. query" and "(INC0010001), e.g." do not).
+fn split_sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for i in 0..bytes.len().saturating_sub(2) {
+        if matches!(bytes[i], b'.' | b'!' | b'?')
+            && bytes[i + 1] == b' '
+            && bytes[i + 2].is_ascii_uppercase()
+        {
+            out.push(text[start..=i].trim());
+            start = i + 2;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Joins the parts in order, dropping optional ones that would exceed `budget`.
+fn assemble(parts: Vec<(String, bool)>, budget: usize) -> String {
     let essential: usize = parts
         .iter()
         .filter(|(_, essential)| *essential)
         .map(|(text, _)| text.len() + 1)
         .sum();
-    let mut room = DESCRIPTION_BUDGET.saturating_sub(essential);
+    let mut room = budget.min(DESCRIPTION_BUDGET).saturating_sub(essential);
     let mut kept = Vec::new();
     for (text, essential) in parts {
         if essential {
@@ -115,66 +89,6 @@ fn assemble(parts: Vec<(String, bool)>) -> String {
         }
     }
     kept.join(" ")
-}
-
-/// "Reference fields take sys_ids, not names; look them up first: caller_id,
-/// assigned_to with list_all_service_now_sys_users; ...", grouped by target table.
-fn reference_guide(
-    resource: &ResourceSpec,
-    names: &[String],
-    lookup: &ResourceLookup<'_>,
-) -> Option<String> {
-    // (target table, fields referencing it), in order of first appearance.
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for name in names {
-        let Some(field) = resource.fields.get(name) else {
-            continue;
-        };
-        let (FieldType::Reference, Some(table)) = (field.field_type, field.reference.as_deref())
-        else {
-            continue;
-        };
-        match groups.iter_mut().find(|(t, _)| *t == table) {
-            Some((_, fields)) => fields.push(name),
-            None => groups.push((table, vec![name])),
-        }
-    }
-    if groups.is_empty() {
-        return None;
-    }
-    let lines: Vec<String> = groups
-        .into_iter()
-        .map(|(table, fields)| {
-            let fields = fields.join(", ");
-            match lookup(table).and_then(list_tool_of) {
-                Some(tool) => format!("{fields} with {tool}"),
-                None => format!("{fields} ({table}): no tool lists them, ask the user"),
-            }
-        })
-        .collect();
-    Some(format!(
-        "Reference fields take 32-character sys_ids, not names; look them up first: {}.",
-        lines.join("; ")
-    ))
-}
-
-/// For writes with choice fields: values are ServiceNow codes, with one example.
-fn codes_note(resource: &ResourceSpec, body: &[String]) -> Option<String> {
-    let (name, field) = body.iter().find_map(|name| {
-        let field = resource.fields.get(name)?;
-        (field.field_type == FieldType::Choice && !field.choices.is_empty())
-            .then_some((name, field))
-    })?;
-    let first = field.choices.first()?;
-    let example = if first.value == first.label {
-        format!("{name} \"{}\"", first.value)
-    } else {
-        format!("{name} \"{}\" means {}", first.value, first.label)
-    };
-    Some(format!(
-        "Choice fields take ServiceNow codes, not labels (e.g. {example}); each field's \
-         description lists its codes."
-    ))
 }
 
 /// "state = 6 (Resolved)" for a custom method's fixed values.
@@ -246,7 +160,26 @@ mod tests {
             ),
         ];
         for (case, parts, len) in cases {
-            assert_eq!(assemble(parts).len(), len, "{case}");
+            assert_eq!(assemble(parts, DESCRIPTION_BUDGET).len(), len, "{case}");
+        }
+    }
+
+    #[test]
+    fn sentences_split_at_a_period_before_a_capital() {
+        let cases = [
+            ("One. Two.", vec!["One.", "Two."]),
+            (
+                "Get it by number (INC0010001), e.g. for a caller. Then act.",
+                vec![
+                    "Get it by number (INC0010001), e.g. for a caller.",
+                    "Then act.",
+                ],
+            ),
+            ("No end", vec!["No end"]),
+            ("Ask? Yes.", vec!["Ask?", "Yes."]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(split_sentences(text), expected, "{text}");
         }
     }
 

@@ -5,7 +5,9 @@
 pub mod spec;
 
 mod builtin;
+mod call;
 mod describe;
+pub mod discovery;
 mod error;
 mod filter;
 mod naming;
@@ -18,16 +20,14 @@ mod tools;
 mod validate;
 
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
+pub use call::{DisplayValue, RecordId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;
 pub use filter::{FilterError, READ, WRITE};
-pub use naming::{is_valid_tool_name, tool_name, MAX_RESOURCE_NAME_LEN, MAX_TOOL_NAME_LEN};
+pub use naming::{is_valid_tool_name, tool_name, MAX_TOOL_NAME_LEN};
 pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
-pub use rules::RESERVED_PROPERTIES;
-pub use schema::{
-    DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, SYS_ID_PATTERN,
-};
-pub use spec::{Choice, FieldSpec, FieldType, MethodKind, MethodSpec, ResourceSpec, SYSTEM_FIELDS};
+pub use schema::{output_schema, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, REFERENCE_MAX_LENGTH};
+pub use spec::{Choice, FieldSpec, FieldType, Hints, MethodKind, MethodSpec, ResourceSpec};
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,45 @@ pub struct ToolFilter {
     /// Keep tools whose resource tags intersect these. Methods AND tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// How the kept tools are offered: each as its own tool (default), or behind the
+    /// three discovery tools (search, describe, call) for large catalogs.
+    #[serde(default, skip_serializing_if = "ToolMode::is_default")]
+    pub tool_mode: ToolMode,
+}
+
+/// `config.tool_mode`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolMode {
+    /// tools/list lists every kept tool (today's behaviour).
+    #[default]
+    Tools,
+    /// tools/list lists search_service_now_tools, describe_service_now_tool and
+    /// call_service_now_tool; the kept tools are reached through them.
+    Discovery,
+}
+
+impl ToolMode {
+    pub const NAMES: [&'static str; 2] = ["tools", "discovery"];
+
+    pub fn is_default(&self) -> bool {
+        *self == ToolMode::Tools
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolMode::Tools => "tools",
+            ToolMode::Discovery => "discovery",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ToolMode> {
+        match s {
+            "tools" => Some(ToolMode::Tools),
+            "discovery" => Some(ToolMode::Discovery),
+            _ => None,
+        }
+    }
 }
 
 /// One MCP tool derived from a documented resource method.
@@ -61,8 +100,27 @@ pub struct Tool {
     pub resource: Arc<ResourceSpec>,
     /// Fixed values a custom method always sends (`{"state": "6"}`).
     pub set: Map<String, Value>,
+    /// Reference inputs (write body fields, list filters) by field name: where each
+    /// points and how a name is resolved there.
+    pub references: BTreeMap<String, ReferenceTarget>,
     /// The MCP `Tool` object: name, title, description, inputSchema, annotations.
     pub definition: Value,
+}
+
+/// Where a reference input points, and how a value given as text is found there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceTarget {
+    /// The referenced table (`sys_user`).
+    pub table: String,
+    /// Fields matched exactly when the value is not a sys_id (`user_name`, `email`,
+    /// `name`); empty when the table documents none (then only sys_ids are accepted).
+    pub lookup: Vec<String>,
+    /// The target's display field, shown beside candidates' sys_ids.
+    pub display_field: Option<String>,
+    /// The target's human title ("User"), for messages.
+    pub title: Option<String>,
+    /// The tool that lists the target's records, for "find it with ..." hints.
+    pub list_tool: Option<String>,
 }
 
 impl ToolFilter {
@@ -258,8 +316,24 @@ impl Catalog {
         tool: &Tool,
         args: Option<&Value>,
     ) -> Result<(), ArgumentErrors> {
-        let empty = Value::Object(Map::new());
-        let args = args.unwrap_or(&empty);
+        self.check_call(tool, args).map(|_| ())
+    }
+
+    /// Validates tools/call `arguments` and reads them into the typed call the upstream
+    /// layer consumes: the one place arguments are interpreted. Text forms of booleans,
+    /// numbers and choice codes are turned into the declared types first.
+    pub fn check_call(
+        &self,
+        tool: &Tool,
+        args: Option<&Value>,
+    ) -> Result<ToolCall, ArgumentErrors> {
+        let mut args = match args {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(args) => args.clone(),
+        };
+        if let Value::Object(fields) = &mut args {
+            schema::coerce(&tool.resource, fields);
+        }
         let lookup = |table: &str| self.resource_for_table(table).map(Arc::as_ref);
         // Cache only for this catalog's own tools; a foreign Tool is compiled afresh.
         let own = self
@@ -276,9 +350,14 @@ impl Catalog {
             }
         };
         match compiled {
-            Ok(validator) => validate::check(tool, validator, args, &lookup),
-            Err(broken) => Err(ArgumentErrors(vec![broken.clone()])),
+            Ok(validator) => validate::check(tool, validator, &args, &lookup)?,
+            Err(broken) => return Err(ArgumentErrors(vec![broken.clone()])),
         }
+        let empty = Map::new();
+        Ok(ToolCall::from_valid(
+            tool,
+            args.as_object().unwrap_or(&empty),
+        ))
     }
 
     /// The resource whose table is `table`, for "find it with list_all_..." hints.

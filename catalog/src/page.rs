@@ -188,6 +188,7 @@ mod tests {
         let f = |m: Option<&[&str]>, t: Option<&[&str]>| ToolFilter {
             methods: m.map(|m| m.iter().map(|s| s.to_string()).collect()),
             tags: t.map(|t| t.iter().map(|s| s.to_string()).collect()),
+            ..ToolFilter::default()
         };
         let a = filter_fingerprint(1, &f(Some(&["read", "write"]), None));
         let b = filter_fingerprint(1, &f(Some(&["write", "read", "read"]), None));

@@ -93,6 +93,22 @@ fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
             spec.display_field
         ));
     }
+    for name in &spec.lookup {
+        let usable = spec.fields.get(name).is_some_and(|f| {
+            matches!(
+                f.field_type,
+                FieldType::String | FieldType::Email | FieldType::Choice
+            )
+        });
+        if !usable {
+            report(format!(
+                "lookup field {name:?} must be a documented string, email or choice field"
+            ));
+        }
+    }
+    if let Some(dup) = first_duplicate(&spec.lookup) {
+        report(format!("lookup lists {dup:?} twice"));
+    }
     for (name, field) in &spec.fields {
         for msg in field_problems(name, field) {
             report(format!("field {name}: {msg}"));
@@ -206,6 +222,28 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
         }
     };
     let custom = standard.is_none();
+    match (custom, method.hints, kind) {
+        (false, Some(_), _) => out.push(
+            "'hints' is only for custom methods; standard methods take theirs from their kind"
+                .into(),
+        ),
+        (true, None, _) => out.push(
+            "a custom method must declare its 'hints' (read_only, destructive, idempotent)".into(),
+        ),
+        (true, Some(hints), Some(kind)) => {
+            if hints.read_only != kind.is_read() {
+                out.push(format!(
+                    "hints.read_only must be {} for a method of kind {}",
+                    kind.is_read(),
+                    kind.as_str()
+                ));
+            }
+            if hints.read_only && hints.destructive {
+                out.push("a read-only method cannot be destructive".into());
+            }
+        }
+        _ => {}
+    }
 
     if kind != Some(MethodKind::List) && !method.filters.is_empty() {
         out.push("'filters' applies only to list methods".into());

@@ -16,10 +16,6 @@ const DATE_OR_EMPTY_PATTERN: &str = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$";
 const DATETIME_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$";
 const DATETIME_OR_EMPTY_PATTERN: &str =
     "^([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})?$";
-const INTEGER_PATTERN: &str = "^-?[0-9]+$";
-const DECIMAL_PATTERN: &str = "^-?[0-9]+([.][0-9]+)?$";
-/// Field names in `fields`, dot-walks included (`caller_id.name`).
-pub const FIELD_NAME_PATTERN: &str = "^[a-z0-9_.]+$";
 
 /// Bounds of the list `limit` parameter.
 pub const LIMIT_MIN: u64 = 1;
@@ -29,6 +25,9 @@ pub const LIMIT_DEFAULT: u64 = 20;
 pub const FIELDS_MAX_ITEMS: u64 = 50;
 /// Longest encoded query accepted (ServiceNow URLs must stay reasonable).
 pub const QUERY_MAX_LENGTH: u64 = 4000;
+/// Longest text accepted for a reference resolved by name (ServiceNow names are
+/// shorter; longer text is a mistake, refused before any lookup).
+pub const REFERENCE_MAX_LENGTH: u64 = 255;
 /// Allowed `display_value` values.
 pub const DISPLAY_VALUES: [&str; 3] = ["true", "false", "all"];
 
@@ -173,38 +172,97 @@ pub fn choice_integer(value: &str) -> Option<i64> {
     value.parse::<i64>().ok().filter(|n| n.to_string() == value)
 }
 
-/// `1 = New, 2 = In Progress` (labels equal to their value are not repeated).
+/// `1 = New, 2 = In Progress` (labels equal to their value up to case are not repeated,
+/// and a label that starts with its own code, `1 - Critical`, is shown without it).
 pub fn choice_list(field: &FieldSpec, separator: &str) -> String {
     field
         .choices
         .iter()
         .map(|c| {
-            if c.value == c.label {
+            let label = c
+                .label
+                .strip_prefix(&format!("{} - ", c.value))
+                .unwrap_or(&c.label);
+            // `vpn=VPN` says nothing the code does not.
+            if c.value.eq_ignore_ascii_case(label) {
                 c.value.clone()
             } else {
-                format!("{}{separator}{}", c.value, c.label)
+                format!("{}{separator}{label}", c.value)
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The schema of one field as an input property.
+/// The method whose schema documents `field`'s codes and labels: the resource's first
+/// write method taking it (create, update, then custom methods by key), else its first
+/// list method filtering on it. Labels cost bytes on every turn; one place per resource
+/// is enough, and every read result carries them beside the codes.
+pub fn labels_home<'r>(resource: &'r ResourceSpec, field: &str) -> Option<&'r MethodSpec> {
+    let standard = ["create", "update"]
+        .into_iter()
+        .filter_map(|k| resource.methods.get(k));
+    let custom = resource
+        .methods
+        .iter()
+        .filter(|(k, _)| MethodKind::parse(k).is_none())
+        .map(|(_, m)| m);
+    let writes = standard
+        .chain(custom.clone())
+        .find(|m| m.body.iter().any(|b| b == field));
+    writes.or_else(|| {
+        resource
+            .methods
+            .get("list")
+            .into_iter()
+            .chain(custom)
+            .find(|m| m.filters.iter().any(|f| f == field))
+    })
+}
+
+/// How a reference to `table` may be given: "a sys_user: sys_id, user_name, email or
+/// name" when the table documents lookup fields, else "sys_id of a task record".
+pub fn reference_words(table: &str, lookup: &ResourceLookup<'_>) -> String {
+    match lookup(table).filter(|target| !target.lookup.is_empty()) {
+        Some(target) => format!(
+            "{}: sys_id, {}",
+            with_article(table),
+            or_list(&target.lookup)
+        ),
+        None => format!("sys_id of {} record", with_article(table)),
+    }
+}
+
+/// Whether a reference to `table` can be given as text and resolved by the server.
+pub fn resolvable(table: &str, lookup: &ResourceLookup<'_>) -> bool {
+    lookup(table).is_some_and(|target| !target.lookup.is_empty())
+}
+
+/// `a, b or c`.
+pub fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The schema of one field as an input property. Kept lean: every tool definition is
+/// context a model pays for on every turn (issue: a quarter of the bytes), so a property
+/// carries its constraints (type, fixed-code `enum`, date `pattern`, `maxLength`) and
+/// only what a name cannot say: a reference's table, a choice's labels. The field's
+/// prose stays in the spec (and the simulator); the shared rules (query syntax, paging,
+/// display values, names accepted for references, `""` clearing on update) are said once
+/// in the server's instructions. Values models send as text ("true", "2") are accepted
+/// by [`coerce`] before validation, not by wider schemas.
 pub fn field_property(
-    name: &str,
     field: &FieldSpec,
     usage: FieldUse,
+    labels: bool,
     lookup: &ResourceLookup<'_>,
 ) -> Value {
-    // Filters repeat on every list tool: their first sentence says enough.
-    let mut description = match usage {
-        FieldUse::Filter => format!(
-            "Exact match on {name}: {}.",
-            first_sentence(&field.description)
-        ),
-        FieldUse::Create | FieldUse::Update => field.description.trim().to_string(),
-    };
     let clears = usage == FieldUse::Update;
+    let mut description = String::new();
     let mut schema = Map::new();
     match field.field_type {
         FieldType::String
@@ -215,32 +273,16 @@ pub fn field_property(
             schema.insert("type".into(), json!("string"));
             if let Some(max) = field.max_length {
                 schema.insert("maxLength".into(), json!(max));
-                description.push_str(&format!(" At most {max} characters."));
-            }
-            match field.field_type {
-                FieldType::Html => description.push_str(" HTML is allowed."),
-                FieldType::Journal => description.push_str(
-                    " Journal field: each value adds a new entry; reads return an empty string.",
-                ),
-                FieldType::Email => description.push_str(" An email address."),
-                FieldType::Url => description.push_str(" A URL."),
-                _ => {}
             }
         }
         FieldType::Integer => {
-            schema.insert("type".into(), json!(["integer", "string"]));
-            schema.insert("pattern".into(), json!(INTEGER_PATTERN));
-            description.push_str(" An integer.");
+            schema.insert("type".into(), json!("integer"));
         }
         FieldType::Decimal => {
-            schema.insert("type".into(), json!(["number", "string"]));
-            schema.insert("pattern".into(), json!(DECIMAL_PATTERN));
-            description.push_str(" A number.");
+            schema.insert("type".into(), json!("number"));
         }
         FieldType::Boolean => {
-            schema.insert("type".into(), json!(["boolean", "string"]));
-            schema.insert("enum".into(), json!([true, false, "true", "false"]));
-            description.push_str(" true or false.");
+            schema.insert("type".into(), json!("boolean"));
         }
         FieldType::Date => {
             schema.insert("type".into(), json!("string"));
@@ -250,10 +292,6 @@ pub fn field_property(
                 DATE_PATTERN
             };
             schema.insert("pattern".into(), json!(pattern));
-            description.push_str(" A date, format YYYY-MM-DD.");
-            if clears {
-                description.push_str(" An empty string clears it.");
-            }
         }
         FieldType::Datetime => {
             schema.insert("type".into(), json!("string"));
@@ -263,61 +301,90 @@ pub fn field_property(
                 DATETIME_PATTERN
             };
             schema.insert("pattern".into(), json!(pattern));
-            description.push_str(" Date and time in UTC, format YYYY-MM-DD HH:MM:SS.");
-            if clears {
-                description.push_str(" An empty string clears it.");
-            }
         }
         FieldType::Reference => {
             schema.insert("type".into(), json!("string"));
-            let pattern = if clears {
-                SYS_ID_OR_EMPTY_PATTERN
-            } else {
-                SYS_ID_PATTERN
-            };
-            schema.insert("pattern".into(), json!(pattern));
             let table = field.reference.as_deref().unwrap_or_default();
-            description.push_str(&format!(
-                " sys_id (32 hex characters) of {} record, not a name; {}.",
-                with_article(table),
-                resolve_hint(table, lookup)
-            ));
-            if clears {
-                description.push_str(" An empty string clears it.");
+            // Names are resolved on the server: any text is accepted here and checked
+            // (blank, control characters, length) before the lookup.
+            if !resolvable(table, lookup) {
+                let pattern = if clears {
+                    SYS_ID_OR_EMPTY_PATTERN
+                } else {
+                    SYS_ID_PATTERN
+                };
+                schema.insert("pattern".into(), json!(pattern));
             }
+            // The table, once: the instructions say which identifiers each table takes.
+            description = table.to_string();
         }
         FieldType::Choice => {
-            let mut options = Vec::new();
-            let mut numeric = false;
-            for choice in &field.choices {
-                options.push(json!(choice.value));
-                if let Some(n) = choice_integer(&choice.value) {
-                    options.push(json!(n));
-                    numeric = true;
-                }
-            }
-            let types = if numeric {
-                json!(["string", "integer"])
-            } else {
-                json!("string")
-            };
-            schema.insert("type".into(), types);
+            let labelled = field
+                .choices
+                .iter()
+                .any(|c| !c.value.eq_ignore_ascii_case(&c.label));
             if field.open_choices {
-                description.push_str(&format!(
-                    " ServiceNow code; documented: {}. This instance may define others.",
-                    choice_list(field, " = ")
-                ));
+                schema.insert("type".into(), json!("string"));
+                // Documented codes; the instance may define more, so no enum.
+                if labels {
+                    description = choice_list(field, "=");
+                }
             } else {
+                // An enum of strings fixes the type too; integer codes sent as numbers
+                // are turned into their text before validation.
+                let options = field.choices.iter().map(|c| json!(c.value)).collect();
                 schema.insert("enum".into(), Value::Array(options));
-                description.push_str(&format!(
-                    " ServiceNow code, one of: {}.",
-                    choice_list(field, " = ")
-                ));
+                if labels && labelled {
+                    description = choice_list(field, "=");
+                }
             }
         }
     }
-    schema.insert("description".into(), Value::String(description));
+    if !description.is_empty() {
+        schema.insert("description".into(), Value::String(description));
+    }
     Value::Object(schema)
+}
+
+/// Turns the text forms models send into the JSON types the schemas declare, before
+/// validation: "true"/"false" for booleans, digit strings for integers and numbers,
+/// and numbers for choice codes ("2" is the code of state 2). Anything else is left
+/// for validation to report.
+pub fn coerce(resource: &ResourceSpec, args: &mut Map<String, Value>) {
+    for (name, value) in args.iter_mut() {
+        let Some(field) = field_spec(resource, name) else {
+            continue;
+        };
+        let replacement = match (field.field_type, &*value) {
+            (FieldType::Boolean, Value::String(s)) => match s.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            (FieldType::Integer, Value::String(s)) => s.trim().parse::<i64>().ok().map(Value::from),
+            (FieldType::Decimal, Value::String(s)) => {
+                let t = s.trim();
+                let numeric = !t.is_empty()
+                    && t.trim_start_matches('-')
+                        .split('.')
+                        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+                    && t.matches('.').count() <= 1;
+                // serde_json's own number parser: no second float parser in the bundle.
+                if numeric {
+                    serde_json::from_str::<serde_json::Number>(t)
+                        .ok()
+                        .map(Value::Number)
+                } else {
+                    None
+                }
+            }
+            (FieldType::Choice, Value::Number(n)) => Some(Value::String(n.to_string())),
+            _ => None,
+        };
+        if let Some(replacement) = replacement {
+            *value = replacement;
+        }
+    }
 }
 
 /// The `inputSchema` of `method` (running as `kind`) on `resource`.
@@ -334,47 +401,34 @@ pub fn input_schema(
     let id = object([
         ("type", json!("string")),
         ("pattern", Value::String(id_pattern(resource))),
-        ("description", Value::String(id_description(resource))),
     ]);
 
     match kind {
         MethodKind::List => {
-            properties.insert("query".into(), query_property(resource, method, lookup));
+            properties.insert(
+                "query".into(),
+                json!({ "type": "string", "maxLength": QUERY_MAX_LENGTH }),
+            );
             for name in &method.filters {
                 if let Some(field) = field_spec(resource, name) {
+                    let labels = is_home(resource, name, method);
                     properties.insert(
                         name.clone(),
-                        field_property(name, &field, FieldUse::Filter, lookup),
+                        field_property(&field, FieldUse::Filter, labels, lookup),
                     );
                 }
             }
-            properties.insert("fields".into(), fields_property(resource));
+            properties.insert("fields".into(), fields_property());
             properties.insert(
                 "limit".into(),
-                json!({
-                    "type": "integer",
-                    "minimum": LIMIT_MIN,
-                    "maximum": LIMIT_MAX,
-                    "default": LIMIT_DEFAULT,
-                    "description": format!(
-                        "How many records to return, {LIMIT_MIN}-{LIMIT_MAX} (default {LIMIT_DEFAULT})."
-                    ),
-                }),
+                json!({ "type": "integer", "minimum": LIMIT_MIN, "maximum": LIMIT_MAX }),
             );
-            properties.insert(
-                "next_cursor".into(),
-                json!({
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "The next_cursor of a previous result of this tool, to get the \
-                        next page; repeat the same query and filters with it.",
-                }),
-            );
+            properties.insert("next_cursor".into(), json!({ "type": "string" }));
             properties.insert("display_value".into(), display_value_property());
         }
         MethodKind::Get => {
             properties.insert("id".into(), id);
-            properties.insert("fields".into(), fields_property(resource));
+            properties.insert("fields".into(), fields_property());
             properties.insert("display_value".into(), display_value_property());
             required.push("id".into());
         }
@@ -392,7 +446,8 @@ pub fn input_schema(
             };
             for name in &method.body {
                 if let Some(field) = resource.fields.get(name) {
-                    properties.insert(name.clone(), field_property(name, field, usage, lookup));
+                    let labels = is_home(resource, name, method);
+                    properties.insert(name.clone(), field_property(field, usage, labels, lookup));
                 }
             }
             required.extend(method.required.iter().cloned());
@@ -419,115 +474,36 @@ pub fn input_schema(
     Value::Object(schema)
 }
 
+/// Whether `method` is where `field`'s labels are documented.
+fn is_home(resource: &ResourceSpec, field: &str, method: &MethodSpec) -> bool {
+    labels_home(resource, field).is_some_and(|home| std::ptr::eq(home, method))
+}
+
 fn display_value_property() -> Value {
+    json!({ "enum": DISPLAY_VALUES })
+}
+
+fn fields_property() -> Value {
     json!({
-        "type": "string",
-        "enum": DISPLAY_VALUES,
-        "default": "false",
-        "description": "\"false\" (default): codes and sys_ids. \"true\": labels and names \
-            instead (state \"In Progress\", caller_id \"Alice Johnson\"). \"all\": both.",
+        "type": "array",
+        "items": { "type": "string" },
     })
 }
 
-fn fields_property(resource: &ResourceSpec) -> Value {
-    let mut names: Vec<&str> = vec!["sys_id"];
-    names.extend(resource.fields.keys().map(String::as_str));
-    object([
-        ("type", json!("array")),
-        (
-            "items",
-            json!({ "type": "string", "pattern": FIELD_NAME_PATTERN }),
-        ),
-        ("minItems", json!(1)),
-        ("maxItems", json!(FIELDS_MAX_ITEMS)),
-        (
-            "description",
-            Value::String(format!(
-                "Return only these fields (reduces the payload; dot-walk references, e.g. \
-                 caller_id.name). Documented fields: {}.",
-                names.join(", ")
-            )),
-        ),
-    ])
-}
-
-fn query_property(
-    resource: &ResourceSpec,
-    method: &MethodSpec,
-    lookup: &ResourceLookup<'_>,
-) -> Value {
-    object([
-        ("type", json!("string")),
-        ("maxLength", json!(QUERY_MAX_LENGTH)),
-        (
-            "description",
-            Value::String(format!(
-                "ServiceNow encoded query. Conditions are field, operator, value: = (equals), != , \
-                 LIKE (contains), STARTSWITH, IN (comma list), ISEMPTY; join them with ^ (AND) or \
-                 ^OR (OR); sort with ^ORDERBY<field> or ^ORDERBYDESC<field>. Reference fields \
-                 hold sys_ids; dot-walk to match names (e.g. {}). Example: {}",
-                dot_walk_example(resource, lookup),
-                query_example(resource, method)
-            )),
-        ),
-    ])
-}
-
-/// `caller_id.nameLIKEsmith`: a dot-walk through this resource's first reference to a
-/// documented table, matching on that table's display field.
-fn dot_walk_example(resource: &ResourceSpec, lookup: &ResourceLookup<'_>) -> String {
-    resource
-        .fields
-        .iter()
-        .filter(|(_, f)| f.field_type == FieldType::Reference)
-        .find_map(|(name, f)| {
-            let target = lookup(f.reference.as_deref()?)?;
-            Some(format!("{name}.{}LIKEsmith", target.display_field))
-        })
-        .unwrap_or_else(|| "assigned_to.nameLIKEsmith".to_string())
-}
-
-/// An encoded query built from this resource's own fields.
-fn query_example(resource: &ResourceSpec, method: &MethodSpec) -> String {
-    let mut parts = Vec::new();
-    if let Some((name, _)) = resource
-        .fields
-        .iter()
-        .find(|(_, f)| f.field_type == FieldType::Boolean)
-    {
-        parts.push(format!("{name}=true"));
-    }
-    let choice = method
-        .filters
-        .iter()
-        .filter_map(|n| resource.fields.get(n).map(|f| (n, f)))
-        .chain(resource.fields.iter())
-        .find(|(_, f)| f.field_type == FieldType::Choice && !f.choices.is_empty());
-    if let Some((name, field)) = choice {
-        if let Some(choice) = field.choices.first() {
-            parts.push(format!("{name}={}", choice.value));
-        }
-    }
-    let text = ["short_description", "name", resource.display_field.as_str()]
-        .into_iter()
-        .find(|n| {
-            resource
-                .fields
-                .get(*n)
-                .is_some_and(|f| f.field_type == FieldType::String)
-        })
-        .or_else(|| {
-            resource
-                .fields
-                .iter()
-                .find(|(_, f)| f.field_type == FieldType::String)
-                .map(|(n, _)| n.as_str())
-        });
-    if let Some(name) = text {
-        parts.push(format!("{name}LIKEemail"));
-    }
-    parts.push("ORDERBYDESCsys_updated_on".into());
-    parts.join("^")
+/// The shape of a successful result of a `kind` tool (its `outputSchema`): the same
+/// small object for every tool of a kind, because records carry whatever fields the
+/// instance returns (ACLs, `fields`, custom columns, and on get/list a `display_values`
+/// object of names and labels). Optional members (`next_cursor`, `hidden_fields`) are
+/// allowed without being listed: a model pays for these bytes on every turn.
+pub fn output_schema(kind: MethodKind) -> Value {
+    let (member, shape) = match kind {
+        MethodKind::List => ("result", "array"),
+        MethodKind::Get | MethodKind::Create | MethodKind::Update => ("result", "object"),
+        MethodKind::Delete => ("deleted", "boolean"),
+    };
+    // `required` is left out (and with it 22 bytes a tool): a success always has it,
+    // and tests/tool_results.rs checks every kind's real results against this.
+    json!({ "type": "object", "properties": { member: { "type": shape } } })
 }
 
 #[cfg(test)]
@@ -547,6 +523,7 @@ mod tests {
             docs: "None.".into(),
             number_prefix: None,
             display_field: "sys_id".into(),
+            lookup: Vec::new(),
             fields: BTreeMap::new(),
             methods: BTreeMap::new(),
         }

@@ -20,6 +20,11 @@ pub struct ResourceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_prefix: Option<String>,
     pub display_field: String,
+    /// Fields that identify a record the way a person would (`user_name`, `email`,
+    /// `name`, `number`): a reference to this table given as text is resolved to a sys_id
+    /// by an exact match on any of them. Empty: references to this table take sys_ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookup: Vec<String>,
     pub fields: BTreeMap<String, FieldSpec>,
     pub methods: BTreeMap<String, MethodSpec>,
 }
@@ -123,6 +128,34 @@ pub struct MethodSpec {
     pub required: Vec<String>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub set: Map<String, Value>,
+    /// Only on custom methods (required there): the MCP behaviour hints. Standard
+    /// methods take theirs from their kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<Hints>,
+}
+
+/// MCP tool behaviour hints a custom method declares (`readOnlyHint`, ...).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Hints {
+    /// Changes nothing (must match a read kind).
+    pub read_only: bool,
+    /// May remove or irreversibly overwrite data.
+    pub destructive: bool,
+    /// Calling it twice with the same arguments has no further effect.
+    pub idempotent: bool,
+}
+
+impl Hints {
+    /// The hints of a standard method: reads are read-only, only delete destroys,
+    /// everything but create can be repeated safely.
+    pub fn of_kind(kind: MethodKind) -> Hints {
+        Hints {
+            read_only: kind.is_read(),
+            destructive: kind == MethodKind::Delete,
+            idempotent: kind != MethodKind::Create,
+        }
+    }
 }
 
 /// System fields every record has; read-only, usable as filters, never listed in specs.

@@ -3,11 +3,13 @@
 //! (name, title, description, inputSchema, annotations), built only when needed.
 
 use crate::describe::tool_description;
+use crate::naming::list_tool_of;
 use crate::naming::{tool_name, tool_title};
-use crate::schema::{input_schema, object, ResourceLookup};
-use crate::spec::{MethodKind, MethodSpec, ResourceSpec};
-use crate::Tool;
+use crate::schema::{field_spec, input_schema, object, output_schema, ResourceLookup};
+use crate::spec::{FieldType, Hints, MethodKind, MethodSpec, ResourceSpec};
+use crate::{ReferenceTarget, Tool};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One tool the specs document, before its definition is built.
@@ -66,6 +68,7 @@ pub fn derive_tool(
                 body: Vec::new(),
                 required: Vec::new(),
                 set: Map::new(),
+                hints: None,
             };
             &fallback
         }
@@ -81,7 +84,11 @@ pub fn derive_tool(
             Value::String(tool_description(resource, method, kind, lookup)),
         ),
         ("inputSchema", input_schema(resource, method, kind, lookup)),
-        ("annotations", annotations(kind, &title)),
+        ("outputSchema", output_schema(kind)),
+        (
+            "annotations",
+            annotations(method.hints.unwrap_or(Hints::of_kind(kind))),
+        ),
     ]);
     Tool {
         name: entry.name.clone(),
@@ -89,18 +96,53 @@ pub fn derive_tool(
         kind,
         resource: Arc::clone(resource),
         set: method.set.clone(),
+        references: reference_targets(resource, method, kind, lookup),
         definition,
     }
 }
 
-/// MCP tool annotations for a method kind: reads are read-only, only delete is
-/// destructive, everything but create is idempotent, and ServiceNow is a closed world.
-pub fn annotations(kind: MethodKind, title: &str) -> Value {
+/// MCP tool annotations from a method's hints. `openWorldHint` is true for every
+/// ServiceNow tool: each call reaches an external system this server does not control,
+/// whose data other people and processes change (docs/tool-specs.md, "Annotations").
+pub fn annotations(hints: Hints) -> Value {
     json!({
-        "title": title,
-        "readOnlyHint": kind.is_read(),
-        "destructiveHint": kind == MethodKind::Delete,
-        "idempotentHint": kind != MethodKind::Create,
-        "openWorldHint": false,
+        "readOnlyHint": hints.read_only,
+        "destructiveHint": hints.destructive,
+        "idempotentHint": hints.idempotent,
+        "openWorldHint": true,
     })
+}
+
+/// The reference inputs of a tool (body fields of writes, filters of lists) and where
+/// each one points, so the upstream layer can resolve names without knowing specs.
+fn reference_targets(
+    resource: &ResourceSpec,
+    method: &MethodSpec,
+    kind: MethodKind,
+    lookup: &ResourceLookup<'_>,
+) -> BTreeMap<String, ReferenceTarget> {
+    let inputs = match kind {
+        MethodKind::List => &method.filters,
+        MethodKind::Create | MethodKind::Update => &method.body,
+        MethodKind::Get | MethodKind::Delete => return BTreeMap::new(),
+    };
+    inputs
+        .iter()
+        .filter_map(|name| {
+            let field = field_spec(resource, name)?;
+            let table = match (field.field_type, field.reference.as_deref()) {
+                (FieldType::Reference, Some(table)) => table.to_string(),
+                _ => return None,
+            };
+            let target = lookup(&table);
+            let reference = ReferenceTarget {
+                lookup: target.map(|t| t.lookup.clone()).unwrap_or_default(),
+                display_field: target.map(|t| t.display_field.clone()),
+                title: target.map(|t| t.title.clone()),
+                list_tool: target.and_then(list_tool_of),
+                table,
+            };
+            Some((name.clone(), reference))
+        })
+        .collect()
 }

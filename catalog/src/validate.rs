@@ -4,8 +4,8 @@
 
 use crate::naming::example_number;
 use crate::schema::{
-    choice_integer, field_spec, first_sentence, id_description, id_hint, resolve_hint,
-    with_article, ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
+    choice_integer, field_spec, first_sentence, id_description, id_hint, reference_words,
+    resolve_hint, ResourceLookup, DISPLAY_VALUES, FIELDS_MAX_ITEMS, LIMIT_MAX, LIMIT_MIN,
 };
 use crate::schema_check::{Schema, Violation, ViolationKind};
 use crate::spec::{FieldSpec, FieldType, MethodKind};
@@ -327,10 +327,10 @@ fn expected_type(prop: &Prop<'_>) -> &'static str {
                 "an integer or string code"
             }
             FieldType::Choice => "a string code",
-            FieldType::Integer => "an integer or a string of digits",
-            FieldType::Decimal => "a number or a numeric string",
+            FieldType::Integer => "an integer",
+            FieldType::Decimal => "a number",
             FieldType::Boolean => "true or false",
-            FieldType::Reference => "a string (a 32-character sys_id)",
+            FieldType::Reference => "a string (a sys_id, or a name the server looks up)",
             _ => "a string",
         },
         Prop::Other => "of another type",
@@ -349,11 +349,7 @@ fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
     match spec.field_type {
         FieldType::Reference => {
             let table = spec.reference.as_deref().unwrap_or_default();
-            format!(
-                "{summary} (a sys_id of {} record; {})",
-                with_article(table),
-                resolve_hint(table, lookup)
-            )
+            format!("{summary} ({})", reference_words(table, lookup))
         }
         FieldType::Choice => format!(
             "{summary} (one of {})",

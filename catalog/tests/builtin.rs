@@ -6,8 +6,8 @@ mod common;
 use common::{all, spec_schema, FIXTURE_SOURCES};
 use serde_json::Value;
 use snmcp_catalog::{
-    builtin_spec_sources, is_valid_tool_name, Catalog, DESCRIPTION_BUDGET, PAGE_SIZE,
-    SCHEMA_KEYWORDS,
+    builtin_spec_sources, is_valid_tool_name, Catalog, DESCRIPTION_BUDGET, MAX_TOOL_NAME_LEN,
+    PAGE_SIZE, SCHEMA_KEYWORDS,
 };
 use std::collections::BTreeSet;
 
@@ -181,26 +181,69 @@ fn builtin_input_schemas_use_only_keywords_that_mean_the_same_in_draft_7_and_202
 }
 
 #[test]
-fn every_builtin_tool_has_the_mcp_fields_and_a_description_within_budget() {
+fn every_builtin_tool_has_the_mcp_fields_a_short_name_and_a_description_within_budget() {
     let catalog = builtin();
     for tool in catalog.tools() {
         let d = &tool.definition;
-        for key in ["name", "title", "description", "inputSchema", "annotations"] {
+        for key in [
+            "name",
+            "title",
+            "description",
+            "inputSchema",
+            "outputSchema",
+            "annotations",
+        ] {
             assert!(d.get(key).is_some(), "{}: no {key}", tool.name);
         }
+        for hint in [
+            "readOnlyHint",
+            "destructiveHint",
+            "idempotentHint",
+            "openWorldHint",
+        ] {
+            assert!(
+                d["annotations"][hint].is_boolean(),
+                "{}: no {hint}",
+                tool.name
+            );
+        }
+        assert!(
+            tool.name.len() <= MAX_TOOL_NAME_LEN,
+            "{}: name over {MAX_TOOL_NAME_LEN} characters",
+            tool.name
+        );
         let description = d["description"].as_str().unwrap_or_default();
         assert!(!description.is_empty(), "{}", tool.name);
         assert!(
-            description.len() <= DESCRIPTION_BUDGET,
+            description.chars().count() <= DESCRIPTION_BUDGET,
             "{}: description has {} characters, budget {DESCRIPTION_BUDGET}",
             tool.name,
-            description.len()
+            description.chars().count()
         );
     }
+    // The budget is the strictest client limit.
+    const { assert!(DESCRIPTION_BUDGET <= 1024) };
+}
+
+/// What the unfiltered tools/list costs a model on every turn: at most 1,000 bytes a
+/// tool on average, title, annotations and outputSchema included (issue 9).
+#[test]
+fn the_unfiltered_tools_list_averages_at_most_1000_bytes_a_tool() {
+    let catalog = builtin();
+    let tools: Vec<&Value> = catalog.tools().iter().map(|t| &t.definition).collect();
+    let bytes = serde_json::to_string(&serde_json::json!({ "tools": tools }))
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
+    let average = bytes / tools.len();
+    assert!(
+        average <= 1000,
+        "tools/list is {bytes} bytes for {} tools: {average} bytes a tool, over 1,000",
+        tools.len()
+    );
 }
 
 #[test]
-fn builtin_reference_fields_to_documented_tables_name_their_list_tool() {
+fn builtin_reference_fields_name_their_table_and_take_names_where_a_lookup_exists() {
     let catalog = builtin();
     for tool in catalog.tools() {
         let Some(props) = tool.definition["inputSchema"]["properties"].as_object() else {
@@ -214,16 +257,21 @@ fn builtin_reference_fields_to_documented_tables_name_their_list_tool() {
                 continue;
             };
             let description = prop["description"].as_str().unwrap_or_default();
-            if let Some(target) = catalog.resource_for_table(table) {
-                if target.methods.contains_key("list") {
-                    let list = format!("list_all_service_now_{}", target.resource);
-                    assert!(
-                        description.contains(&list),
-                        "{}.{name}: should name {list}",
-                        tool.name
-                    );
-                }
-            }
+            assert!(
+                description.contains(table.as_str()),
+                "{}.{name}: should name {table}",
+                tool.name
+            );
+            let resolvable = catalog
+                .resource_for_table(table)
+                .is_some_and(|t| !t.lookup.is_empty());
+            // A name can be resolved, or else the schema insists on a sys_id.
+            assert_eq!(
+                prop.get("pattern").is_none(),
+                resolvable,
+                "{}.{name}",
+                tool.name
+            );
         }
     }
 }

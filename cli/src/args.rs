@@ -161,6 +161,7 @@ pub enum Command {
         name: String,
         methods: Option<Vec<String>>,
         tags: Option<Vec<String>>,
+        tool_mode: Option<String>,
         expiry: Option<Expiry>,
         require_api_token: bool,
     },
@@ -178,6 +179,7 @@ pub enum Command {
         name: Option<String>,
         methods: Change<Vec<String>>,
         tags: Change<Vec<String>>,
+        tool_mode: Option<String>,
         expiry: Change<Expiry>,
         require_api_token: Option<bool>,
     },
@@ -232,6 +234,7 @@ const OPTIONS: &[(&str, bool)] = &[
     ("all-methods", false),
     ("tags", true),
     ("all-tags", false),
+    ("tool-mode", true),
     ("expires-at", true),
     ("expires-in", true),
     ("no-expiry", false),
@@ -451,6 +454,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "name",
             "methods",
             "tags",
+            "tool-mode",
             "expires-at",
             "expires-in",
             "require-api-token",
@@ -461,6 +465,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "all-methods",
             "tags",
             "all-tags",
+            "tool-mode",
             "expires-at",
             "expires-in",
             "no-expiry",
@@ -535,6 +540,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                     .map(|v| list("methods", &v))
                     .transpose()?,
                 tags: o.value("tags").map(|v| list("tags", &v)).transpose()?,
+                tool_mode: o.value("tool-mode"),
                 expiry: expiry(o)?,
                 require_api_token: o.flag("require-api-token"),
             }
@@ -587,6 +593,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
             if name.is_none()
                 && methods == Change::Keep
                 && tags == Change::Keep
+                && o.value("tool-mode").is_none()
                 && expiry == Change::Keep
                 && require_api_token.is_none()
             {
@@ -598,6 +605,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 name,
                 methods,
                 tags,
+                tool_mode: o.value("tool-mode"),
                 expiry,
                 require_api_token,
             }

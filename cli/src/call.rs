@@ -69,10 +69,15 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             name,
             methods,
             tags,
+            tool_mode,
             expiry,
             require_api_token,
         } => {
             let mut config = Map::new();
+            // The worker validates the mode and names the accepted ones.
+            if let Some(mode) = tool_mode {
+                config.insert("tool_mode".into(), json!(mode));
+            }
             if let Some(methods) = methods {
                 config.insert("methods".into(), json!(methods));
             }
@@ -114,6 +119,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             name,
             methods,
             tags,
+            tool_mode,
             expiry,
             require_api_token,
         } => {
@@ -133,6 +139,9 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
                         config.insert(field.into(), json!(list));
                     }
                 }
+            }
+            if let Some(mode) = tool_mode {
+                config.insert("tool_mode".into(), json!(mode));
             }
             if !config.is_empty() {
                 body.insert("config".into(), Value::Object(config));
@@ -361,6 +370,7 @@ mod tests {
             name: "agent".into(),
             methods: Some(vec!["read".into()]),
             tags: None,
+            tool_mode: None,
             expiry: Some(Expiry::In(3_600)),
             require_api_token: true,
         };
@@ -381,6 +391,7 @@ mod tests {
             name: None,
             methods: Change::Clear,
             tags: Change::Set(vec!["users".into()]),
+            tool_mode: None,
             expiry: Change::Clear,
             require_api_token: Some(false),
         };

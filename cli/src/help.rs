@@ -8,10 +8,10 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::AccountPut => "snmcp account put <id> --instance-url URL --auth TYPE [--username U] [--client-id ID] [--secret-stdin]",
         Topic::AccountGet => "snmcp account get <id>",
         Topic::AccountDelete => "snmcp account delete <id>",
-        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--expires-at TIME | --expires-in DURATION] [--require-api-token]",
+        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION] [--require-api-token]",
         Topic::ServerList => "snmcp server list <account> [--limit N] [--cursor CURSOR]",
         Topic::ServerGet => "snmcp server get <account> <mcp_id>",
-        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token]",
+        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token]",
         Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
         Topic::TokenCreate => "snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]",
         Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
@@ -120,7 +120,7 @@ snmcp server: MCP servers (URLs an AI client connects to) of an account.
   snmcp server update <account> <mcp_id>   change it (see `snmcp server update --help`)
   snmcp server delete <account> <mcp_id>   revoke its URL",
         Topic::ServerCreate => "\
-Usage: snmcp server create <account> --name NAME [--methods LIST] [--tags LIST]
+Usage: snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE]
                            [--expires-at TIME | --expires-in DURATION] [--require-api-token]
 
 Mints an MCP server for the account and prints its URL on the last line. The URL carries
@@ -133,6 +133,9 @@ Options:
                          custom ones such as resolve); default: every method
   --tags LIST            comma-separated resource tags (incident, problem, users, ...);
                          default: every tag
+  --tool-mode MODE       tools (default: every kept tool is listed) or discovery (three
+                         tools search, describe and call the kept tools; for large
+                         catalogs)
   --expires-at TIME      RFC 3339 expiry, like 2026-12-31T23:59:59Z (at least 60 s ahead)
   --expires-in DURATION  expiry from now: a number with s, m, h, d or w, like 7d
   --require-api-token    clients must also send `Authorization: Bearer <API token>`
@@ -162,6 +165,7 @@ Options:
   --all-methods            remove the method filter (every method)
   --tags LIST              replace the tag filter
   --all-tags               remove the tag filter (every tag)
+  --tool-mode MODE         tools (list every kept tool) or discovery (three tools)
   --expires-at TIME        new RFC 3339 expiry
   --expires-in DURATION    new expiry from now, like 12h or 7d
   --no-expiry              never expire

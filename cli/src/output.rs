@@ -180,11 +180,15 @@ fn tools(config: &Value) -> String {
                 .join(",")
         })
     };
-    match (list("methods"), list("tags")) {
+    let kept = match (list("methods"), list("tags")) {
         (None, None) => "every tool".into(),
         (Some(m), None) => format!("methods {m}"),
         (None, Some(t)) => format!("tags {t}"),
         (Some(m), Some(t)) => format!("methods {m}; tags {t}"),
+    };
+    match config["tool_mode"].as_str() {
+        Some("discovery") => format!("{kept} (discovery mode: search, describe, call)"),
+        _ => kept,
     }
 }
 
@@ -219,6 +223,7 @@ mod tests {
             name: "agent".into(),
             methods: None,
             tags: None,
+            tool_mode: None,
             expiry: Some(Expiry::In(60)),
             require_api_token: false,
         };

@@ -6,6 +6,7 @@ mod accounts;
 mod api_tokens;
 mod auth;
 mod body;
+mod catalog;
 mod error;
 mod routes;
 mod servers;
@@ -15,8 +16,9 @@ mod validate;
 mod tests;
 
 pub use body::MAX_BODY_BYTES;
-pub use error::ApiError;
 pub use routes::is_admin_path;
+
+use error::ApiError;
 
 use crate::config::Config;
 use crate::crypto::SealingKey;
@@ -99,6 +101,8 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
         Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,
         Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,
+        Route::Catalog => catalog::info(),
+        Route::PreviewTools => catalog::preview(request),
     }
 }
 

@@ -18,18 +18,23 @@ pub enum Route {
     ListApiTokens,
     GetApiToken(String),
     DeleteApiToken(String),
+    Catalog,
+    PreviewTools,
 }
 
-/// True for every path the admin API owns (`/integrated-account...`, `/api-tokens...`).
+/// True for every path the admin API owns (`/integrated-account...`, `/api-tokens...`,
+/// `/catalog...`).
 pub fn is_admin_path(path: &str) -> bool {
-    ["/integrated-account", "/api-tokens"].iter().any(|root| {
-        path.strip_prefix(root)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    ["/integrated-account", "/api-tokens", "/catalog"]
+        .iter()
+        .any(|root| {
+            path.strip_prefix(root)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 const ROUTES_HINT: &str = "admin routes are /integrated-account/:id, /integrated-account/:id/mcp, \
-     /integrated-account/:id/mcp/:mcp_id, /api-tokens and /api-tokens/:id";
+     /integrated-account/:id/mcp/:mcp_id, /api-tokens, /api-tokens/:id, /catalog and /catalog/preview";
 
 pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
     let segments: Vec<String> = path
@@ -78,6 +83,14 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
             "DELETE" => Ok(Route::DeleteApiToken(owned(id))),
             _ => Err(ApiError::method_not_allowed(&method, "GET, DELETE")),
         },
+        ["catalog"] => match method.as_str() {
+            "GET" => Ok(Route::Catalog),
+            _ => Err(ApiError::method_not_allowed(&method, "GET")),
+        },
+        ["catalog", "preview"] => match method.as_str() {
+            "POST" => Ok(Route::PreviewTools),
+            _ => Err(ApiError::method_not_allowed(&method, "POST")),
+        },
         _ => Err(not_found()),
     }
 }
@@ -94,6 +107,9 @@ mod tests {
             ("/integrated-account/acme/mcp/x", true),
             ("/api-tokens", true),
             ("/api-tokens/tok_1", true),
+            ("/catalog", true),
+            ("/catalog/preview", true),
+            ("/catalogs", false),
             ("/integrated-accounts", false),
             ("/api-tokensx", false),
             ("/mcp/abc", false),
@@ -151,6 +167,8 @@ mod tests {
             ("POST", "/api-tokens", Route::CreateApiToken),
             ("GET", "/api-tokens", Route::ListApiTokens),
             ("GET", "/api-tokens/tok_1", Route::GetApiToken(s("tok_1"))),
+            ("GET", "/catalog", Route::Catalog),
+            ("POST", "/catalog/preview", Route::PreviewTools),
             (
                 "DELETE",
                 "/api-tokens/tok_1",
@@ -190,6 +208,9 @@ mod tests {
             ),
             ("DELETE", "/api-tokens", 405, Some("GET, POST")),
             ("PATCH", "/api-tokens/tok_1", 405, Some("GET, DELETE")),
+            ("POST", "/catalog", 405, Some("GET")),
+            ("GET", "/catalog/preview", 405, Some("POST")),
+            ("GET", "/catalog/x", 404, None),
             ("GET", "/integrated-account", 404, None),
             ("GET", "/integrated-account/", 404, None),
             ("GET", "/integrated-account/acme/mcp/m/extra", 404, None),

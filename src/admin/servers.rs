@@ -10,7 +10,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore};
 use crate::store::{self, McpServerRecord};
 use serde_json::{json, Value};
-use snmcp_catalog::{Catalog, FilterError, ToolFilter};
+use snmcp_catalog::{Catalog, FilterError, ToolFilter, ToolMode};
 
 const FIELDS: [&str; 4] = ["name", "config", "expires_at", "require_api_token_auth"];
 
@@ -212,7 +212,7 @@ fn config_object(value: &Value) -> Result<&Object, ApiError> {
             "`config` must be an object like {\"methods\": [\"read\"], \"tags\": [\"incident\"]}",
         ));
     };
-    body::reject_unknown(object, &["methods", "tags"], "`config`")?;
+    body::reject_unknown(object, &["methods", "tags", "tool_mode"], "`config`")?;
     Ok(object)
 }
 
@@ -225,7 +225,7 @@ fn string_list(object: &Object, name: &str) -> Result<Field<Vec<String>>, ApiErr
     })
 }
 
-fn parse_config(value: &Value) -> Result<ToolFilter, ApiError> {
+pub(super) fn parse_config(value: &Value) -> Result<ToolFilter, ApiError> {
     merge_config(&ToolFilter::default(), value)
 }
 
@@ -240,11 +240,26 @@ fn merge_config(current: &ToolFilter, patch: &Value) -> Result<ToolFilter, ApiEr
             Field::Value(list) => *slot = Some(list),
         }
     }
+    match object.get("tool_mode") {
+        None => {}
+        Some(Value::Null) => merged.tool_mode = ToolMode::default(),
+        Some(value) => {
+            merged.tool_mode = value.as_str().and_then(ToolMode::parse).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_config",
+                    format!(
+                        "`config.tool_mode` must be one of {}: \"tools\" lists every tool, \"discovery\" lists three tools that search, describe and call them",
+                        ToolMode::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+                    ),
+                )
+            })?
+        }
+    }
     Ok(merged)
 }
 
 /// The catalog decides which filters are usable (unknown entries, no tool left).
-fn check_filter(filter: &ToolFilter) -> Result<(), ApiError> {
+pub(super) fn check_filter(filter: &ToolFilter) -> Result<(), ApiError> {
     let catalog = Catalog::builtin().map_err(|e| {
         ApiError::new(
             500,

@@ -16,4 +16,4 @@ mod tools;
 pub mod transport;
 pub mod version;
 
-pub use dispatch::{dispatch, Reply, Services};
+pub use dispatch::Services;

@@ -5,10 +5,10 @@ use super::dispatch::{Reply, Services};
 use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITED};
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::servicenow::{self, CallOutcome, UpstreamContext};
+use crate::servicenow::{self, CallOutcome, RecordLink, UpstreamContext};
 use crate::store::{self, McpServerRecord};
 use serde_json::{json, Map, Value};
-use snmcp_catalog::Catalog;
+use snmcp_catalog::{discovery, Catalog, ToolMode};
 
 pub(super) fn tools_list(
     catalog: &Catalog,
@@ -23,6 +23,16 @@ pub(super) fn tools_list(
             return Reply::error(id, RpcError::new(INVALID_PARAMS, "cursor must be a string"))
         }
     };
+    if server.config.tool_mode == ToolMode::Discovery {
+        // Three small tools whatever the catalog's size: one page, no cursor.
+        if cursor.is_some() {
+            return Reply::error(id, RpcError::new(INVALID_PARAMS, "Invalid cursor: this server lists three tools on one page; call tools/list without a cursor"));
+        }
+        return Reply::ok(
+            id,
+            json!({ "tools": discovery::definitions(catalog, &server.config) }),
+        );
+    }
     match catalog.list_page(&server.config, cursor) {
         Ok(page) => {
             let mut result = json!({ "tools": page.tools });
@@ -36,6 +46,26 @@ pub(super) fn tools_list(
             RpcError::new(INVALID_PARAMS, format!("Invalid cursor: {e}")),
         ),
     }
+}
+
+/// A successful tool result: `structuredContent` (matching the tool's outputSchema),
+/// the same JSON as one text item for clients that ignore structured output, and the
+/// record's page on the instance as a `resource_link` when there is one record.
+pub(super) fn success_result(structured: Value, link: Option<RecordLink>) -> Value {
+    let mut content = vec![json!({ "type": "text", "text": structured.to_string() })];
+    if let Some(link) = link {
+        content.push(json!({
+            "type": "resource_link",
+            "uri": link.uri,
+            "name": link.name,
+            "mimeType": "text/html",
+        }));
+    }
+    json!({
+        "content": content,
+        "structuredContent": structured,
+        "isError": false,
+    })
 }
 
 /// A tool result the model reads as a failure it can act on.
@@ -66,6 +96,164 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             ),
         );
     };
+    let arguments = match params.and_then(|p| p.get("arguments")) {
+        None | Some(Value::Null) => None,
+        Some(a) => Some(a),
+    };
+    if server.config.tool_mode == ToolMode::Discovery {
+        return discovery_call(services, catalog, server, id, name, arguments).await;
+    }
+    call_catalog_tool(services, catalog, server, id, name, arguments).await
+}
+
+/// The three discovery-mode tools. A catalog tool is reached only through
+/// `call_service_now_tool`, which runs it exactly as tools/call would.
+async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    catalog: &Catalog,
+    server: &McpServerRecord,
+    id: Value,
+    name: &str,
+    arguments: Option<&Value>,
+) -> Reply {
+    let empty = Map::new();
+    let args = match arguments {
+        None => &empty,
+        Some(Value::Object(args)) => args,
+        Some(_) => {
+            return tool_error(
+                id,
+                &format!("Invalid arguments for {name}: arguments must be a JSON object"),
+                Vec::new(),
+            )
+        }
+    };
+    let filter = &server.config;
+    match name {
+        discovery::SEARCH_TOOL => match search_arguments(args) {
+            Ok((query, limit)) => {
+                let tools: Vec<Value> = discovery::search(catalog, filter, query, limit)
+                    .into_iter()
+                    .map(|hit| {
+                        json!({
+                            "name": hit.tool.name,
+                            "title": hit.tool.definition["title"],
+                            "description": discovery::one_line(hit.tool),
+                        })
+                    })
+                    .collect();
+                ok(id, json!({ "tools": tools }))
+            }
+            Err(problem) => tool_error(
+                id,
+                &format!("Invalid arguments for {name}: {problem}"),
+                Vec::new(),
+            ),
+        },
+        discovery::DESCRIBE_TOOL => {
+            let extra = args.keys().find(|k| k.as_str() != "name");
+            match (args.get("name").and_then(Value::as_str), extra) {
+                (Some(tool_name), None) => match catalog.find(tool_name, filter) {
+                    Some(tool) => ok(id, json!({ "tool": tool.definition })),
+                    None => tool_error(
+                        id,
+                        &format!(
+                            "Unknown tool: {tool_name}. Find tool names with {}.",
+                            discovery::SEARCH_TOOL
+                        ),
+                        Vec::new(),
+                    ),
+                },
+                _ => tool_error(
+                    id,
+                    &format!(
+                        "Invalid arguments for {name}: give only name, a tool name from {}",
+                        discovery::SEARCH_TOOL
+                    ),
+                    Vec::new(),
+                ),
+            }
+        }
+        discovery::CALL_TOOL => {
+            let extra = args
+                .keys()
+                .find(|k| !matches!(k.as_str(), "name" | "arguments"));
+            let inner_arguments = match args.get("arguments") {
+                None | Some(Value::Null) => None,
+                Some(a) => Some(a),
+            };
+            match (args.get("name").and_then(Value::as_str), extra) {
+                (Some(tool_name), None) => {
+                    call_catalog_tool(services, catalog, server, id, tool_name, inner_arguments)
+                        .await
+                }
+                _ => tool_error(
+                    id,
+                    &format!("Invalid arguments for {name}: give name (a tool name from {}) and arguments (an object matching its input schema)", discovery::SEARCH_TOOL),
+                    Vec::new(),
+                ),
+            }
+        }
+        _ => Reply::error(
+            id,
+            RpcError::new(
+                INVALID_PARAMS,
+                format!(
+                    "Unknown tool: {name}. This server works in discovery mode: use {}, {} and {}.",
+                    discovery::SEARCH_TOOL,
+                    discovery::DESCRIBE_TOOL,
+                    discovery::CALL_TOOL
+                ),
+            ),
+        ),
+    }
+}
+
+/// `query` (1-200 characters) and `limit` (1-50, default 10) of a search.
+fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> {
+    if let Some(extra) = args
+        .keys()
+        .find(|k| !matches!(k.as_str(), "query" | "limit"))
+    {
+        return Err(format!(
+            "unknown field '{extra}'; this tool accepts: query, limit"
+        ));
+    }
+    let query = match args.get("query") {
+        Some(Value::String(q)) if !q.trim().is_empty() && q.chars().count() <= 200 => q.as_str(),
+        _ => {
+            return Err("query must be 1-200 characters of words, e.g. \"create incident\"".into())
+        }
+    };
+    let limit = match args.get("limit") {
+        None | Some(Value::Null) => discovery::SEARCH_LIMIT_DEFAULT,
+        Some(v) => v
+            .as_u64()
+            .filter(|l| (1..=discovery::SEARCH_LIMIT_MAX).contains(l))
+            .ok_or_else(|| {
+                format!(
+                    "limit must be an integer from 1 to {}",
+                    discovery::SEARCH_LIMIT_MAX
+                )
+            })?,
+    };
+    Ok((query, usize::try_from(limit).unwrap_or(10)))
+}
+
+fn ok(id: Value, structured: Value) -> Reply {
+    Reply::ok(id, success_result(structured, None))
+}
+
+/// One catalog tool, by name: the same filter, validation and upstream path whether it
+/// came from tools/call or from call_service_now_tool.
+async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    catalog: &Catalog,
+    server: &McpServerRecord,
+    id: Value,
+    name: &str,
+    arguments: Option<&Value>,
+) -> Reply {
     // A tool this server does not expose is indistinguishable from an unknown one.
     let Some(tool) = catalog.find(name, &server.config) else {
         return Reply::error(
@@ -76,17 +264,16 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             ),
         );
     };
-    let arguments = match params.and_then(|p| p.get("arguments")) {
-        None | Some(Value::Null) => None,
-        Some(a) => Some(a),
+    let call = match catalog.check_call(tool, arguments) {
+        Ok(call) => call,
+        Err(problems) => {
+            return tool_error(
+                id,
+                &format!("Invalid arguments for {name}:\n{problems}"),
+                Vec::new(),
+            )
+        }
     };
-    if let Err(problems) = catalog.validate_arguments(tool, arguments) {
-        return tool_error(
-            id,
-            &format!("Invalid arguments for {name}:\n{problems}"),
-            Vec::new(),
-        );
-    }
     let Some(sealing_key) = services.config.sealing_key.as_ref() else {
         return tool_error(id, "This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.", Vec::new());
     };
@@ -104,22 +291,14 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
         sealing_key: Some(sealing_key),
         timeout_ms: services.config.upstream_timeout_ms,
     };
-    let empty = Map::new();
-    let args = arguments.and_then(Value::as_object).unwrap_or(&empty);
-    match servicenow::call_tool(&context, &account, tool, args).await {
+    match servicenow::call_tool(&context, &account, tool, &call).await {
         CallOutcome::Success {
             structured,
             rate_limit,
+            link,
         } => Reply {
             status: 200,
-            response: RpcResponse::result(
-                id,
-                json!({
-                    "content": [{ "type": "text", "text": structured.to_string() }],
-                    "structuredContent": structured,
-                    "isError": false,
-                }),
-            ),
+            response: RpcResponse::result(id, success_result(structured, link)),
             headers: rate_limit,
         },
         CallOutcome::Failure {

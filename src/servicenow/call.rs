@@ -1,5 +1,5 @@
-//! `call_tool`: sequences one tool call (translate, authenticate, resolve a record number,
-//! send, map) over the ports. Decisions live in the pure modules; this only orders them.
+//! `call_tool`: sequences one tool call (check references, translate, authenticate,
+//! resolve a record number and names, send, map) over the ports. Decisions live in the pure modules; this only orders them.
 
 use super::auth::{
     account_secrets, parse_token_response, read_cached_token, static_auth_header, store_token,
@@ -8,13 +8,14 @@ use super::auth::{
 use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
 use super::rate_limit::normalize_rate_limit_headers;
 use super::request::{number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest};
+use super::resolve::{self, lookup_request, map_lookup, Plan};
 use super::response::{map_call_response, map_number_lookup, rate_limited};
-use super::{CallOutcome, UpstreamContext};
-use crate::http::{HttpRequest, HttpResponse};
+use super::{CallOutcome, RecordLink, UpstreamContext};
+use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream, UpstreamError};
 use crate::store::IntegratedAccount;
-use serde_json::{Map, Value};
-use snmcp_catalog::Tool;
+use serde_json::Value;
+use snmcp_catalog::{MethodKind, Tool, ToolCall};
 
 /// Runs one validated tool call against the account's instance. Never panics, never
 /// retries (a 401 on a cached OAuth token re-authenticates once), and never puts a
@@ -23,9 +24,14 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
     ctx: &UpstreamContext<'_, K, U, C>,
     account: &IntegratedAccount,
     tool: &Tool,
-    args: &Map<String, Value>,
+    call: &ToolCall,
 ) -> CallOutcome {
-    let request = match TableRequest::from_tool(tool, args) {
+    // Reference values are checked before any request; names are looked up in `run`.
+    let plan = match resolve::plan(tool, call) {
+        Ok(plan) => plan,
+        Err(message) => return failure(message),
+    };
+    let request = match TableRequest::from_call(tool, &plan.call) {
         Ok(request) => request,
         Err(ArgumentError(message)) => return failure(message),
     };
@@ -37,7 +43,7 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
         reauthenticated: false,
         secrets: account_secrets(&account.auth),
     };
-    let outcome = match run(&mut session).await {
+    let outcome = match run(&mut session, tool, plan).await {
         Ok(outcome) | Err(outcome) => outcome,
     };
     redact(outcome, &session.secrets)
@@ -45,9 +51,11 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
 
 async fn run<K: KvStore, U: Upstream, C: Clock>(
     session: &mut Session<'_, '_, K, U, C>,
+    tool: &Tool,
+    plan: Plan,
 ) -> Result<CallOutcome, CallOutcome> {
-    let request = session.request;
     let instance = session.account.instance_url.as_str();
+    let mut request = session.request;
     let (sys_id, number): (Option<SysId>, Option<&str>) = match &request.record {
         None => (None, None),
         Some(RecordRef::SysId(id)) => (Some(id.clone()), None),
@@ -59,17 +67,85 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             (Some(id), Some(number))
         }
     };
+    // One read-only lookup per reference given as a name; any failure stops the call
+    // before the write.
+    let mut plan = plan;
+    let resolved;
+    if !plan.pending.is_empty() {
+        for reference in plan.pending.clone() {
+            let lookup = lookup_request(instance, &reference).map_err(failure)?;
+            let response = session.send(lookup, Stage::NumberLookup).await?;
+            let id = map_lookup(&reference, &response, session.now_secs())?;
+            plan.resolve(&reference.field, &id);
+        }
+        resolved = TableRequest::from_call(tool, &plan.call).map_err(|e| failure(e.0))?;
+        request = &resolved;
+    }
     let http = request
         .to_http(instance, sys_id.as_ref())
         .map_err(|e| failure(e.0))?;
     let response = session.send(http, Stage::Call(request.kind)).await?;
-    Ok(map_call_response(
+    let outcome = map_call_response(
         request,
         sys_id.as_ref(),
         number,
         &response,
         session.now_secs(),
-    ))
+    );
+    Ok(with_link(outcome, instance, request))
+}
+
+/// Adds the record's page on the instance to a get, create or update result.
+fn with_link(outcome: CallOutcome, instance: &str, request: &TableRequest) -> CallOutcome {
+    let CallOutcome::Success {
+        structured,
+        rate_limit,
+        link: None,
+    } = outcome
+    else {
+        return outcome;
+    };
+    let link = match request.kind {
+        MethodKind::Get | MethodKind::Create | MethodKind::Update => {
+            record_link(instance, request, structured.get("result"))
+        }
+        MethodKind::List | MethodKind::Delete => None,
+    };
+    CallOutcome::Success {
+        structured,
+        rate_limit,
+        link,
+    }
+}
+
+/// `<instance>/nav_to.do?uri=<table>.do%3Fsys_id%3D<id>`, named by the record's display
+/// field. None when the record came back without a usable sys_id.
+fn record_link(
+    instance: &str,
+    request: &TableRequest,
+    record: Option<&Value>,
+) -> Option<RecordLink> {
+    let record = record?;
+    let field = |name: &str| {
+        record.get(name).and_then(|v| {
+            v.as_str()
+                .or_else(|| v.get("value").and_then(Value::as_str))
+        })
+    };
+    let sys_id = field("sys_id").and_then(SysId::parse)?;
+    let name = field(&request.display_field)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(sys_id.as_str())
+        .to_string();
+    let target = format!("{}.do?sys_id={}", request.table, sys_id.as_str());
+    Some(RecordLink {
+        uri: format!(
+            "{}/nav_to.do?uri={}",
+            instance.trim_end_matches('/'),
+            percent_encode(&target)
+        ),
+        name,
+    })
 }
 
 /// The OAuth access token in use for this call.

@@ -43,6 +43,10 @@ impl Harness {
     }
 
     fn call(&self, auth: &AccountAuth, method: &str, args: serde_json::Value) -> CallOutcome {
+        self.call_tool(auth, &tool(&incident_spec(), method), args)
+    }
+
+    fn call_tool(&self, auth: &AccountAuth, tool: &Tool, args: serde_json::Value) -> CallOutcome {
         let ctx = UpstreamContext {
             kv: &self.kv,
             upstream: &self.upstream,
@@ -60,8 +64,8 @@ impl Harness {
         block_on(call_tool(
             &ctx,
             &account,
-            &tool(&incident_spec(), method),
-            &args,
+            tool,
+            &ToolCall::from_valid(tool, &args),
         ))
     }
 
@@ -117,6 +121,7 @@ fn success(outcome: CallOutcome) -> (serde_json::Value, Vec<(String, String)>) {
         CallOutcome::Success {
             structured,
             rate_limit,
+            ..
         } => (structured, rate_limit),
         other => panic!("expected success, got {other:?}"),
     }
@@ -152,7 +157,7 @@ fn list_sends_basic_auth_and_pages_with_a_cursor() {
     assert_eq!(
         h.lines(),
         vec![format!(
-            "GET {TABLE}?sysparm_query=state%3D2&sysparm_limit=2&sysparm_offset=0&sysparm_exclude_reference_link=true"
+            "GET {TABLE}?sysparm_query=state%3D2&sysparm_limit=2&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true"
         )]
     );
     let sent = h.request(0);
@@ -218,7 +223,7 @@ fn get_with_an_api_key_reports_hidden_fields() {
     assert_eq!(
         h.lines(),
         vec![format!(
-            "GET {TABLE}/{SYS_ID}?sysparm_fields=number%2Cwork_notes%2Csys_id&sysparm_exclude_reference_link=true"
+            "GET {TABLE}/{SYS_ID}?sysparm_fields=number%2Cwork_notes%2Csys_id&sysparm_display_value=all&sysparm_exclude_reference_link=true"
         )]
     );
     assert_eq!(h.request(0).header("x-sn-apikey"), Some("sn-api-key-1"));
@@ -264,7 +269,7 @@ fn update_by_number_resolves_the_sys_id_first() {
         json!({"result": [{"sys_id": SYS_ID, "number": "INC0010203"}]}),
     )
     .reply(200, json!({"result": record()}));
-    let (out, _) = success(h.call(&basic(), "update", json!({"id": "inc0010203", "state": 2})));
+    let (out, _) = success(h.call(&basic(), "update", json!({"id": "INC0010203", "state": 2})));
     assert_eq!(
         h.lines(),
         vec![
@@ -714,4 +719,163 @@ fn secrets_echoed_by_the_network_layer_are_redacted() {
     let (message, _) = failure_text(h.call(&basic(), "list", json!({})));
     assert!(!message.contains(PASSWORD), "{message}");
     assert!(message.contains("[redacted]"), "{message}");
+}
+
+/// The incident tool of `method` with its caller_id resolvable among users.
+fn tool_with_caller(method: &str) -> Tool {
+    let mut t = tool(&incident_spec(), method);
+    t.references.insert(
+        "caller_id".into(),
+        crate::servicenow::resolve::tests::users(),
+    );
+    t
+}
+
+const USERS: &str = "https://dev1.service-now.com/api/now/table/sys_user";
+const ALICE: &str = "62826bf03710200044e0bfc8bcbe5df1";
+
+#[test]
+fn a_name_is_resolved_with_one_lookup_before_the_write() {
+    let h = Harness::new();
+    h.reply(200, json!({"result": [{"sys_id": ALICE, "name": "Alice Johnson", "user_name": "alice.johnson"}]}))
+        .reply(201, json!({"result": record()}));
+    let outcome = h.call_tool(
+        &basic(),
+        &tool_with_caller("create"),
+        json!({"short_description": "VPN down", "caller_id": " Alice Johnson "}),
+    );
+    let (structured, _) = success(outcome.clone());
+    assert_eq!(structured["result"]["number"], "INC0010203");
+    assert_eq!(
+        h.lines(),
+        vec![
+            format!("GET {USERS}?sysparm_query=user_name%3DAlice%20Johnson%5EORemail%3DAlice%20Johnson%5EORname%3DAlice%20Johnson&sysparm_fields=sys_id%2Cname%2Cuser_name%2Cemail&sysparm_limit=6"),
+            format!("POST {TABLE}?sysparm_exclude_reference_link=true"),
+        ]
+    );
+    let body: serde_json::Value = serde_json::from_slice(&h.request(1).body).unwrap();
+    assert_eq!(body["caller_id"], ALICE);
+    // The created record links to its form on the instance.
+    match outcome {
+        CallOutcome::Success {
+            link: Some(link), ..
+        } => {
+            assert_eq!(
+                link.uri,
+                format!("{INSTANCE}/nav_to.do?uri=incident.do%3Fsys_id%3D{SYS_ID}")
+            );
+            assert_eq!(link.name, "INC0010203");
+        }
+        other => panic!("no link: {other:?}"),
+    }
+}
+
+#[test]
+fn an_ambiguous_or_unknown_name_writes_nothing() {
+    let cases = [
+        (
+            "ambiguous",
+            json!({"result": [
+                {"sys_id": ALICE, "name": "Alice Johnson"},
+                {"sys_id": SYS_ID, "name": "Alice Johnson"}
+            ]}),
+            vec!["caller_id is ambiguous", "2 sys_user records", "\"Alice Johnson\"", ALICE, SYS_ID, "Nothing was written"],
+        ),
+        (
+            "unknown",
+            json!({"result": []}),
+            vec!["caller_id: no sys_user records whose user_name, email or name is \"Alice Johnson\"", "nothing was written", "list_all_service_now_sys_users"],
+        ),
+    ];
+    for (case, lookup, expected) in cases {
+        let h = Harness::new();
+        h.reply(200, lookup);
+        let (message, _) = failure_text(h.call_tool(
+            &basic(),
+            &tool_with_caller("create"),
+            json!({"short_description": "x", "caller_id": "Alice Johnson"}),
+        ));
+        for part in expected {
+            assert!(message.contains(part), "{case}: {message}");
+        }
+        assert_eq!(h.lines().len(), 1, "{case}: only the lookup was sent");
+        assert!(h.lines()[0].starts_with("GET "), "{case}");
+    }
+}
+
+#[test]
+fn sys_ids_and_bad_values_send_no_lookup() {
+    // A sys_id goes straight into the write.
+    let h = Harness::new();
+    h.reply(201, json!({"result": record()}));
+    success(h.call_tool(
+        &basic(),
+        &tool_with_caller("create"),
+        json!({"short_description": "x", "caller_id": ALICE.to_uppercase()}),
+    ));
+    assert_eq!(h.lines().len(), 1);
+    let body: serde_json::Value = serde_json::from_slice(&h.request(0).body).unwrap();
+    assert_eq!(body["caller_id"], ALICE);
+    // Refused values reach nothing at all.
+    for bad in ["", "   ", "Alice\nJohnson", &"x".repeat(256)] {
+        let h = Harness::new();
+        let (message, status) = failure_text(h.call_tool(
+            &basic(),
+            &tool_with_caller("create"),
+            json!({"short_description": "x", "caller_id": bad}),
+        ));
+        assert!(message.starts_with("caller_id "), "{bad:?}: {message}");
+        assert_eq!(status, None);
+        assert!(h.lines().is_empty(), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_rate_limited_lookup_is_passed_through_and_writes_nothing() {
+    let h = Harness::new();
+    h.reply_with(
+        HttpResponse::json(429, &json!({"error": {"message": "Too many"}}))
+            .with_header("Retry-After", "7"),
+    );
+    let outcome = h.call_tool(
+        &basic(),
+        &tool_with_caller("create"),
+        json!({"short_description": "x", "caller_id": "alice.johnson"}),
+    );
+    assert!(
+        matches!(
+            outcome,
+            CallOutcome::RateLimited {
+                retry_after_secs: Some(7),
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(h.lines().len(), 1);
+}
+
+#[test]
+fn a_list_filter_by_name_is_resolved_then_filters_by_sys_id() {
+    let h = Harness::new();
+    h.reply(
+        200,
+        json!({"result": [{"sys_id": ALICE, "name": "Alice Johnson"}]}),
+    )
+    .reply(200, json!({"result": [record()]}));
+    success(h.call_tool(
+        &basic(),
+        &tool_with_caller("list"),
+        json!({"caller_id": "alice.johnson", "limit": 5}),
+    ));
+    let lines = h.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with(&format!(
+        "GET {USERS}?sysparm_query=user_name%3Dalice.johnson"
+    )));
+    assert!(
+        lines[1].starts_with(&format!("GET {TABLE}?sysparm_query=caller_id%3D{ALICE}&")),
+        "{}",
+        lines[1]
+    );
 }

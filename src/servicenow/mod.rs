@@ -9,11 +9,11 @@ mod errors;
 mod query;
 pub(crate) mod rate_limit;
 mod request;
+mod resolve;
 mod response;
 
 pub use call::call_tool;
 pub use rate_limit::normalize_rate_limit_headers;
-pub use request::{SysId, TableRequest, DEFAULT_LIMIT, MAX_LIMIT};
 
 use crate::crypto::SealingKey;
 
@@ -28,6 +28,14 @@ pub struct UpstreamContext<'a, K, U, C> {
     pub timeout_ms: u64,
 }
 
+/// A record's form on the instance: `<instance>/nav_to.do?uri=<table>.do%3Fsys_id%3D<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLink {
+    pub uri: String,
+    /// What the record is called (its number or name, else its sys_id).
+    pub name: String,
+}
+
 /// The result of one tool call, for the MCP layer to render.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallOutcome {
@@ -36,6 +44,9 @@ pub enum CallOutcome {
         structured: serde_json::Value,
         /// Normalized lowercase `ratelimit-*` headers ServiceNow sent, if any.
         rate_limit: Vec<(String, String)>,
+        /// The record's page on the instance (get, create, update), for a
+        /// `resource_link` content item.
+        link: Option<RecordLink>,
     },
     /// Becomes a result with `isError: true`; `message` is what the model reads.
     Failure {

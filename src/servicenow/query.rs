@@ -1,19 +1,6 @@
 //! Encoded-query building: equality filters written with ServiceNow's `^^` escape so a
 //! value can never add operators, joined with the model's own free-form query.
 
-use serde_json::Value;
-
-/// ServiceNow stores every value as a string: numbers and booleans become their text.
-/// `None` for null, arrays and objects.
-pub fn scalar_to_string(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
-    }
-}
-
 /// A column name, optionally dot-walked (`caller_id.name`): letters, digits, `_`.
 pub fn is_field_name(name: &str) -> bool {
     !name.is_empty()
@@ -65,25 +52,6 @@ pub fn opens_new_query_block(query: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn scalars_become_servicenow_strings() {
-        let cases = [
-            (json!("New"), Some("New")),
-            (json!(3), Some("3")),
-            (json!(-2), Some("-2")),
-            (json!(1.5), Some("1.5")),
-            (json!(true), Some("true")),
-            (json!(false), Some("false")),
-            (json!(null), None),
-            (json!(["a"]), None),
-            (json!({"a": 1}), None),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(scalar_to_string(&input).as_deref(), expected, "{input}");
-        }
-    }
 
     #[test]
     fn field_names_allow_dot_walks_only() {

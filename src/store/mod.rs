@@ -16,7 +16,6 @@ pub mod timestamps;
 #[cfg(test)]
 mod tests;
 
-pub use index::Page;
 pub use records::{
     AccountAuth, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord, StoredAccount,
     TokenHashRef,

@@ -51,6 +51,7 @@ test('the demo prints a working MCP URL and an mcpServers block, then exits 0', 
   const url = output.match(new RegExp(`http://127\\.0\\.0\\.1:${port}/mcp/[A-Za-z0-9_-]{43}`))?.[0];
   assert.ok(url, `no MCP URL on port ${port} in:\n${output}`);
   assert.match(output, /\d+ tools/);
+  assert.match(output, new RegExp(`Dashboard: http://127\\.0\\.0\\.1:${port}/dashboard`));
 
   const block = output.match(/^\{\n[\s\S]*?\n\}$/m)?.[0];
   assert.ok(block, `no JSON block in:\n${output}`);

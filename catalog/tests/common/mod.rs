@@ -41,6 +41,7 @@ pub fn filter(methods: Option<&[&str]>, tags: Option<&[&str]>) -> ToolFilter {
     ToolFilter {
         methods: methods.map(owned),
         tags: tags.map(owned),
+        ..ToolFilter::default()
     }
 }
 

@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod api_tokens;
+mod catalog;
 mod failures;
 mod hardening;
 mod secrets;

@@ -88,6 +88,24 @@ fn create_defaults_to_every_tool_no_expiry_and_no_api_token() {
 }
 
 #[test]
+fn discovery_mode_is_stored_and_shown() {
+    let clock = ManualClock::at_secs(T0);
+    let world = World::new(&clock);
+    world.acme();
+    let reply = world.create_server(
+        "acme",
+        json!({"name": "big", "config": {"tool_mode": "discovery", "methods": ["read"]}}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(
+        reply.json["config"],
+        json!({"methods": ["read"], "tool_mode": "discovery"})
+    );
+    let stored = find(&world, &token_of(&reply)).expect("stored");
+    assert_eq!(stored.config.tool_mode, snmcp_catalog::ToolMode::Discovery);
+}
+
+#[test]
 fn the_url_base_is_public_url_when_set() {
     let clock = ManualClock::at_secs(T0);
     let world = World::new(&clock);
@@ -171,6 +189,18 @@ fn create_refuses_each_invalid_body_with_a_clear_400() {
             json!({"name": "x", "config": {"methods": [1]}}),
             "invalid_config",
             "array of strings",
+        ),
+        (
+            "unknown tool_mode",
+            json!({"name": "x", "config": {"tool_mode": "lazy"}}),
+            "invalid_config",
+            "\"tools\", \"discovery\"",
+        ),
+        (
+            "tool_mode not a string",
+            json!({"name": "x", "config": {"tool_mode": true}}),
+            "invalid_config",
+            "config.tool_mode",
         ),
         (
             "expires_at not RFC 3339",

@@ -1,0 +1,159 @@
+//! The typed call: tools/call arguments that passed the tool's inputSchema become one
+//! [`ToolCall`] (record id, filters, query, paging, display form, body), the single
+//! source of truth the upstream request builder consumes. Nothing downstream re-parses
+//! the raw arguments or keeps its own list of parameter names.
+
+use crate::schema::LIMIT_DEFAULT;
+use crate::spec::MethodKind;
+use crate::Tool;
+use serde_json::{Map, Value};
+
+/// How get/update/delete name their record (the `id` pattern admits exactly these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordId {
+    /// 32 lowercase hex characters.
+    SysId(String),
+    /// A record number with the resource's prefix (`INC0010001`).
+    Number(String),
+}
+
+/// `display_value`: which form of values ServiceNow returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisplayValue {
+    /// Labels and names instead of codes and sys_ids.
+    Labels,
+    /// Stored values only.
+    Codes,
+    /// ServiceNow's `{display_value, value}` pairs.
+    Both,
+}
+
+impl DisplayValue {
+    /// The `sysparm_display_value` parameter.
+    pub fn as_param(self) -> &'static str {
+        match self {
+            DisplayValue::Labels => "true",
+            DisplayValue::Codes => "false",
+            DisplayValue::Both => "all",
+        }
+    }
+}
+
+/// One validated tool call.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolCall {
+    /// get, update, delete: the record.
+    pub record: Option<RecordId>,
+    /// list: exact-match filters the model gave, as ServiceNow text, by field name.
+    pub filters: Vec<(String, String)>,
+    /// list: the model's encoded query.
+    pub query: Option<String>,
+    /// get, list: fields to return (empty = all).
+    pub fields: Vec<String>,
+    /// list: page size.
+    pub limit: u64,
+    /// list: the next_cursor of a previous page.
+    pub cursor: Option<String>,
+    /// get, list: the one form asked for, if any.
+    pub display_value: Option<DisplayValue>,
+    /// create, update: body fields as ServiceNow text (null clears: "").
+    pub body: Vec<(String, String)>,
+}
+
+impl ToolCall {
+    /// Reads arguments that are valid against `tool`'s inputSchema (the catalog checks
+    /// that first, see `Catalog::check_call`). Never fails: the schema already
+    /// guarantees every type, so a value of another type cannot occur and is skipped.
+    pub fn from_valid(tool: &Tool, args: &Map<String, Value>) -> ToolCall {
+        let mut call = ToolCall {
+            limit: LIMIT_DEFAULT,
+            ..ToolCall::default()
+        };
+        let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_string);
+        match tool.kind {
+            MethodKind::Get | MethodKind::Update | MethodKind::Delete => {
+                call.record = text("id").map(|id| record_id(&id));
+            }
+            MethodKind::List | MethodKind::Create => {}
+        }
+        if matches!(tool.kind, MethodKind::Get | MethodKind::List) {
+            call.fields = args
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    let mut fields: Vec<String> = Vec::new();
+                    for name in items.iter().filter_map(Value::as_str) {
+                        if !fields.iter().any(|f| f == name) {
+                            fields.push(name.to_string());
+                        }
+                    }
+                    fields
+                })
+                .unwrap_or_default();
+            call.display_value = args
+                .get("display_value")
+                .and_then(Value::as_str)
+                .and_then(|v| match v {
+                    "true" => Some(DisplayValue::Labels),
+                    "false" => Some(DisplayValue::Codes),
+                    "all" => Some(DisplayValue::Both),
+                    _ => None,
+                });
+        }
+        let method = tool.method_spec();
+        match tool.kind {
+            MethodKind::List => {
+                call.query = text("query");
+                call.cursor = text("next_cursor");
+                call.limit = args
+                    .get("limit")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(LIMIT_DEFAULT);
+                let filters = method.map_or(&[][..], |m| m.filters.as_slice());
+                call.filters = filters
+                    .iter()
+                    .filter_map(|name| Some((name.clone(), scalar(args.get(name)?)?)))
+                    .collect();
+            }
+            MethodKind::Create | MethodKind::Update => {
+                let body = method.map_or(&[][..], |m| m.body.as_slice());
+                call.body = body
+                    .iter()
+                    .filter_map(|name| {
+                        let value = match args.get(name)? {
+                            // An empty string clears a field in ServiceNow; null too.
+                            Value::Null => String::new(),
+                            other => scalar(other)?,
+                        };
+                        Some((name.clone(), value))
+                    })
+                    .collect();
+            }
+            MethodKind::Get | MethodKind::Delete => {}
+        }
+        call
+    }
+}
+
+/// A sys_id (the id pattern admits only lowercase hex) or a record number.
+fn record_id(id: &str) -> RecordId {
+    let is_sys_id = id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_sys_id {
+        RecordId::SysId(id.to_string())
+    } else {
+        RecordId::Number(id.to_string())
+    }
+}
+
+/// ServiceNow stores every value as text: numbers and booleans become their text.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
