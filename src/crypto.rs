@@ -148,6 +148,15 @@ impl SealingKey {
         })
     }
 
+    /// The ids of the keys this opens with (current, then previous): tells two
+    /// configurations apart without revealing anything about the keys.
+    pub fn fingerprint(&self) -> String {
+        match &self.previous {
+            Some(previous) => format!("{}+{}", self.current.id, previous.id),
+            None => self.current.id.clone(),
+        }
+    }
+
     /// Also opens values sealed under `previous` (a key being rotated out).
     pub fn with_previous(mut self, previous: &str) -> Result<Self, CryptoError> {
         let key = Key::from_secret(previous)

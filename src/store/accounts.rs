@@ -19,8 +19,13 @@ pub async fn get_stored<K: KvStore>(
     }
 }
 
-/// Opens a stored account's credentials.
+/// Opens a stored account's credentials; an isolate remembers what it opened (see
+/// [`super::cache::opened`]), so a burst of calls decrypts once.
 pub fn open(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccount, StoreError> {
+    super::cache::opened(key, stored, open_sealed)
+}
+
+fn open_sealed(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccount, StoreError> {
     let context = keys::account(&stored.id);
     let plain = key
         .open(&stored.auth_sealed, &context)

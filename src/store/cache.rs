@@ -5,6 +5,8 @@
 //! `servers::belongs`), so expiry is exact; a revocation made in another isolate
 //! reaches this one within the TTL plus KV's own propagation (up to 60 s).
 
+use super::records::{IntegratedAccount, StoredAccount};
+use crate::crypto::SealingKey;
 use crate::ports::{KeyPage, KvStore, StoreError};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -105,6 +107,43 @@ impl<K: KvStore> KvStore for CachedKv<'_, K> {
     }
 }
 
+/// Opened accounts kept per isolate, keyed by the account id, its sealed credentials and
+/// the sealing keys' ids: any change to the stored account or the configured keys is a
+/// different key, so nothing here can be stale; it only saves the decryption.
+const MAX_OPENED: usize = 256;
+
+thread_local! {
+    static OPENED: RefCell<HashMap<String, IntegratedAccount>> = RefCell::new(HashMap::new());
+}
+
+/// `open(key, stored)`, or what it gave for the same sealed value and keys before.
+pub fn opened(
+    key: &SealingKey,
+    stored: &StoredAccount,
+    open: impl FnOnce(&SealingKey, &StoredAccount) -> Result<IntegratedAccount, super::StoreError>,
+) -> Result<IntegratedAccount, super::StoreError> {
+    let cache_key = format!(
+        "{}\n{}\n{}\n{}\n{}",
+        stored.id,
+        stored.instance_url,
+        stored.generation,
+        key.fingerprint(),
+        stored.auth_sealed
+    );
+    if let Some(account) = OPENED.with(|c| c.borrow().get(&cache_key).cloned()) {
+        return Ok(account);
+    }
+    let account = open(key, stored)?;
+    OPENED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MAX_OPENED {
+            c.clear();
+        }
+        c.insert(cache_key, account.clone());
+    });
+    Ok(account)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +203,53 @@ mod tests {
             block_on(cached.get(&format!("account:{i}"))).unwrap();
         }
         assert!(cache.len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn an_opened_account_is_reused_only_for_the_same_sealed_value_and_keys() {
+        use crate::store::records::AccountAuth;
+        let key = SealingKey::from_secret(&"ab".repeat(32)).unwrap();
+        let other = SealingKey::from_secret(&"cd".repeat(32)).unwrap();
+        let plain = r#"{"type":"bearer","token":"t-cache"}"#;
+        let stored = StoredAccount {
+            id: "cache-test".into(),
+            instance_url: "https://c.service-now.com".into(),
+            auth_type: "bearer".into(),
+            auth_sealed: key.seal(plain, "account:cache-test").unwrap(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            generation: "gen_c".into(),
+        };
+        let calls = std::cell::Cell::new(0);
+        let open = |k: &SealingKey, s: &StoredAccount| {
+            calls.set(calls.get() + 1);
+            crate::store::accounts::open(k, s)
+        };
+        let first = opened(&key, &stored, open).unwrap();
+        assert_eq!(
+            first.auth,
+            AccountAuth::Bearer {
+                token: "t-cache".into()
+            }
+        );
+        assert_eq!(first.generation, "gen_c");
+        let again = opened(&key, &stored, |_, _| unreachable!("served from the cache")).unwrap();
+        assert_eq!(again, first);
+        // Another key is another entry: it must still fail to open.
+        assert!(opened(&other, &stored, open).is_err());
+        let resealed = StoredAccount {
+            auth_sealed: key
+                .seal(r#"{"type":"bearer","token":"t-new"}"#, "account:cache-test")
+                .unwrap(),
+            ..stored
+        };
+        let changed = opened(&key, &resealed, open).unwrap();
+        assert_eq!(
+            changed.auth,
+            AccountAuth::Bearer {
+                token: "t-new".into()
+            }
+        );
+        assert!(calls.get() >= 2);
     }
 }
