@@ -2,6 +2,7 @@
 //! Owns spec parsing, tool naming, input schemas, annotations, filters and argument
 //! validation. Pure Rust: no I/O, no HTTP, no worker types.
 
+pub mod answers;
 pub mod spec;
 
 mod builtin;
@@ -19,6 +20,7 @@ pub mod schema_check;
 mod tools;
 mod validate;
 
+pub use answers::AnswerTool;
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
 pub use call::{DisplayValue, RecordId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;

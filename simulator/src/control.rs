@@ -35,8 +35,13 @@ pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
             Response::empty(204)
         }
         ("GET", "/__sim/config") => Response::json(200, &sim.settings_json()),
-        ("POST", "/__sim/config") => match parse_config(&request.body, sim.settings()) {
-            Ok(settings) => {
+        ("POST", "/__sim/config") => match split_knowledge_switch(&request.body)
+            .and_then(|(switch, rest)| Ok((switch, parse_config(&rest, sim.settings())?)))
+        {
+            Ok((switch, settings)) => {
+                if let Some(on) = switch {
+                    sim.knowledge_api = on;
+                }
                 sim.set_settings(settings);
                 Response::json(200, &sim.settings_json())
             }
@@ -84,6 +89,19 @@ pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
     }
 }
 
+/// Splits `knowledge_api` (true: the Knowledge API plugin is installed, false: its
+/// paths answer 404) off a config body; the rest goes to [`parse_config`].
+pub fn split_knowledge_switch(body: &[u8]) -> Result<(Option<bool>, Vec<u8>), String> {
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return Ok((None, body.to_vec()));
+    };
+    match map.remove("knowledge_api") {
+        None => Ok((None, body.to_vec())),
+        Some(Value::Bool(on)) => Ok((Some(on), Value::Object(map).to_string().into_bytes())),
+        Some(_) => Err("knowledge_api must be true or false".to_string()),
+    }
+}
+
 /// Applies a `POST /__sim/config` body onto the current settings. Keys:
 /// `rate_limit` (`{limit, window_secs?}` or null to disable), `delay_ms`, `token_ttl_secs`.
 pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> {
@@ -110,7 +128,7 @@ pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> 
             }
             other => {
                 return Err(format!(
-                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs"
+                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs, knowledge_api"
                 ))
             }
         }

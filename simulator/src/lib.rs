@@ -8,6 +8,7 @@ pub mod cli;
 pub mod control;
 pub mod faults;
 pub mod http;
+pub mod knowledge_api;
 pub mod platform;
 pub mod query;
 pub mod ratelimit;
@@ -17,6 +18,7 @@ pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod simulator;
+pub mod stats_api;
 pub mod store;
 pub mod table_api;
 

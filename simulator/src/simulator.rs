@@ -9,11 +9,13 @@ use crate::control;
 use crate::http::{Params, Request, Response};
 use crate::platform::format_datetime;
 use crate::ratelimit::{RateDecision, RateLimit, RateLimiter};
+use crate::render::Renderer;
 use crate::request_log::{LogRecord, RequestLog};
 use crate::schema::Schema;
 use crate::seed::{self, SeedKind};
 use crate::store::{IdGenerator, Store};
 use crate::table_api::{self, TableCall};
+use crate::{knowledge_api, stats_api};
 use serde_json::json;
 use std::time::Duration;
 
@@ -52,6 +54,8 @@ pub struct Simulator {
     pub(crate) unseeded: Vec<String>,
     /// Armed by `POST /__sim/faults`: the next Table API requests fail on purpose.
     pub(crate) fault: Option<crate::faults::Fault>,
+    /// Whether the Knowledge API plugin is "installed" (`knowledge_api` in `/__sim/config`).
+    pub(crate) knowledge_api: bool,
 }
 
 impl Simulator {
@@ -70,6 +74,7 @@ impl Simulator {
             ids: IdGenerator::random(),
             unseeded: seeded.skipped_tables,
             fault: None,
+            knowledge_api: true,
         }
     }
 
@@ -195,12 +200,14 @@ impl Simulator {
         now: i64,
         notes: &mut Vec<String>,
     ) -> (Response, Option<Principal>) {
-        let Some(route) = table_api::parse_route(request.path()) else {
+        let route = table_api::parse_route(request.path());
+        let other = answers_route(request.path());
+        if route.is_none() && other.is_none() {
             return (
                 Response::error(400, "Requested URI does not represent any resource", None),
                 None,
             );
-        };
+        }
         let principal = match auth::authenticate(request, &self.directory, &self.tokens, now) {
             Ok(p) => p,
             Err(AuthError::Missing | AuthError::Rejected) => {
@@ -222,7 +229,13 @@ impl Simulator {
                 return (response, Some(principal));
             }
         };
-        let mut response = self.table_call(request, &route, &principal, now, notes);
+        let mut response = match (route, other) {
+            (Some(route), _) => self.table_call(request, &route, &principal, now, notes),
+            (None, Some(other)) => self.answers_call(request, other, &principal),
+            (None, None) => {
+                Response::error(400, "Requested URI does not represent any resource", None)
+            }
+        };
         response.headers.extend(rate_headers);
         (response, Some(principal))
     }
@@ -271,6 +284,41 @@ impl Simulator {
         call.run(table, route, request)
     }
 
+    /// The Knowledge and Aggregate APIs (knowledge_api.rs, stats_api.rs).
+    fn answers_call(
+        &mut self,
+        request: &Request,
+        route: AnswersRoute,
+        principal: &Principal,
+    ) -> Response {
+        let Some(account) = self.directory.account(&principal.user_name) else {
+            return Response::error(
+                401,
+                "User Not Authenticated",
+                Some("Required to provide Auth information"),
+            );
+        };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        let base_url = format!("http://{host}");
+        let renderer = Renderer {
+            schema: &self.schema,
+            store: &self.store,
+            base_url: &base_url,
+            access: &account.access,
+        };
+        match route {
+            AnswersRoute::Knowledge(_) if !self.knowledge_api => knowledge_api::plugin_absent(),
+            AnswersRoute::Knowledge(route) => match self.schema.table("kb_knowledge") {
+                Some(table) => knowledge_api::handle(&renderer, table, account, &route, request),
+                None => knowledge_api::plugin_absent(),
+            },
+            AnswersRoute::Stats(table) => match self.schema.table(&table) {
+                Some(table) => stats_api::handle(&self.schema, &renderer, table, account, request),
+                None => Response::error(400, &format!("Invalid table {table}"), None),
+            },
+        }
+    }
+
     pub(crate) fn set_settings(&mut self, settings: Settings) {
         if settings.rate_limit != self.limiter.rule() {
             self.limiter.set_rule(settings.rate_limit);
@@ -296,8 +344,22 @@ impl Simulator {
             "delay_ms": settings.delay_ms,
             "token_ttl_secs": settings.token_ttl_secs,
             "seed": self.seed.as_str(),
+            "knowledge_api": self.knowledge_api,
         })
     }
+}
+
+/// The non-Table APIs the simulator serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AnswersRoute {
+    Knowledge(knowledge_api::KnowledgeRoute),
+    Stats(String),
+}
+
+fn answers_route(path: &str) -> Option<AnswersRoute> {
+    knowledge_api::parse_route(path)
+        .map(AnswersRoute::Knowledge)
+        .or_else(|| stats_api::parse_route(path).map(AnswersRoute::Stats))
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn preview(request: &HttpRequest) -> Result<HttpResponse, ApiError> {
     };
     servers::check_filter(&filter)?;
     let catalog = builtin()?;
-    let tools: Vec<Value> = catalog
+    let mut tools: Vec<Value> = catalog
         .visible(&filter)
         .map(|tool| {
             json!({
@@ -76,6 +76,23 @@ pub fn preview(request: &HttpRequest) -> Result<HttpResponse, ApiError> {
             })
         })
         .collect();
+    // search, fetch and aggregate span tables (docs/answers.md): no resource or method.
+    tools.extend(catalog.answer_tools(&filter).into_iter().map(|definition| {
+        let kind = if definition["name"] == snmcp_catalog::answers::FETCH {
+            MethodKind::Get
+        } else {
+            MethodKind::List
+        };
+        json!({
+            "name": definition["name"],
+            "title": definition["title"],
+            "resource": Value::Null,
+            "method": Value::Null,
+            "kind": kind.as_str(),
+            "writes": false,
+            "answer": true,
+        })
+    }));
     Ok(json_response(
         200,
         json!({ "count": tools.len(), "tools": tools }),

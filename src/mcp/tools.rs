@@ -38,6 +38,9 @@ pub(super) fn tools_list(
             let mut result = json!({ "tools": page.tools });
             if let Some(next) = page.next_cursor {
                 result["nextCursor"] = Value::String(next);
+            } else if let Some(tools) = result["tools"].as_array_mut() {
+                // search, fetch and aggregate (snmcp_catalog::answers) end the last page.
+                tools.extend(catalog.answer_tools(&server.config).into_iter().cloned());
             }
             Reply::ok(id, result)
         }
@@ -102,6 +105,13 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     };
     if server.config.tool_mode == ToolMode::Discovery {
         return discovery_call(services, catalog, server, id, name, arguments).await;
+    }
+    // search, fetch, aggregate_service_now_records (docs/answers.md); tools mode only.
+    if let Some(answer) = catalog.answer_tool(name, &server.config) {
+        let outcome =
+            servicenow::answers::call_answer_tool(services, catalog, server, answer, arguments)
+                .await;
+        return outcome_reply(id, outcome);
     }
     call_catalog_tool(services, catalog, server, id, name, arguments).await
 }
@@ -291,7 +301,15 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
         sealing_key: Some(sealing_key),
         timeout_ms: services.config.upstream_timeout_ms,
     };
-    match servicenow::call_tool(&context, &account, tool, &call).await {
+    outcome_reply(
+        id,
+        servicenow::call_tool(&context, &account, tool, &call).await,
+    )
+}
+
+/// A call's outcome as the JSON-RPC reply: a result, an isError result or a 429.
+fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
+    match outcome {
         CallOutcome::Success {
             structured,
             rate_limit,

@@ -319,6 +319,23 @@ pub fn redirect_message(
     request: &TableRequest,
     stage: Stage,
 ) -> String {
+    let what = match stage {
+        Stage::Token => "the OAuth token request",
+        Stage::NumberLookup => "the record-number lookup",
+        Stage::Call(_) => "the Table API request",
+    };
+    let mut message = redirect_note(response, instance_url, what);
+    if stage.writes() {
+        message.push_str(&format!(
+            " Nothing was applied by the redirect; check with {} if unsure.",
+            request.get_tool()
+        ));
+    }
+    message
+}
+
+/// The isError text for a 3xx answer to `what` (a redirect is never followed).
+pub fn redirect_note(response: &HttpResponse, instance_url: &str, what: &str) -> String {
     let status = response.status;
     let target = match response.header("location").map(str::trim) {
         Some(location) if location.starts_with('/') => url_host(instance_url)
@@ -329,21 +346,9 @@ pub fn redirect_message(
             .unwrap_or_else(|| "an unreadable location".into()),
         None => "no location".into(),
     };
-    let what = match stage {
-        Stage::Token => "the OAuth token request",
-        Stage::NumberLookup => "the record-number lookup",
-        Stage::Call(_) => "the Table API request",
-    };
-    let mut message = format!(
+    format!(
         "ServiceNow answered {what} with an HTTP {status} redirect to {target}, which this server does not follow (it would send the account's credentials there). An administrator must check the integrated account's instance URL: it should be the instance root, like https://acme.service-now.com, not a single sign-on or vanity address."
-    );
-    if stage.writes() {
-        message.push_str(&format!(
-            " Nothing was applied by the redirect; check with {} if unsure.",
-            request.get_tool()
-        ));
-    }
-    message
+    )
 }
 
 /// The isError text when ServiceNow's answer is over the size cap.

@@ -2,6 +2,7 @@
 //! becomes an MCP tool result. Owns auth headers, record-number lookup, response and
 //! error mapping, and rate-limit header normalization. No worker types.
 
+pub mod answers;
 mod auth;
 mod call;
 mod cursor;

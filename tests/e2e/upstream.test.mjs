@@ -74,8 +74,9 @@ test('a read-only server lists no write tools, refuses them with -32602 and neve
   const names = await listAllTools(client);
   assert.ok(names.includes('list_all_service_now_incident'));
   assert.ok(names.includes('get_single_service_now_incident_by_id'));
-  const writes = names.filter((n) => !/^(list_all|get_single)_service_now_/.test(n));
-  assert.deepEqual(writes, [], 'only get and list tools');
+  // search, fetch and aggregate_service_now_records are read-only answer tools.
+  const writes = names.filter((n) => !/^((list_all|get_single)_service_now_|(search|fetch|aggregate_service_now_records)$)/.test(n));
+  assert.deepEqual(writes, [], 'only get, list and answer tools');
 
   await sim.clearRequests();
   const refused = [

@@ -319,7 +319,27 @@ pub(super) const ARTICLES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "<p>Draft. On sd-app-01 run <code>jcmd $(pgrep -f payment-service) GC.heap_dump /var/tmp/payment.hprof</code> \
          and attach the file to the problem record.</p>",
     ),
+    ("printer-codes", "Printer error codes and what to do", "end_user", "published", "beth.anglin", PRINTER_CODES_TEXT),
+    ("wifi-london", "Wi-Fi drops in the London office", "network", "published", "sarah.connor", WIFI_LONDON_TEXT),
 ];
+
+/// An article with a table, a style sheet and a script, as pasted from a vendor page.
+const PRINTER_CODES_TEXT: &str = "<style>table.codes td { padding: 4px; }</style>\
+<h2>Printer error codes</h2>\
+<p>The display on the floor printers shows a code when a job stops. Find it below before opening an incident.</p>\
+<table class=\"codes\"><thead><tr><th>Code</th><th>Meaning</th><th>What to do</th></tr></thead>\
+<tbody><tr><td>E13</td><td>Paper jam in tray 2</td><td>Open door B, remove the sheet, close the door firmly.</td></tr>\
+<tr><td>E52</td><td>Worn pickup roller</td><td>Open an incident with category Hardware; the Service Desk swaps the roller.</td></tr>\
+<tr><td>W01</td><td>Toner low</td><td>Order toner in the service catalog &amp; keep printing.</td></tr></tbody></table>\
+<script>window.trackView && window.trackView('printer-codes');</script>";
+
+/// An article with headings and nested lists.
+const WIFI_LONDON_TEXT: &str = "<h2>Symptoms</h2>\
+<p>Laptops on the 2nd floor lose the <b>ACME-Corp</b> network several times per hour; the captive portal certificate warning appears on reconnect.</p>\
+<h2>Workaround</h2>\
+<ul><li>Forget the network, then reconnect with your network user name.</li>\
+<li>If the warning stays:<ol><li>Open Settings &gt; Wi-Fi &gt; ACME-Corp.</li><li>Choose <i>Trust certificate</i> only if it is issued by ACME Root CA.</li></ol></li></ul>\
+<p>Network Operations tracks the access point firmware fix in the Wi-Fi incident.</p>";
 
 /// One demo incident; unset fields take the defaults in [`INC`].
 pub(super) struct SeedIncident {

@@ -20,8 +20,11 @@ fn tools_list_names(config: &Value) -> Vec<String> {
     let catalog = Catalog::builtin().unwrap();
     let page = catalog.list_page_sized(&filter, None, 10_000).unwrap();
     assert!(page.next_cursor.is_none());
+    // tools/list ends with the answer tools the filter exposes.
     page.tools
         .iter()
+        .copied()
+        .chain(catalog.answer_tools(&filter))
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect()
 }
@@ -103,12 +106,14 @@ fn preview_names_exactly_the_tools_that_tools_list_pages_through() {
         assert_eq!(tool["writes"], false, "{tool}");
         assert!(["list", "get"].contains(&tool["kind"].as_str().unwrap()));
         assert!(tool["title"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(tool["resource"].as_str().is_some_and(|r| !r.is_empty()));
+        let answer = tool["answer"] == true;
+        assert!(answer || tool["resource"].as_str().is_some_and(|r| !r.is_empty()));
     }
     // No config at all, or null, is every tool.
     let all = world.call("POST", "/catalog/preview", Some(json!({})));
     let null = world.call("POST", "/catalog/preview", Some(json!({"config": null})));
-    let total = Catalog::builtin().unwrap().tools().len();
+    let catalog = Catalog::builtin().unwrap();
+    let total = catalog.tools().len() + catalog.answer_tools(&ToolFilter::default()).len();
     assert_eq!(
         (all.json["count"].clone(), null.json["count"].clone()),
         (json!(total), json!(total))
