@@ -29,6 +29,39 @@ where
     Ok(Some(body))
 }
 
+/// Past the cap a request body is still read (and dropped, never kept) up to this many
+/// bytes, so the 413 reaches a client that is still sending: a server that answers and
+/// closes mid-upload is reported by clients and proxies as a broken connection instead.
+pub const DRAIN_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Like [`read_capped`], but a body over `cap` is read on (discarded) up to
+/// `drain_limit` bytes in all before `Ok(None)`; memory stays bounded by `cap`.
+pub async fn read_capped_draining<S, E>(
+    stream: S,
+    cap: usize,
+    drain_limit: usize,
+) -> Result<Option<Vec<u8>>, E>
+where
+    S: Stream<Item = Result<Vec<u8>, E>>,
+{
+    futures::pin_mut!(stream);
+    let mut body = Vec::new();
+    let mut total: usize = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        total = total.saturating_add(chunk.len());
+        if total > drain_limit {
+            return Ok(None);
+        }
+        if total <= cap {
+            body.extend_from_slice(&chunk);
+        } else {
+            body = Vec::new();
+        }
+    }
+    Ok((total <= cap).then_some(body))
+}
+
 /// The body cap of a request to `path`.
 pub fn request_cap(path: &str) -> usize {
     if admin::is_admin_path(path) {
@@ -92,6 +125,36 @@ mod tests {
             65,
             "64 chunks fill the cap, the 65th passes it"
         );
+    }
+
+    #[test]
+    fn an_oversized_body_is_drained_up_to_the_limit_without_being_kept() {
+        let pulled = Cell::new(0);
+        let got = block_on(read_capped_draining(
+            endless(&pulled, 16 * 1024),
+            1024,
+            64 * 1024,
+        ));
+        assert_eq!(got, Ok(None));
+        assert_eq!(
+            pulled.get(),
+            5,
+            "4 chunks reach the drain limit, the 5th passes it"
+        );
+        let finite = vec![Ok(vec![1u8; 600]), Ok(vec![2u8; 600]), Ok(vec![3u8; 600])];
+        let got = block_on(read_capped_draining(
+            futures::stream::iter(finite),
+            1024,
+            1 << 20,
+        ));
+        assert_eq!(got, Ok::<_, ()>(None));
+        let fits = vec![Ok(vec![1u8; 600]), Ok(vec![2u8; 400])];
+        let got = block_on(read_capped_draining(
+            futures::stream::iter(fits),
+            1024,
+            1 << 20,
+        ));
+        assert_eq!(got.map(|b| b.map(|b| b.len())), Ok::<_, ()>(Some(1000)));
     }
 
     #[test]

@@ -223,7 +223,7 @@ async fn read_request(mut request: Request) -> worker::Result<Result<HttpRequest
     if body_cap::declared_length(&head.headers).is_some() {
         head.body = request.bytes().await.unwrap_or_default();
     } else if let Ok(stream) = request.stream() {
-        match body_cap::read_capped(stream, cap).await {
+        match body_cap::read_capped_draining(stream, cap, body_cap::DRAIN_LIMIT_BYTES).await {
             Ok(Some(body)) => head.body = body,
             Ok(None) => return Ok(Err(body_cap::request_too_large(&head))),
             Err(e) => console_error!("request body broke off: {e}"),

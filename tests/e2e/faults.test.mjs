@@ -140,3 +140,28 @@ test('no fault ever produced a worker 5xx', async () => {
   assert.ok(answered.length >= 8, `the worker logged its answers:\n${lines.slice(-20).join('\n')}`);
   assert.deepEqual(answered.filter((l) => /^POST \/mcp\/\S+ 5\d\d /.test(l)), []);
 });
+
+/** POSTs `total` bytes as a chunked stream (no Content-Length) and returns the status. */
+async function chunkedPost(url, total, headers = {}) {
+  let sent = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (sent >= total) { controller.close(); return; }
+      const n = Math.min(16 * 1024, total - sent);
+      sent += n;
+      controller.enqueue(new Uint8Array(n).fill(0x20));
+    },
+  });
+  const r = await fetch(url, { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/json', ...headers } });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+test('a chunked body past the cap is 413 on /mcp (1 MiB) and on the admin API (64 KiB)', async () => {
+  const mcp = await chunkedPost(server.url, 2 * 1024 * 1024, { accept: 'application/json' });
+  assert.equal(mcp.status, 413, JSON.stringify(mcp.body));
+  const admin = await chunkedPost(`${worker.url}/integrated-account/chunky`, 100 * 1024, { authorization: 'Bearer x' });
+  assert.equal(admin.status, 413, JSON.stringify(admin.body));
+  assert.equal(admin.body?.error?.code, 'payload_too_large');
+  const small = await chunkedPost(server.url, 10, { accept: 'application/json' });
+  assert.equal(small.status, 400, 'a small chunked body is read and parsed (blank is not JSON)');
+});
