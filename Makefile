@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh
 
-.PHONY: setup build bins demo test test-native test-e2e lint bench clean-build
+.PHONY: setup build bins demo test test-native test-e2e lint bench bundle fuzz load clean-build
 
 setup:
 	@bash scripts/setup.sh
@@ -31,4 +31,19 @@ lint: setup
 	  && cargo clippy -p servicenow-mcp -p snmcp-catalog --target wasm32-unknown-unknown -- -D warnings
 
 bench: build bins
-	@$(ENV) && SKIP_WORKER_BUILD=1 node scripts/bench.mjs
+	@$(ENV) && node scripts/bundle-report.mjs --summary && SKIP_WORKER_BUILD=1 node scripts/bench.mjs
+
+# Where the bundle's bytes go: wrangler's gzip figure, then code size by crate.
+bundle: build
+	@$(ENV) && node scripts/bundle-report.mjs
+
+# A million generated requests through the router natively (FUZZ_INPUTS, FUZZ_SEED,
+# FUZZ_SECONDS override); optimised but without the release profile's slow LTO.
+fuzz: setup
+	@$(ENV) && FUZZ_INPUTS=$${FUZZ_INPUTS:-1000000} cargo test -q --profile fuzz -p servicenow-mcp --test fuzz_router \
+	  fuzz_router_long -- --ignored --nocapture
+
+# 50 clients for 60 s against the wasm under workerd and the simulator (LOAD_CLIENTS,
+# LOAD_SECONDS override).
+load: build bins
+	@$(ENV) && SKIP_WORKER_BUILD=1 node scripts/load.mjs

@@ -10,6 +10,8 @@ if [ "${SKIP_WORKER_BUILD:-}" = "1" ] && [ -f build/index.js ]; then
   exit 0
 fi
 worker-build --release
+# Kept for scripts/bundle-report.mjs: the names section says which crate owns each function.
+mkdir -p target && cp build/index_bg.wasm target/index_bg.names.wasm
 # Size pass: -Oz, and drop the names section worker-build would keep (about 160 KiB
 # gzip). The feature list is worker-build's (what workerd runs) plus SIMD, which some
 # dependencies emit.

@@ -84,7 +84,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         if digits == 0 {
             return None;
         }
-        rest = &fraction[digits..];
+        rest = fraction.get(digits..)?;
     }
     let offset_secs = match rest {
         "Z" | "z" => 0,
@@ -97,8 +97,9 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
             if rest.len() != 6 || rest.as_bytes()[3] != b':' {
                 return None;
             }
-            let oh = number(&rest[1..3], 2)?;
-            let om = number(&rest[4..6], 2)?;
+            // `get`, not `[..]`: the text is untrusted and may not split on a char boundary.
+            let oh = number(rest.get(1..3)?, 2)?;
+            let om = number(rest.get(4..6)?, 2)?;
             if oh > 23 || om > 59 {
                 return None;
             }
@@ -141,12 +142,13 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
     if parts.next()? != "GMT" || parts.next().is_some() || clock.len() != 8 {
         return None;
     }
-    let hour = number(&clock[0..2], 2)?;
-    let minute = number(clock.get(3..5)?, 2)?;
-    let second = number(clock.get(6..8)?, 2)?;
-    if &clock[2..3] != ":" || &clock[5..6] != ":" {
+    // Byte checks and `get`: the header is untrusted and may hold multi-byte characters.
+    if !clock.is_ascii() || clock.as_bytes()[2] != b':' || clock.as_bytes()[5] != b':' {
         return None;
     }
+    let hour = number(clock.get(0..2)?, 2)?;
+    let minute = number(clock.get(3..5)?, 2)?;
+    let second = number(clock.get(6..8)?, 2)?;
     let secs = unix_secs(year, month, day, hour, minute, second)?;
     // 1970-01-01 was a Thursday (index 3 from Monday).
     let expected = WEEKDAYS[(secs.div_euclid(86_400) + 3).rem_euclid(7) as usize];
@@ -216,6 +218,93 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(parse_http_date(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_header_values_are_refused_not_sliced() {
+        // Each of these has the right byte length for a fixed-width field but a
+        // multi-byte character straddling a field boundary.
+        for text in [
+            "Sun, 06 Nov 1994 0é:49:3 GMT",
+            "Sun, 06 Nov 1994 08:4é:3 GMT",
+            "Sun, 06 Nov 1994 08é49:37 GMT",
+            "Sun, 06 Nov 1994 €8:49:3 GMT",
+        ] {
+            assert_eq!(parse_http_date(text), None, "{text}");
+        }
+        for text in [
+            "2026-12-31T23:59:59+0é:0",
+            "2026-12-31T23:59:59+€:00",
+            "2026-12-31T23:59:59-00€0",
+            "2026-12-31T23:59:59.€",
+        ] {
+            assert_eq!(parse_rfc3339(text), None, "{text}");
+        }
+    }
+
+    /// A small deterministic generator (xorshift64*), enough to shake the parsers.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Valid dates with random characters (ASCII, 2-, 3- and 4-byte UTF-8) swapped in:
+    /// every header parser must answer `None` or a value, never panic.
+    #[test]
+    fn header_parsers_survive_random_text() {
+        let seeds = [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "2026-12-31T23:59:59.123+02:00",
+            "2026-12-31T23:59:59Z",
+            "1700000000.5",
+        ];
+        let alphabet = [
+            "0", "9", ":", " ", ",", "+", "-", ".", "T", "Z", "é", "€", "😀", "\u{0}", "٣", "G",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            let seed = seeds[rng.below(seeds.len())];
+            let mut chars: Vec<String> = seed.chars().map(String::from).collect();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(chars.len());
+                let with = alphabet[rng.below(alphabet.len())].to_string();
+                match rng.below(3) {
+                    0 => chars[at] = with,
+                    1 => chars.insert(at, with),
+                    _ => {
+                        chars.remove(at);
+                    }
+                }
+                if chars.is_empty() {
+                    break;
+                }
+            }
+            let text: String = chars.concat();
+            let _ = parse_http_date(&text);
+            let _ = parse_rfc3339(&text);
+            let headers: Vec<(String, String)> = [
+                "retry-after",
+                "x-ratelimit-reset",
+                "x-ratelimit-limit",
+                "ratelimit-remaining",
+            ]
+            .iter()
+            .map(|name| (name.to_string(), text.clone()))
+            .collect();
+            let normalized = crate::servicenow::rate_limit::normalize_rate_limit_headers(
+                &headers,
+                1_700_000_000,
+            );
+            let _ = crate::servicenow::rate_limit::retry_delay_secs(&normalized);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Deployment settings read from Worker vars and secrets, as plain data.
 
+use crate::body_cap::DEFAULT_UPSTREAM_MAX_BODY_BYTES;
 use crate::crypto::SealingKey;
 
 /// Default time a ServiceNow call may take before the tool call fails.
@@ -19,6 +20,9 @@ pub struct Config {
     pub allow_http_upstream: bool,
     /// Upstream timeout in ms (var `UPSTREAM_TIMEOUT_MS`).
     pub upstream_timeout_ms: u64,
+    /// Largest ServiceNow answer read, in bytes (var `UPSTREAM_MAX_BODY_BYTES`, default
+    /// 4 MiB); a larger one becomes an isError asking for fewer fields or a smaller limit.
+    pub upstream_max_body_bytes: usize,
 }
 
 impl Config {
@@ -39,6 +43,18 @@ impl Config {
                     None
                 }
             });
+        // During a key rotation the previous key still opens what it sealed; every
+        // account write re-seals with the current key.
+        let sealing_key = match (sealing_key, non_empty("CREDENTIALS_KEY_PREVIOUS")) {
+            (Some(key), Some(previous)) => match key.clone().with_previous(&previous) {
+                Ok(both) => Some(both),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    Some(key)
+                }
+            },
+            (key, _) => key,
+        };
         let upstream_timeout_ms = match non_empty("UPSTREAM_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
             None => DEFAULT_UPSTREAM_TIMEOUT_MS,
             Some(Ok(ms)) if (100..=120_000).contains(&ms) => ms,
@@ -48,6 +64,30 @@ impl Config {
                 DEFAULT_UPSTREAM_TIMEOUT_MS
             }
         };
+        let upstream_max_body_bytes = match non_empty("UPSTREAM_MAX_BODY_BYTES")
+            .map(|v| v.parse::<usize>())
+        {
+            None => DEFAULT_UPSTREAM_MAX_BODY_BYTES,
+            Some(Ok(bytes)) if (64 * 1024..=64 * 1024 * 1024).contains(&bytes) => bytes,
+            Some(_) => {
+                problems.push(
+                    "UPSTREAM_MAX_BODY_BYTES must be an integer between 65536 and 67108864".into(),
+                );
+                DEFAULT_UPSTREAM_MAX_BODY_BYTES
+            }
+        };
+        // A short token is kept (not dropped) so the admin API can answer 503 saying why.
+        let admin_token = non_empty("ADMIN_TOKEN");
+        if admin_token
+            .as_ref()
+            .is_some_and(|t| t.len() < crate::admin::MIN_ADMIN_TOKEN_BYTES)
+        {
+            problems.push(format!(
+                "ADMIN_TOKEN is shorter than {} bytes, so the admin API is off: set a long random \
+                 one (openssl rand -base64 32)",
+                crate::admin::MIN_ADMIN_TOKEN_BYTES
+            ));
+        }
         let config = Config {
             allowed_origins: non_empty("ALLOWED_ORIGINS")
                 .map(|v| {
@@ -58,10 +98,11 @@ impl Config {
                 })
                 .unwrap_or_default(),
             public_url: non_empty("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
-            admin_token: non_empty("ADMIN_TOKEN"),
+            admin_token,
             sealing_key,
             allow_http_upstream: non_empty("ALLOW_HTTP_UPSTREAM").is_some_and(|v| v == "true"),
             upstream_timeout_ms,
+            upstream_max_body_bytes,
         };
         (config, problems)
     }

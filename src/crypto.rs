@@ -56,27 +56,26 @@ pub fn new_id(prefix: &str) -> Result<String, CryptoError> {
     Ok(format!("{prefix}_{hex}"))
 }
 
-/// The AES-256-GCM key that seals credentials at rest, from the `CREDENTIALS_KEY`
-/// secret (32 bytes, base64 or 64 hex characters).
+/// One AES-256-GCM key and its public id (the first 8 hex digits of a SHA-256 of the key,
+/// so a sealed value says which key opens it without revealing anything about it).
 #[derive(Clone)]
-pub struct SealingKey(Aes256Gcm);
-
-impl fmt::Debug for SealingKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SealingKey(..)")
-    }
+struct Key {
+    cipher: Aes256Gcm,
+    id: String,
 }
 
-const SEALED_PREFIX: &str = "v1.";
-
-impl SealingKey {
-    pub fn from_secret(secret: &str) -> Result<Self, CryptoError> {
+impl Key {
+    fn from_secret(secret: &str) -> Result<Key, CryptoError> {
         let secret = secret.trim();
         let bytes = if secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
             (0..32)
-                .map(|i| u8::from_str_radix(&secret[2 * i..2 * i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| CryptoError("CREDENTIALS_KEY is not valid hex".into()))?
+                .map(|i| {
+                    secret
+                        .get(2 * i..2 * i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| CryptoError("CREDENTIALS_KEY is not valid hex".into()))?
         } else {
             STANDARD
                 .decode(secret)
@@ -93,18 +92,87 @@ impl SealingKey {
                 bytes.len()
             )));
         }
-        Aes256Gcm::new_from_slice(&bytes)
-            .map(SealingKey)
-            .map_err(|_| CryptoError("CREDENTIALS_KEY has the wrong length".into()))
+        let cipher = Aes256Gcm::new_from_slice(&bytes)
+            .map_err(|_| CryptoError("CREDENTIALS_KEY has the wrong length".into()))?;
+        let mut labelled = b"snmcp sealing key id\n".to_vec();
+        labelled.extend_from_slice(&bytes);
+        let digest = Sha256::digest(&labelled);
+        let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Key { cipher, id })
     }
 
-    /// Seals `plaintext`; `context` (e.g. the KV key) is bound as associated data so a
-    /// sealed value copied under another key does not open.
+    fn open(&self, raw: &[u8], context: &str) -> Option<String> {
+        if raw.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, ciphertext) = raw.split_at(12);
+        let plain = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                aes_gcm::aead::Payload {
+                    msg: ciphertext,
+                    aad: context.as_bytes(),
+                },
+            )
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+/// The AES-256-GCM key that seals credentials at rest, from the `CREDENTIALS_KEY`
+/// secret (32 bytes, base64 or 64 hex characters), plus the key it replaced
+/// (`CREDENTIALS_KEY_PREVIOUS`), which still opens values but never seals new ones.
+#[derive(Clone)]
+pub struct SealingKey {
+    current: Key,
+    previous: Option<Key>,
+}
+
+impl fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealingKey(..)")
+    }
+}
+
+/// Values sealed before keys had ids: `v1.<base64url(nonce | ciphertext)>`.
+const SEALED_V1: &str = "v1.";
+/// `v2.<key id>.<base64url(nonce | ciphertext)>`.
+const SEALED_V2: &str = "v2.";
+
+impl SealingKey {
+    pub fn from_secret(secret: &str) -> Result<Self, CryptoError> {
+        Ok(SealingKey {
+            current: Key::from_secret(secret)?,
+            previous: None,
+        })
+    }
+
+    /// The ids of the keys this opens with (current, then previous): tells two
+    /// configurations apart without revealing anything about the keys.
+    pub fn fingerprint(&self) -> String {
+        match &self.previous {
+            Some(previous) => format!("{}+{}", self.current.id, previous.id),
+            None => self.current.id.clone(),
+        }
+    }
+
+    /// Also opens values sealed under `previous` (a key being rotated out).
+    pub fn with_previous(mut self, previous: &str) -> Result<Self, CryptoError> {
+        let key = Key::from_secret(previous)
+            .map_err(|e| CryptoError(e.0.replace("CREDENTIALS_KEY", "CREDENTIALS_KEY_PREVIOUS")))?;
+        self.previous = Some(key);
+        Ok(self)
+    }
+
+    /// Seals `plaintext` with the current key; `context` (e.g. the KV key) is bound as
+    /// associated data so a sealed value copied under another key does not open.
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, CryptoError> {
         let nonce_bytes = random_bytes(12)?;
         let nonce = Nonce::from_slice(&nonce_bytes);
         let ciphertext = self
-            .0
+            .current
+            .cipher
             .encrypt(
                 nonce,
                 aes_gcm::aead::Payload {
@@ -115,28 +183,35 @@ impl SealingKey {
             .map_err(|_| CryptoError("sealing failed".into()))?;
         let mut out = nonce_bytes;
         out.extend_from_slice(&ciphertext);
-        Ok(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
+        Ok(format!(
+            "{SEALED_V2}{}.{}",
+            self.current.id,
+            URL_SAFE_NO_PAD.encode(out)
+        ))
     }
 
+    /// Opens a value sealed by the current or the previous key (the id in a `v2` value
+    /// picks the key; a `v1` value, from before ids, is tried with both).
     pub fn open(&self, sealed: &str, context: &str) -> Result<String, CryptoError> {
         let bad = || CryptoError("sealed value cannot be opened with this CREDENTIALS_KEY".into());
-        let body = sealed.strip_prefix(SEALED_PREFIX).ok_or_else(bad)?;
+        let keys = [Some(&self.current), self.previous.as_ref()];
+        let (candidates, body): (Vec<&Key>, &str) =
+            if let Some(rest) = sealed.strip_prefix(SEALED_V2) {
+                let (id, body) = rest.split_once('.').ok_or_else(bad)?;
+                (
+                    keys.into_iter().flatten().filter(|k| k.id == id).collect(),
+                    body,
+                )
+            } else if let Some(body) = sealed.strip_prefix(SEALED_V1) {
+                (keys.into_iter().flatten().collect(), body)
+            } else {
+                return Err(bad());
+            };
         let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad())?;
-        if raw.len() < 12 + 16 {
-            return Err(bad());
-        }
-        let (nonce, ciphertext) = raw.split_at(12);
-        let plain = self
-            .0
-            .decrypt(
-                Nonce::from_slice(nonce),
-                aes_gcm::aead::Payload {
-                    msg: ciphertext,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| bad())?;
-        String::from_utf8(plain).map_err(|_| bad())
+        candidates
+            .into_iter()
+            .find_map(|key| key.open(&raw, context))
+            .ok_or_else(bad)
     }
 }
 
@@ -189,5 +264,37 @@ mod tests {
         assert!(constant_time_eq(b"secret", b"secret"));
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+
+    #[test]
+    fn a_previous_key_opens_old_values_and_new_values_use_the_current_key() {
+        let old = SealingKey::from_secret(KEY).unwrap();
+        let other = KEY.replace("00", "ff");
+        let v_old = old.seal("pw", "account:a").unwrap();
+        let rotated = SealingKey::from_secret(&other)
+            .unwrap()
+            .with_previous(KEY)
+            .unwrap();
+        assert_eq!(rotated.open(&v_old, "account:a").unwrap(), "pw");
+        let v_new = rotated.seal("pw", "account:a").unwrap();
+        assert!(old.open(&v_new, "account:a").is_err());
+        let current_only = SealingKey::from_secret(&other).unwrap();
+        assert_eq!(current_only.open(&v_new, "account:a").unwrap(), "pw");
+        assert!(current_only.open(&v_old, "account:a").is_err());
+        assert!(v_new.starts_with("v2.") && v_new.split('.').nth(1).unwrap().len() == 8);
+        assert!(SealingKey::from_secret(KEY)
+            .unwrap()
+            .with_previous("short")
+            .is_err());
+    }
+
+    #[test]
+    fn values_sealed_before_key_ids_still_open() {
+        let key = SealingKey::from_secret(KEY).unwrap();
+        let v2 = key.seal("pw", "ctx").unwrap();
+        let body = v2.rsplit('.').next().unwrap();
+        assert_eq!(key.open(&format!("v1.{body}"), "ctx").unwrap(), "pw");
+        assert!(key.open("v3.x.y", "ctx").is_err());
+        assert!(key.open("v2.é.y", "ctx").is_err());
     }
 }

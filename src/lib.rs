@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod body_cap;
 pub mod civil_time;
 pub mod config;
 pub mod crypto;

@@ -46,6 +46,8 @@ pub enum UpstreamError {
     Timeout { after_ms: u64 },
     /// DNS, TLS, connection refused, ...
     Network(String),
+    /// The answer's body passed the cap on what is read from ServiceNow.
+    TooLarge { limit_bytes: usize },
 }
 
 impl fmt::Display for UpstreamError {
@@ -53,6 +55,9 @@ impl fmt::Display for UpstreamError {
         match self {
             UpstreamError::Timeout { after_ms } => write!(f, "no answer within {after_ms} ms"),
             UpstreamError::Network(m) => write!(f, "network error: {m}"),
+            UpstreamError::TooLarge { limit_bytes } => {
+                write!(f, "answer larger than {limit_bytes} bytes")
+            }
         }
     }
 }

@@ -3,18 +3,24 @@
 //! in and out and decides nothing.
 
 use crate::app;
+use crate::body_cap;
 use crate::config::Config;
 use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::mcp::transport::MAX_BODY_BYTES;
 use crate::mcp::Services;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
+use crate::store::cache::{CachedKv, IsolateCache};
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{
     console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, Env, Fetch,
-    Headers, Method, Request, RequestInit, Response,
+    Headers, Method, Request, RequestInit, RequestRedirect, Response,
 };
+
+thread_local! {
+    /// Lives as long as the isolate (one thread): see `store::cache` for what it holds.
+    static ISOLATE_CACHE: &'static IsolateCache = Box::leak(Box::default());
+}
 
 /// The KV namespace binding named in wrangler.toml.
 pub const KV_BINDING: &str = "MCP_STATE";
@@ -77,7 +83,9 @@ impl KvStore for WorkerKv {
     }
 }
 
-struct WorkerFetch;
+struct WorkerFetch {
+    max_body_bytes: usize,
+}
 
 fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
     let headers = Headers::new();
@@ -85,8 +93,11 @@ fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
         headers.append(name, value)?;
     }
     let mut init = RequestInit::new();
+    // Manual: a redirect would re-send credentials (and on 307/308 the OAuth form) to
+    // wherever it points; the 3xx comes back as an answer the caller reports.
     init.with_method(Method::from(request.method.clone()))
-        .with_headers(headers);
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
     if !request.body.is_empty() {
         init.with_body(Some(
             js_sys::Uint8Array::from(request.body.as_slice()).into(),
@@ -95,16 +106,50 @@ fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
     Request::new_with_init(&request.url, &init)
 }
 
-async fn read_response(mut response: Response) -> worker::Result<HttpResponse> {
-    let headers = response
+/// Whether an answer has a content encoding other than identity.
+fn encoded(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && !v.trim().eq_ignore_ascii_case("identity"))
+}
+
+async fn read_response(
+    mut response: Response,
+    max_body_bytes: usize,
+) -> Result<HttpResponse, UpstreamError> {
+    let network = |e: worker::Error| UpstreamError::Network(e.to_string());
+    let headers: Vec<(String, String)> = response
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
+    let too_large = UpstreamError::TooLarge {
+        limit_bytes: max_body_bytes,
+    };
+    if body_cap::declared_length(&headers).is_some_and(|n| n > max_body_bytes as u64) {
+        return Err(too_large);
+    }
+    let status = response.status_code();
+    // A 3xx is reported, not read; a body-less answer has no stream.
+    let body = if (300..400).contains(&status) {
+        Vec::new()
+    } else if body_cap::declared_length(&headers).is_some() && !encoded(&headers) {
+        // Within the cap (checked above): one read, as for any answer with a length. Not
+        // for an encoded answer: its length is the compressed one, the body is inflated.
+        response.bytes().await.map_err(network)?
+    } else {
+        match response.stream() {
+            Ok(stream) => body_cap::read_capped(stream, max_body_bytes)
+                .await
+                .map_err(network)?
+                .ok_or(too_large)?,
+            Err(_) => Vec::new(),
+        }
+    };
     Ok(HttpResponse {
-        status: response.status_code(),
+        status,
         headers,
-        body: response.bytes().await?,
+        body,
     })
 }
 
@@ -120,13 +165,16 @@ impl Upstream for WorkerFetch {
         let signal = controller.signal();
         let call = async {
             let fetch = Fetch::Request(worker_request);
-            let response = fetch.send_with_signal(&signal).await?;
-            read_response(response).await
+            let response = fetch
+                .send_with_signal(&signal)
+                .await
+                .map_err(|e| UpstreamError::Network(e.to_string()))?;
+            read_response(response, self.max_body_bytes).await
         };
         let timer = Delay::from(Duration::from_millis(timeout_ms));
         futures::pin_mut!(call);
         match select(call, timer).await {
-            Either::Left((result, _)) => result.map_err(|e| UpstreamError::Network(e.to_string())),
+            Either::Left((result, _)) => result,
             Either::Right(((), _)) => {
                 controller.abort();
                 Err(UpstreamError::Timeout {
@@ -145,29 +193,43 @@ impl Clock for WorkerClock {
     }
 }
 
-async fn read_request(mut request: Request) -> worker::Result<HttpRequest> {
+/// The request with its body read up to its route's cap, or `Err` with the 413 to send
+/// as soon as the cap is passed (declared or streamed), before auth or anything else.
+async fn read_request(mut request: Request) -> worker::Result<Result<HttpRequest, HttpResponse>> {
     let headers: Vec<(String, String)> = request
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let declared = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    // A body declared too large is never read: the transport answers 413 from the header.
-    let body = if declared > MAX_BODY_BYTES || request.method() == Method::Get {
-        Vec::new()
-    } else {
-        request.bytes().await.unwrap_or_default()
-    };
-    Ok(HttpRequest {
+    let mut head = HttpRequest {
         method: request.method().to_string(),
         url: request.url()?.to_string(),
         headers,
-        body,
-    })
+        body: Vec::new(),
+    };
+    let cap = body_cap::request_cap(head.path());
+    if body_cap::declared_length(&head.headers).is_some_and(|n| n > cap as u64) {
+        return Ok(Err(body_cap::request_too_large(&head)));
+    }
+    if matches!(
+        request.method(),
+        Method::Get | Method::Head | Method::Options
+    ) {
+        return Ok(Ok(head));
+    }
+    // A declared length within the cap is read in one go (the common case); only a body
+    // without one (chunked) is streamed against the cap. No stream means no body; a body
+    // that breaks off mid-way is read as far as it got (the JSON parse then names it).
+    if body_cap::declared_length(&head.headers).is_some() {
+        head.body = request.bytes().await.unwrap_or_default();
+    } else if let Ok(stream) = request.stream() {
+        match body_cap::read_capped_draining(stream, cap, body_cap::DRAIN_LIMIT_BYTES).await {
+            Ok(Some(body)) => head.body = body,
+            Ok(None) => return Ok(Err(body_cap::request_too_large(&head))),
+            Err(e) => console_error!("request body broke off: {e}"),
+        }
+    }
+    Ok(Ok(head))
 }
 
 fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
@@ -186,7 +248,7 @@ fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
 /// Path for logs: an MCP token is replaced by a short digest of it.
 fn loggable_path(path: &str) -> String {
     match path.strip_prefix("/mcp/") {
-        Some(token) => format!("/mcp/<{}>", &sha256_hex(token)[..8]),
+        Some(token) => format!("/mcp/<{}>", sha256_hex(token).get(..8).unwrap_or_default()),
         None => path.to_string(),
     }
 }
@@ -201,20 +263,31 @@ fn env_lookup(env: &Env, name: &str) -> Option<String> {
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let http_request = read_request(request).await?;
-    let method = http_request.method.clone();
-    let path = loggable_path(http_request.path());
+    let method = request.method().to_string();
+    let path = loggable_path(&request.path());
     let (config, problems) = Config::from_lookup(|name| env_lookup(&env, name));
     for problem in problems {
         console_error!("configuration: {problem}");
     }
+    let http_request = match read_request(request).await? {
+        Ok(http_request) => http_request,
+        Err(too_large) => {
+            console_log!("{method} {path} {} body over the cap", too_large.status);
+            return to_worker_response(too_large);
+        }
+    };
     let response = match env.kv(KV_BINDING) {
         Ok(kv) => {
-            let kv = WorkerKv(kv);
+            let worker_kv = WorkerKv(kv);
+            let cache = ISOLATE_CACHE.with(|cache| *cache);
+            let kv = CachedKv::new(&worker_kv, cache, Date::now().as_millis());
+            let upstream = WorkerFetch {
+                max_body_bytes: config.upstream_max_body_bytes,
+            };
             let services = Services {
                 config: &config,
                 kv: &kv,
-                upstream: &WorkerFetch,
+                upstream: &upstream,
                 clock: &WorkerClock,
             };
             app::handle(&services, http_request).await

@@ -11,7 +11,7 @@ use servicenow_mcp::http::{HttpRequest, HttpResponse};
 use servicenow_mcp::mcp::Services;
 use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
 
-const ADMIN: &str = "test-admin-token";
+const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const NOW: u64 = 1_790_000_000;
 const INC: &str = "9d385017c611228701d22104cc95c371";

@@ -12,7 +12,11 @@ use crate::spec::{FieldSpec, FieldType, MethodKind};
 use crate::Tool;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+/// Violations read per call (see [`check`]).
+const MAX_VIOLATIONS: usize = 100;
 
 /// Every problem found in a tools/call `arguments`, one sentence each.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +83,11 @@ pub fn check(
     }
     // One message per field: a wrong type also fails enum/pattern; the type says most.
     let mut found: Vec<Found> = Vec::new();
-    for error in validator.violations(args) {
+    // Sets, not scans of `found`: a huge argument object must not cost quadratic work.
+    let mut root_messages: HashSet<String> = HashSet::new();
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    // Past this many violations a model has plenty to fix; the rest is not even read.
+    for error in validator.violations(args).into_iter().take(MAX_VIOLATIONS) {
         let path = error.instance_path.clone();
         let is_type = matches!(error.kind, ViolationKind::Type { .. });
         let rank = match error.kind {
@@ -91,20 +99,22 @@ pub fn check(
         for message in messages(tool, &error, lookup) {
             let new = Found {
                 rank,
-                path: path.clone(),
                 is_type,
                 message,
             };
             if path.is_empty() {
-                if !found.iter().any(|f| f.message == new.message) {
+                if root_messages.insert(new.message.clone()) {
                     found.push(new);
                 }
                 continue;
             }
-            match found.iter_mut().find(|f| f.path == path) {
+            match by_path.get(&path).and_then(|&i| found.get_mut(i)) {
                 Some(slot) if is_type && !slot.is_type => *slot = new,
                 Some(_) => {}
-                None => found.push(new),
+                None => {
+                    by_path.insert(path.clone(), found.len());
+                    found.push(new);
+                }
             }
         }
     }
@@ -122,7 +132,6 @@ pub fn check(
 /// One message and where it came from.
 struct Found {
     rank: u8,
-    path: String,
     is_type: bool,
     message: String,
 }
@@ -183,10 +192,7 @@ fn messages(tool: &Tool, error: &Violation<'_>, lookup: &ResourceLookup<'_>) -> 
             )
         }
         ViolationKind::AdditionalProperties { unexpected } => {
-            return unexpected
-                .iter()
-                .map(|field| unknown_field(tool, field))
-                .collect();
+            return unknown_fields(tool, unexpected);
         }
         ViolationKind::MinProperties { .. } if segments.is_empty() => format!(
             "give at least one field to change besides id: {}",
@@ -355,8 +361,34 @@ fn what_it_is(tool: &Tool, field: &str, lookup: &ResourceLookup<'_>) -> String {
     }
 }
 
+/// At most this many unknown keys are named; the rest are counted.
+const MAX_UNKNOWN_NAMED: usize = 10;
+/// Characters of an unknown key shown in a message.
+const MAX_KEY_CHARS: usize = 64;
+
+/// One message per named unknown key (at most [`MAX_UNKNOWN_NAMED`]), the last one
+/// counting the others and listing the accepted fields once: an argument object of a
+/// million unknown keys still costs a few short sentences.
+fn unknown_fields(tool: &Tool, unexpected: &[String]) -> Vec<String> {
+    let named = unexpected.len().min(MAX_UNKNOWN_NAMED);
+    let mut messages: Vec<String> = unexpected[..named]
+        .iter()
+        .map(|field| unknown_field(tool, field))
+        .collect();
+    let more = unexpected.len() - named;
+    if let Some(last) = messages.last_mut() {
+        if more > 0 {
+            last.push_str(&format!(
+                "; and {more} more unknown field{}",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        last.push_str(&format!("; this tool accepts: {}", accepted(tool)));
+    }
+    messages
+}
+
 fn unknown_field(tool: &Tool, field: &str) -> String {
-    let accepts = accepted(tool);
     let has_id = tool.kind != MethodKind::Create && tool.kind != MethodKind::List;
     let documented = tool.resource.fields.get(field);
     let numbered = tool.resource.number_prefix.is_some();
@@ -371,7 +403,9 @@ fn unknown_field(tool: &Tool, field: &str) -> String {
     } else {
         String::new()
     };
-    format!("unknown field '{field}'{hint}; this tool accepts: {accepts}")
+    let shown: String = field.chars().take(MAX_KEY_CHARS).collect();
+    let ellipsis = if shown.len() < field.len() { "…" } else { "" };
+    format!("unknown field '{shown}{ellipsis}'{hint}")
 }
 
 /// The tool's property names, comma-separated.

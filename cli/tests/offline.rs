@@ -191,7 +191,7 @@ fn offline_provisioning_writes_sealed_accounts_and_hashed_servers_with_expiratio
     let stored: StoredAccount =
         serde_json::from_str(&fake.value("account:acme")).expect("a StoredAccount");
     assert!(
-        stored.auth_sealed.starts_with("v1.") && !fake.value("account:acme").contains(PASSWORD)
+        stored.auth_sealed.starts_with("v2.") && !fake.value("account:acme").contains(PASSWORD)
     );
     let key = SealingKey::from_secret(CREDENTIALS_KEY).expect("key");
     let opened = accounts::open(&key, &stored).expect("opens with CREDENTIALS_KEY");

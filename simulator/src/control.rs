@@ -47,6 +47,20 @@ pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
             }
             Err(message) => control_error(400, &message),
         },
+        ("GET", "/__sim/faults") => {
+            Response::json(200, &json!({"fault": sim.fault.map(|f| f.to_json())}))
+        }
+        ("POST", "/__sim/faults") => match crate::faults::parse(&request.body) {
+            Ok(fault) => {
+                sim.fault = Some(fault);
+                Response::json(200, &json!({"fault": fault.to_json()}))
+            }
+            Err(message) => control_error(400, &message),
+        },
+        ("DELETE", "/__sim/faults") => {
+            sim.fault = None;
+            Response::empty(204)
+        }
         ("POST", "/__sim/reset") => {
             sim.reset();
             Response::json(200, &json!({"status": "reset", "seed": sim.seed.as_str()}))
@@ -70,7 +84,7 @@ pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
         }
         _ => control_error(
             404,
-            "unknown control endpoint; see docs/simulator.md (health, requests, config, reset, tables)",
+            "unknown control endpoint; see docs/simulator.md (health, requests, config, faults, reset, tables)",
         ),
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod cmdb_api;
 pub mod control;
+pub mod faults;
 pub mod http;
 pub mod knowledge_api;
 pub mod platform;

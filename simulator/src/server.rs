@@ -4,7 +4,7 @@
 
 use crate::http::{Request, Response};
 use crate::simulator::Simulator;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -157,6 +157,15 @@ fn serve(mut raw: tiny_http::Request, state: &Mutex<Simulator>) {
         }
         Err(response) => response,
     };
+    if response.header(crate::faults::RESET_MARKER).is_some() {
+        // Fault injection: bytes that are not HTTP, then nothing: the client's parser
+        // fails at once, as on a connection a middlebox broke (tiny_http keeps the socket
+        // of a kept-alive connection open, so closing alone would only look slow).
+        let mut writer = raw.into_writer();
+        let _ = writer.write_all(crate::faults::RESET_BYTES);
+        let _ = writer.flush();
+        return;
+    }
     let mut out = tiny_http::Response::from_data(response.body).with_status_code(response.status);
     for (name, value) in &response.headers {
         match tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {

@@ -65,6 +65,8 @@ pub struct Simulator {
     pub(crate) unseeded: Vec<String>,
     /// Attachment bytes by `sys_attachment` sys_id (the metadata rows are in `store`).
     pub(crate) files: BTreeMap<String, Vec<u8>>,
+    /// Armed by `POST /__sim/faults`: the next Table API requests fail on purpose.
+    pub(crate) fault: Option<crate::faults::Fault>,
     /// Whether the Knowledge API plugin is "installed" (`knowledge_api` in `/__sim/config`).
     pub(crate) knowledge_api: bool,
 }
@@ -85,6 +87,7 @@ impl Simulator {
             ids: IdGenerator::random(),
             unseeded: seeded.skipped_tables,
             files: BTreeMap::new(),
+            fault: None,
             knowledge_api: true,
         }
     }
@@ -140,6 +143,9 @@ impl Simulator {
         let mut notes = Vec::new();
         let (response, principal) = if path == "/oauth_token.do" {
             self.token_endpoint(request, now)
+        } else if let Some(fault) = self.take_fault(path) {
+            notes.push(format!("fault injected: {}", fault.mode.name()));
+            (crate::faults::answer(fault, request), None)
         } else if path.starts_with("/api/") {
             self.table_api(request, now, &mut notes)
         } else {
@@ -389,6 +395,16 @@ impl Simulator {
         }
         self.delay_ms = settings.delay_ms;
         self.token_ttl_secs = settings.token_ttl_secs;
+    }
+
+    /// The armed fault, counted down, when `path` is a Table API path.
+    fn take_fault(&mut self, path: &str) -> Option<crate::faults::Fault> {
+        let fault = self.fault.filter(|_| path.starts_with("/api/"))?;
+        self.fault = (fault.remaining > 1).then_some(crate::faults::Fault {
+            remaining: fault.remaining - 1,
+            ..fault
+        });
+        Some(fault)
     }
 
     pub(crate) fn settings_json(&self) -> serde_json::Value {

@@ -33,6 +33,7 @@ pub async fn put<K: KvStore, C: Clock>(
         id: account_id.to_string(),
         instance_url,
         auth,
+        generation: String::new(),
     };
     let now = now_rfc3339(clock)?;
     let (stored, created) = store::accounts::put(kv, key, &account, &now).await?;

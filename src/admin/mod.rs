@@ -65,17 +65,28 @@ async fn dispatch<K: KvStore, C: Clock>(
              `wrangler secret put ADMIN_TOKEN` (or in .dev.vars for local runs)",
         ));
     };
-    auth::require_admin(request, admin_token)?;
-    let route = routes::resolve(&request.method, path)?;
-    if request.body.len() > MAX_BODY_BYTES {
+    if admin_token.len() < MIN_ADMIN_TOKEN_BYTES {
         return Err(ApiError::new(
-            413,
-            "payload_too_large",
+            503,
+            "admin_api_disabled",
             format!(
-                "the request body is {} bytes; the limit is {MAX_BODY_BYTES}",
-                request.body.len()
+                "the admin API is off because the ADMIN_TOKEN secret is shorter than \
+                 {MIN_ADMIN_TOKEN_BYTES} bytes: set a long random one with `openssl rand -base64 32 | \
+                 wrangler secret put ADMIN_TOKEN` (or in .dev.vars for local runs)"
             ),
         ));
+    }
+    auth::require_admin(request, admin_token)?;
+    let declared = request
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    if declared > MAX_BODY_BYTES as u64 {
+        return Err(body_too_large(declared));
+    }
+    let route = routes::resolve(&request.method, path)?;
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(body_too_large(request.body.len() as u64));
     }
     match route {
         Route::PutAccount(id) => accounts::put(request, config, kv, clock, &id).await,
@@ -93,6 +104,19 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::Catalog => catalog::info(),
         Route::PreviewTools => catalog::preview(request),
     }
+}
+
+/// Shorter admin tokens are refused (the admin API stays off): they can be guessed.
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
+
+/// The 413 of a body over [`MAX_BODY_BYTES`] (also what the worker shell answers when
+/// it stops reading a streamed body at the cap).
+pub fn body_too_large(size: u64) -> ApiError {
+    ApiError::new(
+        413,
+        "payload_too_large",
+        format!("the request body is {size} bytes or more; the limit is {MAX_BODY_BYTES}"),
+    )
 }
 
 /// The key that seals credentials, or the 503 that says which secret to set.

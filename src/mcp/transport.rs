@@ -7,9 +7,10 @@ use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use serde_json::Value;
 
-/// Largest request body accepted (8 MiB): holds the largest attachment an upload tool
-/// sends (5 MiB, 6.7 MiB in base64) with its JSON; far above any other tool call.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest request body accepted (1 MiB): far above any tool call but an attachment
+/// upload, whose cap (`servicenow::file::UPLOAD_MAX_BYTES`) is chosen to fit inside it.
+/// A Worker keeps bodies in memory, so this bounds what one request can make it hold.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 const ALLOW_HEADERS: &str = "content-type, accept, authorization, mcp-protocol-version, mcp-method, mcp-name, mcp-session-id, last-event-id";
 const EXPOSE_HEADERS: &str = "mcp-session-id, mcp-protocol-version, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, www-authenticate";

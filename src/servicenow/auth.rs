@@ -18,6 +18,15 @@ const EXPIRY_MARGIN_SECS: u64 = 60;
 /// Workers KV refuses expirations closer than this.
 const KV_MIN_TTL_SECS: u64 = 60;
 
+/// Tokens are cached at most this long whatever ServiceNow says (`expires_in` is
+/// untrusted: a huge value must neither overflow nor pin a token for years).
+pub const MAX_TOKEN_CACHE_SECS: u64 = 24 * 3600;
+
+/// Prefix of every cached token of an account (all are dropped on an account write).
+pub fn cache_prefix(account_id: &str) -> String {
+    crate::store::keys::oauth_tokens_prefix(account_id)
+}
+
 /// The header of a non-OAuth account: Basic, static bearer or API key.
 pub fn static_auth_header(auth: &AccountAuth) -> Option<(&'static str, String)> {
     match auth {
@@ -126,14 +135,27 @@ impl<'a> OAuthGrant<'a> {
         .with_body(body.join("&"))
     }
 
-    /// KV key of the cached token: `oauth:<account id>:<sha256(client_id \n username)>`.
-    /// The hash keeps the client id and username out of key listings.
-    pub fn cache_key(&self, account_id: &str) -> String {
-        let username = self.user.map_or("", |(u, _)| u);
-        format!(
-            "oauth:{account_id}:{}",
-            sha256_hex(&format!("{}\n{username}", self.client_id))
-        )
+    /// KV key of the cached token: `oauth:<account id>:<sha256(...)>` over the instance
+    /// URL, the account's generation and every credential of the grant, so a re-pointed,
+    /// re-created or re-keyed account never finds a token minted for its old settings.
+    /// The hash keeps the identifiers out of key listings; the secrets in it are the
+    /// high-entropy client secret together with the password, never one alone.
+    pub fn cache_key(&self, account_id: &str, instance_url: &str, generation: &str) -> String {
+        let (username, password) = self.user.unwrap_or(("", ""));
+        let material = [
+            instance_url.trim_end_matches('/'),
+            generation,
+            self.client_id,
+            self.client_secret,
+            username,
+            password,
+        ]
+        // Lengths first so no two different tuples hash the same text.
+        .iter()
+        .map(|part| format!("{}:{part}", part.len()))
+        .collect::<Vec<_>>()
+        .join("\n");
+        format!("{}{}", cache_prefix(account_id), sha256_hex(&material))
     }
 
     fn what_to_check(&self) -> &'static str {
@@ -173,7 +195,9 @@ pub fn parse_token_response(
     let status = response.status;
     let json: Option<Value> = serde_json::from_slice(&response.body).ok();
     if (200..300).contains(&status) {
-        let answer = json.and_then(|v| serde_json::from_value::<TokenAnswer>(v).ok());
+        let answer = json
+            .clone()
+            .and_then(|v| serde_json::from_value::<TokenAnswer>(v).ok());
         if let Some(TokenAnswer {
             access_token: Some(value),
             expires_in,
@@ -191,7 +215,7 @@ pub fn parse_token_response(
         return Err(format!(
             "ServiceNow's OAuth endpoint answered HTTP {status} to the {} grant without an access_token (\"{}\"). An administrator must check the integrated account's instance URL (a single sign-on proxy in front of it answers with HTML) and its OAuth settings.",
             grant.grant_type(),
-            excerpt(&response.body)
+            quoted_body(json.as_ref(), &response.body)
         ));
     }
     let text = |key: &str| {
@@ -205,7 +229,7 @@ pub fn parse_token_response(
         (Some(d), Some(e)) if d != e => format!("{d}, {e}"),
         (Some(d), _) => d.to_string(),
         (None, Some(e)) => e.to_string(),
-        (None, None) => format!("\"{}\"", excerpt(&response.body)),
+        (None, None) => format!("\"{}\"", quoted_body(json.as_ref(), &response.body)),
     };
     if status >= 500 {
         Err(format!(
@@ -218,6 +242,21 @@ pub fn parse_token_response(
             grant.grant_type(),
             grant.what_to_check()
         ))
+    }
+}
+
+/// What a message may quote of a token endpoint's answer: an excerpt, unless the answer
+/// carries a token (whatever its status), which is never shown.
+fn quoted_body(json: Option<&Value>, body: &[u8]) -> String {
+    let carries_token = json.is_some_and(|v| {
+        ["access_token", "refresh_token", "id_token"]
+            .iter()
+            .any(|k| v.get(k).is_some())
+    });
+    if carries_token {
+        "an answer carrying a token, not shown".to_string()
+    } else {
+        excerpt(body)
     }
 }
 
@@ -260,7 +299,8 @@ pub async fn store_token<K: KvStore>(
     if expires_in < EXPIRY_MARGIN_SECS + KV_MIN_TTL_SECS {
         return;
     }
-    let expires_at = now_secs + expires_in - EXPIRY_MARGIN_SECS;
+    let lifetime = (expires_in - EXPIRY_MARGIN_SECS).min(MAX_TOKEN_CACHE_SECS);
+    let expires_at = now_secs.saturating_add(lifetime);
     let cached = CachedToken {
         access_token: token.value.clone(),
         expires_at,
@@ -358,8 +398,14 @@ mod tests {
             client_id: "cid".into(),
             client_secret: "x".into(),
         };
-        let key_a = OAuthGrant::from_auth(&a).unwrap().cache_key("acc_1");
-        let key_b = OAuthGrant::from_auth(&b).unwrap().cache_key("acc_1");
+        let key_a =
+            OAuthGrant::from_auth(&a)
+                .unwrap()
+                .cache_key("acc_1", "https://i.service-now.com", "g");
+        let key_b =
+            OAuthGrant::from_auth(&b)
+                .unwrap()
+                .cache_key("acc_1", "https://i.service-now.com", "g");
         assert!(key_a.starts_with("oauth:acc_1:") && key_a.len() == "oauth:acc_1:".len() + 64);
         assert_ne!(key_a, key_b);
         assert!(!key_a.contains("svc.mcp") && !key_a.contains("cid"));
@@ -481,5 +527,77 @@ mod tests {
         };
         block_on(store_token(&kv, "oauth:a:h", Some(&key), &token, 1_000));
         assert_eq!(kv.raw("oauth:a:h").map(|(_, e)| e), Some(Some(1_060)));
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_not_overflowed() {
+        let clock = ManualClock::at_secs(1_000);
+        let kv = MemoryKv::new(&clock);
+        let key = SealingKey::from_secret(KEY).unwrap();
+        for expires_in in [u64::MAX, u64::MAX - 30, 1 << 62] {
+            let token = AccessToken {
+                value: "t-huge".into(),
+                expires_in: Some(expires_in),
+            };
+            block_on(store_token(&kv, "oauth:a:h", Some(&key), &token, 1_000));
+            let (_, expiration) = kv.raw("oauth:a:h").unwrap();
+            assert_eq!(expiration, Some(1_000 + MAX_TOKEN_CACHE_SECS));
+        }
+        let answer = HttpResponse::json(
+            200,
+            &json!({"access_token": "at-1", "expires_in": "18446744073709551615"}),
+        );
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        assert!(parse_token_response(&answer, &grant).is_ok());
+    }
+
+    #[test]
+    fn cache_keys_change_with_the_instance_the_secret_and_the_generation() {
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        let base = grant.cache_key("acc_1", "https://a.service-now.com", "gen_1");
+        let rotated = AccountAuth::Oauth2Password {
+            client_id: "cid".into(),
+            client_secret: "a-new-client-secret".into(),
+            username: "svc.mcp".into(),
+            password: "pa ss&word".into(),
+        };
+        let rotated_grant = OAuthGrant::from_auth(&rotated).unwrap();
+        let changed = [
+            grant.cache_key("acc_1", "https://b.service-now.com", "gen_1"),
+            grant.cache_key("acc_1", "https://a.service-now.com", "gen_2"),
+            rotated_grant.cache_key("acc_1", "https://a.service-now.com", "gen_1"),
+        ];
+        for other in changed {
+            assert_ne!(base, other);
+            assert!(other.starts_with("oauth:acc_1:"), "{other}");
+        }
+        assert!(base.starts_with(&cache_prefix("acc_1")));
+        for secret in ["s3cret-client", "pa ss&word", "svc.mcp", "service-now"] {
+            assert!(!base.contains(secret));
+        }
+    }
+
+    #[test]
+    fn a_failed_token_answer_that_carries_a_token_is_never_quoted() {
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        for status in [200, 400, 503] {
+            let answer = HttpResponse::json(
+                status,
+                &json!({"access_token": "leaky-token-value", "expires_in": -1, "refresh_token": "r-t"}),
+            );
+            let answer = if status == 200 {
+                HttpResponse::json(
+                    200,
+                    &json!({"access_token": "", "refresh_token": "leaky-token-value"}),
+                )
+            } else {
+                answer
+            };
+            let message = parse_token_response(&answer, &grant).unwrap_err();
+            assert!(!message.contains("leaky-token-value"), "{message}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::auth::{
     account_secrets, parse_token_response, read_cached_token, static_auth_header, store_token,
     OAuthGrant,
 };
-use super::errors::{network_message, timeout_message, Stage};
+use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
 use super::file::map_download;
 use super::rate_limit::normalize_rate_limit_headers;
 use super::request::{number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest};
@@ -199,7 +199,15 @@ impl<K: KvStore, U: Upstream, C: Clock> Session<'_, '_, K, U, C> {
         self.bearer = None;
         if let Some(grant) = OAuthGrant::from_auth(&self.account.auth) {
             // Deleting is best effort: a stale entry expires on its own.
-            let _ = self.ctx.kv.delete(&grant.cache_key(&self.account.id)).await;
+            let _ = self
+                .ctx
+                .kv
+                .delete(&grant.cache_key(
+                    &self.account.id,
+                    &self.account.instance_url,
+                    &self.account.generation,
+                ))
+                .await;
         }
         let token = self.fetch_token().await?;
         self.transmit(
@@ -232,7 +240,11 @@ impl<K: KvStore, U: Upstream, C: Clock> Session<'_, '_, K, U, C> {
 
     async fn cached_token(&self) -> Option<String> {
         let grant = OAuthGrant::from_auth(&self.account.auth)?;
-        let key = grant.cache_key(&self.account.id);
+        let key = grant.cache_key(
+            &self.account.id,
+            &self.account.instance_url,
+            &self.account.generation,
+        );
         read_cached_token(self.ctx.kv, &key, self.ctx.sealing_key, self.now_secs()).await
     }
 
@@ -261,7 +273,7 @@ impl<K: KvStore, U: Upstream, C: Clock> Session<'_, '_, K, U, C> {
         self.secrets.push(token.value.clone());
         store_token(
             self.ctx.kv,
-            &grant.cache_key(&account.id),
+            &grant.cache_key(&account.id, &account.instance_url, &account.generation),
             self.ctx.sealing_key,
             &token,
             now,
@@ -277,7 +289,14 @@ impl<K: KvStore, U: Upstream, C: Clock> Session<'_, '_, K, U, C> {
     /// One request on the wire; a timeout or network error becomes the isError text.
     async fn transmit(&self, http: HttpRequest, stage: Stage) -> Result<HttpResponse, CallOutcome> {
         match self.ctx.upstream.send(http, self.ctx.timeout_ms).await {
+            // Redirects are never followed (they would carry credentials elsewhere).
+            Ok(response) if (300..400).contains(&response.status) => Err(failure(
+                redirect_message(&response, &self.account.instance_url, self.request, stage),
+            )),
             Ok(response) => Ok(response),
+            Err(UpstreamError::TooLarge { limit_bytes }) => {
+                Err(failure(too_large_message(limit_bytes, self.request, stage)))
+            }
             Err(UpstreamError::Timeout { after_ms }) => {
                 Err(failure(timeout_message(after_ms, self.request, stage)))
             }

@@ -58,6 +58,7 @@ impl Harness {
             id: "acc_1".into(),
             instance_url: INSTANCE.into(),
             auth: auth.clone(),
+            generation: "gen_1".into(),
         };
         let args = args.as_object().cloned().unwrap();
         block_on(call_tool(

@@ -53,7 +53,10 @@ struct ErrorBody {
 /// ServiceNow's `error.message` and `error.detail`, when the body is its error JSON.
 fn servicenow_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
     let envelope: ErrorEnvelope = serde_json::from_slice(body).ok()?;
-    let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let clean = |s: Option<String>| {
+        s.map(|s| clip(s.trim(), MAX_DETAIL_CHARS))
+            .filter(|s| !s.is_empty())
+    };
     Some((clean(envelope.error.message), clean(envelope.error.detail)))
 }
 
@@ -68,34 +71,47 @@ pub fn is_html(response: &HttpResponse) -> bool {
             .starts_with('<')
 }
 
-/// A short, tag-stripped, single-line excerpt of a body for messages.
+/// Bytes of a body looked at for an excerpt: an error page's gist is at its start, and
+/// a bound keeps a multi-megabyte answer from costing more than a glance.
+const EXCERPT_SCAN_BYTES: usize = 64 * 1024;
+
+/// A short, tag-stripped, single-line excerpt of a body for messages. Linear in the
+/// (bounded) input: every search starts where the previous one ended, and a closing
+/// tag that is absent is looked for once.
 pub fn excerpt(body: &[u8]) -> String {
     const MAX_CHARS: usize = 200;
-    let text = String::from_utf8_lossy(body);
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_SCAN_BYTES)]);
+    // ASCII lowering keeps every byte offset, so positions found in `lower` index `text`.
+    let lower = text.to_ascii_lowercase();
     let mut out = String::new();
-    let mut rest = text.as_ref();
+    let mut pos = 0;
+    let mut unclosed: Vec<&str> = Vec::new();
     // Drop script and style contents, then every tag.
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
+    while let Some(found) = text.get(pos..).and_then(|rest| rest.find('<')) {
+        let start = pos + found;
+        out.push_str(text.get(pos..start).unwrap_or_default());
         out.push(' ');
-        let tag = &rest[start..];
-        let lower: String = tag.chars().take(7).collect::<String>().to_ascii_lowercase();
-        let closing = if lower.starts_with("<script") {
-            Some("</script>")
-        } else if lower.starts_with("<style") {
-            Some("</style>")
-        } else {
-            None
-        };
-        rest = match closing.and_then(|c| find_ignore_case(tag, c).map(|i| &tag[i + c.len()..])) {
+        let tag = lower.get(start..).unwrap_or_default();
+        let closing = [("<script", "</script>"), ("<style", "</style>")]
+            .into_iter()
+            .find(|(open, close)| tag.starts_with(open) && !unclosed.contains(close))
+            .map(|(_, close)| close);
+        let after_closing = closing.and_then(|c| match tag.find(c) {
+            Some(i) => Some(start + i + c.len()),
+            None => {
+                unclosed.push(c);
+                None
+            }
+        });
+        pos = match after_closing {
             Some(after) => after,
             None => match tag.find('>') {
-                Some(end) => &tag[end + 1..],
-                None => "",
+                Some(end) => start + end + 1,
+                None => text.len(),
             },
         };
     }
-    out.push_str(rest);
+    out.push_str(text.get(pos..).unwrap_or_default());
     let decoded = out
         .replace("&nbsp;", " ")
         .replace("&lt;", "<")
@@ -103,18 +119,22 @@ pub fn excerpt(body: &[u8]) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&");
-    let collapsed = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() > MAX_CHARS {
-        let cut: String = collapsed.chars().take(MAX_CHARS).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        collapsed
+    clip(
+        &decoded.split_whitespace().collect::<Vec<_>>().join(" "),
+        MAX_CHARS,
+    )
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+        None => text.to_string(),
     }
 }
 
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_ascii_lowercase().find(needle)
-}
+/// Characters of ServiceNow's own `error.message` / `error.detail` quoted in a message.
+const MAX_DETAIL_CHARS: usize = 300;
 
 /// ServiceNow's explanation of a failed answer: `message: detail`, else a body excerpt.
 fn describe(response: &HttpResponse) -> String {
@@ -277,6 +297,74 @@ pub fn network_message(
             " Check with {} or {} whether the change was applied before repeating it.",
             request.get_tool(),
             request.list_tool()
+        ));
+    }
+    message
+}
+
+/// The host (and port) of an absolute URL, or `None`; only the authority is ever shown,
+/// never a path or query that could carry a token.
+fn url_host(url: &str) -> Option<&str> {
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    (!host.is_empty() && host.len() <= 255).then_some(host)
+}
+
+/// The isError text for a 3xx: redirects are not followed, since following one would
+/// send the account's credentials to wherever it points.
+pub fn redirect_message(
+    response: &HttpResponse,
+    instance_url: &str,
+    request: &TableRequest,
+    stage: Stage,
+) -> String {
+    let what = match stage {
+        Stage::Token => "the OAuth token request",
+        Stage::NumberLookup => "the record-number lookup",
+        Stage::Call(_) => "the Table API request",
+    };
+    let mut message = redirect_note(response, instance_url, what);
+    if stage.writes() {
+        message.push_str(&format!(
+            " Nothing was applied by the redirect; check with {} if unsure.",
+            request.get_tool()
+        ));
+    }
+    message
+}
+
+/// The isError text for a 3xx answer to `what` (a redirect is never followed).
+pub fn redirect_note(response: &HttpResponse, instance_url: &str, what: &str) -> String {
+    let status = response.status;
+    let target = match response.header("location").map(str::trim) {
+        Some(location) if location.starts_with('/') => url_host(instance_url)
+            .map(|h| format!("another path on {h}"))
+            .unwrap_or_else(|| "another path".into()),
+        Some(location) => url_host(location)
+            .map(|h| format!("the host {h}"))
+            .unwrap_or_else(|| "an unreadable location".into()),
+        None => "no location".into(),
+    };
+    format!(
+        "ServiceNow answered {what} with an HTTP {status} redirect to {target}, which this server does not follow (it would send the account's credentials there). An administrator must check the integrated account's instance URL: it should be the instance root, like https://acme.service-now.com, not a single sign-on or vanity address."
+    )
+}
+
+/// The isError text when ServiceNow's answer is over the size cap.
+pub fn too_large_message(limit_bytes: usize, request: &TableRequest, stage: Stage) -> String {
+    let limit = if limit_bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", limit_bytes / (1024 * 1024))
+    } else {
+        format!("{limit_bytes} bytes")
+    };
+    let mut message = format!(
+        "ServiceNow's answer is larger than {limit}, more than this server reads. Ask for less: name only the columns you need in `fields`, pass a smaller `limit`, or narrow the `query`; then call again."
+    );
+    if stage.writes() {
+        message.push_str(&format!(
+            " The change itself may have been applied: check with {} before repeating it.",
+            request.get_tool()
         ));
     }
     message
@@ -475,5 +563,38 @@ mod tests {
                 && message.contains("whether the change was applied"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn excerpting_is_linear_in_the_body_even_with_many_unclosed_scripts() {
+        for body in [
+            "<script>".repeat(50_000),
+            "<style x>".repeat(50_000),
+            format!("{}tail", "<<<<".repeat(100_000)),
+        ] {
+            let started = std::time::Instant::now();
+            let cut = excerpt(body.as_bytes());
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(500),
+                "took {:?} for {} bytes",
+                started.elapsed(),
+                body.len()
+            );
+            assert!(cut.chars().count() <= 201, "{cut}");
+        }
+    }
+
+    #[test]
+    fn servicenow_error_detail_is_truncated() {
+        let long = "detail ".repeat(20_000);
+        let response = error(400, &"message ".repeat(20_000), Some(&long));
+        let message = error_message(
+            &response,
+            &request("list"),
+            Stage::Call(MethodKind::List),
+            Subject::Collection,
+        );
+        assert!(message.len() < 2_000, "{} bytes", message.len());
+        assert!(message.contains("message message"), "{message}");
     }
 }

@@ -10,10 +10,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-/// The largest file an upload sends (5 MiB, after base64 decoding). ServiceNow's own
-/// limit (`com.glide.attachment.max_size`) is usually larger; this keeps a tool call
-/// within what a Worker request comfortably holds.
-pub const UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The largest file an upload sends (700 KiB, after base64 decoding): its base64 form
+/// (about 933 KiB) and the call's JSON fit in the MCP endpoint's 1 MiB request limit.
+/// ServiceNow's own limit (`com.glide.attachment.max_size`) is usually larger; a model
+/// writing a file's content into a tool call rarely comes near either.
+pub const UPLOAD_MAX_BYTES: usize = 700 * 1024;
 
 /// The largest file a read returns inline (1 MiB): beyond it, a link and the metadata.
 pub const DOWNLOAD_MAX_BYTES: usize = 1024 * 1024;
@@ -86,7 +87,7 @@ pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload,
     // Checked before decoding too, so an oversized argument is never decoded.
     let too_big = |size: usize| {
         format!(
-            "the file is {size} bytes; this server attaches files up to {UPLOAD_MAX_BYTES} bytes (5 MiB); nothing was written"
+            "the file is {size} bytes; this server attaches files up to {UPLOAD_MAX_BYTES} bytes (700 KiB); nothing was written"
         )
     };
     let bytes = if base64 {
@@ -322,14 +323,14 @@ mod tests {
                 "must be a MIME type",
             ),
             (
-                "over 5 MiB of text",
+                "over 700 KiB of text",
                 json!({"content": big}),
-                "up to 5242880 bytes",
+                "up to 716800 bytes",
             ),
             (
-                "over 5 MiB in base64",
+                "over 700 KiB in base64",
                 json!({"content": big64, "encoding": "base64"}),
-                "up to 5242880 bytes",
+                "up to 716800 bytes",
             ),
             (
                 "broken base64",

@@ -9,7 +9,7 @@ mod cursor;
 mod errors;
 mod file;
 mod query;
-mod rate_limit;
+pub(crate) mod rate_limit;
 mod request;
 mod resolve;
 mod response;

@@ -39,9 +39,14 @@ pub fn join_query(conditions: &[String], query: Option<&str>) -> String {
     parts.join("^")
 }
 
-/// `^NQ` starts a new OR-ed block, which would escape a tool's fixed filters.
+/// Whether `query` could reach past the conditions joined before it: `^NQ` anywhere
+/// starts a new OR-ed block, and a leading `OR`/`NQ` (after any `^`, which
+/// [`join_query`] trims) would join the last fixed condition. `ORDERBY` only orders.
 pub fn opens_new_query_block(query: &str) -> bool {
+    let head = query.trim().trim_start_matches('^').trim_start();
     query.to_ascii_uppercase().contains("^NQ")
+        || head.starts_with("NQ")
+        || (head.starts_with("OR") && !head.starts_with("ORDERBY"))
 }
 
 #[cfg(test)]

@@ -462,14 +462,11 @@ fn split_mapped(
     Ok((call, mapped))
 }
 
-/// A query that could escape a custom list's fixed conditions: one starting with OR,
-/// NQ or ^ (after blanks), or opening a new OR block anywhere (^NQ).
+/// A query that could escape a custom list's fixed conditions: one starting with ^
+/// (after blanks), or with the OR/NQ operators, or opening a new OR block anywhere (^NQ).
+/// `ORDERBY` (ordering) and lowercase field names such as `order` are not operators.
 fn escapes_fixed_filter(query: &str) -> bool {
-    let start = query.trim_start().to_ascii_uppercase();
-    start.starts_with("OR")
-        || start.starts_with("NQ")
-        || start.starts_with('^')
-        || opens_new_query_block(query)
+    query.trim_start().starts_with('^') || opens_new_query_block(query)
 }
 
 /// The one list query that turns a record number into its sys_id.
@@ -1042,5 +1039,47 @@ pub(crate) mod tests {
                 scope: query_scope("incident", "state=1")
             })
         );
+    }
+
+    #[test]
+    fn a_query_cannot_or_its_way_out_of_a_fixed_filter() {
+        let spec = incident_spec();
+        let open = tool(&spec, "list_open");
+        for query in [
+            "ORactive=false",
+            "NQactive=false",
+            "^ORactive=false",
+            " ^NQactive=false",
+            "^^ORactive=false",
+            "priority=1^NQactive=false",
+        ] {
+            let got = TableRequest::from_tool(&open, &args(json!({ "query": query })));
+            let message = got.map(|_| ()).unwrap_err().0;
+            assert!(
+                message.contains("always filters on active"),
+                "{query}: {message}"
+            );
+        }
+        for (query, encoded) in [
+            ("ORDERBYnumber", "active=true^ORDERBYnumber"),
+            (
+                "priority=1^ORpriority=2",
+                "active=true^priority=1^ORpriority=2",
+            ),
+            ("order=1", "active=true^order=1"),
+            (
+                "short_descriptionLIKEor",
+                "active=true^short_descriptionLIKEor",
+            ),
+        ] {
+            let request = TableRequest::from_tool(&open, &args(json!({ "query": query }))).unwrap();
+            let sent: Vec<&String> = request
+                .params
+                .iter()
+                .filter(|(k, _)| *k == "sysparm_query")
+                .map(|(_, v)| v)
+                .collect();
+            assert_eq!(sent, vec![encoded], "{query}");
+        }
     }
 }

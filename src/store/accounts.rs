@@ -3,7 +3,7 @@
 //! its servers.
 
 use super::records::{AccountAuth, IntegratedAccount, StoredAccount};
-use super::{keys, parse_record, servers, to_json, StoreError};
+use super::{index, keys, parse_record, servers, to_json, StoreError};
 use crate::crypto::{new_id, SealingKey};
 use crate::ports::KvStore;
 
@@ -19,8 +19,13 @@ pub async fn get_stored<K: KvStore>(
     }
 }
 
-/// Opens a stored account's credentials.
+/// Opens a stored account's credentials; an isolate remembers what it opened (see
+/// [`super::cache::opened`]), so a burst of calls decrypts once.
 pub fn open(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccount, StoreError> {
+    super::cache::opened(key, stored, open_sealed)
+}
+
+fn open_sealed(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccount, StoreError> {
     let context = keys::account(&stored.id);
     let plain = key
         .open(&stored.auth_sealed, &context)
@@ -36,6 +41,7 @@ pub fn open(key: &SealingKey, stored: &StoredAccount) -> Result<IntegratedAccoun
         id: stored.id.clone(),
         instance_url: stored.instance_url.clone(),
         auth,
+        generation: stored.generation.clone(),
     })
 }
 
@@ -89,7 +95,18 @@ pub async fn put<K: KvStore>(
         servers::delete_all_for_account(kv, &account.id).await?;
     }
     kv.put(&context, &to_json(&stored)?, None).await?;
+    drop_cached_tokens(kv, &account.id).await?;
     Ok((stored, created))
+}
+
+/// Deletes the account's cached OAuth tokens: after a write they may belong to old
+/// credentials or another instance (their keys also change, so a KV listing that lags
+/// cannot bring one back into use).
+async fn drop_cached_tokens<K: KvStore>(kv: &K, account_id: &str) -> Result<(), StoreError> {
+    for key in index::all_keys(kv, &keys::oauth_tokens_prefix(account_id)).await? {
+        kv.delete(&key).await?;
+    }
+    Ok(())
 }
 
 /// Deletes an account after revoking its servers. Returns `None` when there was no such
@@ -100,5 +117,6 @@ pub async fn delete<K: KvStore>(kv: &K, account_id: &str) -> Result<Option<usize
     }
     let revoked = servers::delete_all_for_account(kv, account_id).await?;
     kv.delete(&keys::account(account_id)).await?;
+    drop_cached_tokens(kv, account_id).await?;
     Ok(Some(revoked))
 }

@@ -34,3 +34,9 @@ pub const API_TOKEN_IDS_PREFIX: &str = "api-token-id:";
 pub fn api_token_id(token_id: &str) -> String {
     format!("{API_TOKEN_IDS_PREFIX}{token_id}")
 }
+
+/// Prefix of an account's cached OAuth tokens, `oauth:<account_id>:<sha256(..)>` (sealed
+/// access tokens, written by `servicenow::auth`, dropped on every write of the account).
+pub fn oauth_tokens_prefix(account_id: &str) -> String {
+    format!("oauth:{account_id}:")
+}

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod cache;
 mod index;
 pub mod keys;
 pub mod records;

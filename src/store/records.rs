@@ -82,6 +82,9 @@ pub struct IntegratedAccount {
     /// `https://<instance>.service-now.com`, no trailing slash.
     pub instance_url: String,
     pub auth: AccountAuth,
+    /// The stored account's generation (empty before it is stored): cached OAuth tokens
+    /// are keyed on it so a re-created account never reuses its predecessor's.
+    pub generation: String,
 }
 
 impl AccountAuth {

@@ -46,11 +46,10 @@ pub async fn get<K: KvStore>(
 
 /// Whether `record` is a live server of this registration of `account`.
 fn belongs(record: &McpServerRecord, account: &StoredAccount, now_secs: u64) -> bool {
+    // A record without a generation cannot prove which registration minted it: it
+    // grants nothing (every record this version writes carries one).
     record.account_id == account.id
-        && record
-            .account_generation
-            .as_ref()
-            .is_none_or(|g| *g == account.generation)
+        && record.account_generation.as_deref() == Some(account.generation.as_str())
         && !record.is_expired(now_secs)
 }
 

@@ -53,6 +53,7 @@ fn account(password: &str) -> IntegratedAccount {
             username: "svc".into(),
             password: password.into(),
         },
+        generation: String::new(),
     }
 }
 
@@ -192,7 +193,11 @@ fn account_credentials_are_sealed_in_kv_and_open_only_with_the_right_key() {
     assert_eq!(serde_json::from_str::<StoredAccount>(&raw).unwrap(), stored);
 
     let loaded = block_on(load_account(&kv, &key(), "acme")).unwrap();
-    assert_eq!(loaded, Some(account("hunter2-secret")));
+    let expected = IntegratedAccount {
+        generation: stored.generation.clone(),
+        ..account("hunter2-secret")
+    };
+    assert_eq!(loaded, Some(expected));
     let other = SealingKey::from_secret(OTHER_KEY).unwrap();
     let err = block_on(load_account(&kv, &other, "acme")).unwrap_err();
     assert_eq!(
@@ -307,4 +312,19 @@ fn deleting_an_account_revokes_servers_listed_across_pages() {
     assert_eq!(block_on(accounts::delete(&kv, "acme")).unwrap(), Some(1005));
     assert!(kv.keys().is_empty(), "{} keys left", kv.keys().len());
     assert_eq!(block_on(accounts::delete(&kv, "acme")).unwrap(), None);
+}
+
+#[test]
+fn a_server_record_without_an_account_generation_grants_nothing() {
+    let clock = ManualClock::at_secs(T0);
+    let kv = MemoryKv::new(&clock);
+    let record = McpServerRecord {
+        account_generation: None,
+        ..registered_server(&kv, None)
+    };
+    block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();
+    assert_eq!(
+        block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap(),
+        None
+    );
 }

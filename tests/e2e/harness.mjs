@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijkl';
 export const CREDENTIALS_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
 export const SIM_BIN = join(TARGET, 'debug', 'servicenow-sim');

@@ -5,6 +5,7 @@ mod accounts;
 mod api_tokens;
 mod catalog;
 mod failures;
+mod hardening;
 mod secrets;
 mod servers;
 

@@ -92,7 +92,7 @@ fn no_secret_or_token_is_stored_in_clear_or_echoed_in_any_response() {
     // The credentials are sealed, and open back to what was registered.
     let (stored, _) = world.kv.raw("account:a3").unwrap();
     let stored: Value = serde_json::from_str(&stored).unwrap();
-    assert!(stored["auth_sealed"].as_str().unwrap().starts_with("v1."));
+    assert!(stored["auth_sealed"].as_str().unwrap().starts_with("v2."));
     assert_eq!(stored["auth_type"], "oauth2_password");
     let key = world.config.sealing_key.clone().unwrap();
     let account = block_on(store::load_account(&world.kv, &key, "a3"))

@@ -6,7 +6,7 @@ use super::super::auth::{
     account_secrets, parse_token_response, read_cached_token, static_auth_header, store_token,
     OAuthGrant,
 };
-use super::super::errors::{excerpt, is_html};
+use super::super::errors::{excerpt, is_html, redirect_note};
 use super::super::rate_limit::normalize_rate_limit_headers;
 use super::super::response::rate_limited;
 use super::super::{CallOutcome, UpstreamContext};
@@ -70,7 +70,15 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
             self.bearer = None;
             if let Some(grant) = OAuthGrant::from_auth(&self.account.auth) {
                 // Best effort: a stale entry expires on its own.
-                let _ = self.ctx.kv.delete(&grant.cache_key(&self.account.id)).await;
+                let _ = self
+                    .ctx
+                    .kv
+                    .delete(&grant.cache_key(
+                        &self.account.id,
+                        &self.account.instance_url,
+                        &self.account.generation,
+                    ))
+                    .await;
             }
             let token = self.fetch_token().await?;
             response = self
@@ -137,7 +145,11 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         }
         let cached = match OAuthGrant::from_auth(&self.account.auth) {
             Some(grant) => {
-                let key = grant.cache_key(&self.account.id);
+                let key = grant.cache_key(
+                    &self.account.id,
+                    &self.account.instance_url,
+                    &self.account.generation,
+                );
                 read_cached_token(
                     self.ctx.kv,
                     &key,
@@ -185,7 +197,7 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         self.secrets.push(token.value.clone());
         store_token(
             self.ctx.kv,
-            &grant.cache_key(&account.id),
+            &grant.cache_key(&account.id, &account.instance_url, &account.generation),
             self.ctx.sealing_key,
             &token,
             now,
@@ -197,7 +209,18 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
 
     async fn transmit(&self, http: HttpRequest, what: &str) -> Result<HttpResponse, CallOutcome> {
         match self.ctx.upstream.send(http, self.ctx.timeout_ms).await {
+            // Redirects are never followed (they would carry credentials elsewhere).
+            Ok(response) if (300..400).contains(&response.status) => Err(self.failure(
+                redirect_note(&response, &self.account.instance_url, what),
+                None,
+            )),
             Ok(response) => Ok(response),
+            Err(UpstreamError::TooLarge { limit_bytes }) => Err(self.failure(
+                format!(
+                    "ServiceNow's answer for {what} is larger than {limit_bytes} bytes, more than this server reads. Ask for less (a narrower query or a smaller limit), then call again."
+                ),
+                None,
+            )),
             Err(UpstreamError::Timeout { after_ms }) => Err(self.failure(
                 format!("ServiceNow did not answer {what} within {after_ms} ms. Try again, or ask for less (a narrower query)."),
                 None,

@@ -1,0 +1,103 @@
+// `make load`: LOAD_CLIENTS concurrent MCP clients (default 50) for LOAD_SECONDS (default
+// 60) against the built worker under workerd and the (threaded) simulator, all on
+// 127.0.0.1. A mix of tools/list and tools/call; prints requests/second, p50/p99 latency
+// and answers by HTTP status (plus tool-level isError counts). Exits 1 on any worker 5xx.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, startWorker, provision } from '../tests/e2e/harness.mjs';
+
+const CLIENTS = Number(process.env.LOAD_CLIENTS || 50);
+const SECONDS = Number(process.env.LOAD_SECONDS || 60);
+
+const CALLS = [
+  [30, { method: 'tools/list', params: {} }],
+  [40, { method: 'tools/call', params: { name: 'list_all_service_now_incident', arguments: { limit: 5, fields: ['number', 'short_description', 'state'] } } }],
+  [20, { method: 'tools/call', params: { name: 'get_single_service_now_incident_by_id', arguments: { id: 'INC0010001', fields: ['number', 'state'] } } }],
+  [10, { method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { limit: 3, fields: ['name'] } } }],
+];
+
+// LOAD_ONLY=tools/call (or tools/list) runs one method alone, to see which one a
+// figure (or a failure) belongs to.
+const MIX = process.env.LOAD_ONLY ? CALLS.filter(([, c]) => c.method === process.env.LOAD_ONLY) : CALLS;
+const TOTAL_WEIGHT = MIX.reduce((a, [w]) => a + w, 0);
+
+function pick(n) {
+  let r = n % TOTAL_WEIGHT;
+  for (const [weight, call] of MIX) {
+    if (r < weight) return call;
+    r -= weight;
+  }
+  return MIX[0][1];
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function client(url, deadline, stats, index) {
+  let n = index * 37;
+  while (Date.now() < deadline) {
+    const call = pick(n++);
+    const started = performance.now();
+    let status = 'network-error';
+    try {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: n, ...call }),
+        signal: AbortSignal.timeout(30000),
+      });
+      const text = await r.text();
+      const body = (() => { try { return JSON.parse(text); } catch { return null; } })();
+      status = r.status;
+      if (status >= 500 && stats.fiveXX.length < 5) stats.fiveXX.push(`${status} ${call.method}: ${text.slice(0, 300)}`);
+      if (body?.result?.isError) stats.isError += 1;
+      if (body?.error) stats.rpcError += 1;
+    } catch (e) {
+      stats.failures.push(e.message);
+    }
+    stats.latencies.push(performance.now() - started);
+    stats.byStatus[status] = (stats.byStatus[status] || 0) + 1;
+    stats.byMethod[call.method] = (stats.byMethod[call.method] || 0) + 1;
+  }
+}
+
+const sim = await startSimulator();
+let worker;
+let exitCode = 0;
+try {
+  worker = await startWorker();
+  const server = await provision(worker, sim, { accountId: 'load', server: { config: { methods: ['read'] } } });
+  // Warm the isolate (catalog, validators) so the figure is steady-state.
+  await client(server.url, Date.now() + 1000, { latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], isError: 0, rpcError: 0 }, 0);
+  const stats = { latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], isError: 0, rpcError: 0 };
+  const started = Date.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(server.url, deadline, stats, i)));
+  const elapsed = (Date.now() - started) / 1000;
+  const sorted = [...stats.latencies].sort((a, b) => a - b);
+  const total = sorted.length;
+  console.log(`load: ${CLIENTS} clients for ${elapsed.toFixed(1)} s on 127.0.0.1 (worker under workerd, simulator threaded)`);
+  console.log(`  requests      ${total} (${(total / elapsed).toFixed(1)} req/s)`);
+  console.log(`  latency       p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted[total - 1] || 0).toFixed(1)} ms`);
+  console.log(`  by status     ${JSON.stringify(stats.byStatus)}`);
+  console.log(`  by method     ${JSON.stringify(stats.byMethod)}`);
+  console.log(`  isError ${stats.isError}, JSON-RPC errors ${stats.rpcError}, network failures ${stats.failures.length}${stats.failures.length ? ` (first: ${stats.failures[0]})` : ''}`);
+  const fiveXX = Object.entries(stats.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
+  if (fiveXX > 0 || stats.failures.length > 0) {
+    console.log(`  FAIL: ${fiveXX} worker 5xx, ${stats.failures.length} network failures`);
+    for (const line of stats.fiveXX) console.log(`    ${line}`);
+    const logged = worker.logs().split('\n').filter((l) => / 5\d\d |error|Error/.test(l)).slice(0, 10);
+    for (const line of logged) console.log(`    worker log: ${line.trim().slice(0, 300)}`);
+    const saved = join(tmpdir(), 'snmcp-load-worker.log');
+    writeFileSync(saved, worker.logs());
+    console.log(`    full worker log: ${saved}`);
+    exitCode = 1;
+  }
+} finally {
+  await worker?.stop();
+  await sim.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,286 @@
+//! The audit's request-path defects, natively over the whole router: redirects are
+//! errors naming the target host, oversized upstream bodies suggest asking for less,
+//! and a re-pointed OAuth account never receives the old instance's token.
+
+use futures::executor::block_on;
+use serde_json::{json, Value};
+use servicenow_mcp::app;
+use servicenow_mcp::config::Config;
+use servicenow_mcp::http::{HttpRequest, HttpResponse};
+use servicenow_mcp::mcp::Services;
+use servicenow_mcp::ports::{Clock, ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
+
+const ADMIN: &str = "hardening-admin-token-0123456789abcdef";
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const NOW: u64 = 1_790_000_000;
+const BASE: &str = "https://mcp.example.com";
+
+struct World {
+    config: Config,
+    clock: ManualClock,
+    upstream: ScriptedUpstream,
+}
+
+impl World {
+    fn new() -> Self {
+        let (config, problems) = Config::from_lookup(|name| match name {
+            "ADMIN_TOKEN" => Some(ADMIN.into()),
+            "CREDENTIALS_KEY" => Some(KEY.into()),
+            _ => None,
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+        World {
+            config,
+            clock: ManualClock::at_secs(NOW),
+            upstream: ScriptedUpstream::new(),
+        }
+    }
+
+    fn send(&self, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
+        let services = Services {
+            config: &self.config,
+            kv,
+            upstream: &self.upstream,
+            clock: &self.clock,
+        };
+        block_on(app::handle(&services, request))
+    }
+
+    fn admin(&self, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> Value {
+        let request = HttpRequest::new(method, format!("{BASE}{path}"))
+            .with_header("authorization", format!("Bearer {ADMIN}"))
+            .with_header("content-type", "application/json")
+            .with_body(body.to_string());
+        let response = self.send(kv, request);
+        let json: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        assert!(response.status < 300, "{} {json}", response.status);
+        json
+    }
+
+    fn account(&self, kv: &MemoryKv<'_>, instance: &str, auth: Value) {
+        self.admin(
+            kv,
+            "PUT",
+            "/integrated-account/acme",
+            json!({"instance_url": instance, "auth": auth}),
+        );
+    }
+
+    /// Mints a read+write server on `acme`; returns its MCP path.
+    fn server(&self, kv: &MemoryKv<'_>) -> String {
+        let body = self.admin(
+            kv,
+            "POST",
+            "/integrated-account/acme/mcp",
+            json!({"name": "hardening", "config": {"methods": ["read", "write"]}}),
+        );
+        let url = body["url"].as_str().unwrap_or_default();
+        url.strip_prefix(BASE).unwrap_or_default().to_string()
+    }
+
+    fn call(&self, kv: &MemoryKv<'_>, path: &str, name: &str, arguments: Value) -> Value {
+        let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
+        let request = HttpRequest::new("POST", format!("{BASE}{path}"))
+            .with_header("content-type", "application/json")
+            .with_header("accept", "application/json, text/event-stream")
+            .with_body(message.to_string());
+        let response = self.send(kv, request);
+        assert_eq!(response.status, 200);
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+    }
+
+    fn sent(&self) -> Vec<String> {
+        self.upstream
+            .requests
+            .borrow()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.url))
+            .collect()
+    }
+}
+
+fn error_text(reply: &Value) -> String {
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    reply["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+const BASIC: &str = r#"{"type": "basic", "username": "svc", "password": "pw-hardening"}"#;
+
+#[test]
+fn a_redirect_is_an_error_naming_its_target_and_is_not_followed() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let path = world.server(&kv);
+    for status in [301, 302, 307, 308] {
+        world.upstream.requests.borrow_mut().clear();
+        world.upstream.push(Ok(HttpResponse::new(status)
+            .with_header("location", "https://login.evil.example:8443/sso?next=/api")));
+        let reply = world.call(
+            &kv,
+            &path,
+            "create_a_service_now_incident",
+            json!({"short_description": "printer on fire", "caller_id": "0a826bf03710200044e0bfc8bcbe5d7a"}),
+        );
+        let text = error_text(&reply);
+        assert!(text.contains("login.evil.example"), "{status}: {text}");
+        assert!(text.contains("redirect"), "{status}: {text}");
+        assert!(!text.contains("/sso?next"), "{status}: {text}");
+        assert_eq!(world.sent().len(), 1, "{status}: {:?}", world.sent());
+    }
+}
+
+#[test]
+fn an_oversized_upstream_body_suggests_fields_or_a_smaller_limit() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let path = world.server(&kv);
+    world.upstream.push(Err(UpstreamError::TooLarge {
+        limit_bytes: 4 * 1024 * 1024,
+    }));
+    let text = error_text(&world.call(
+        &kv,
+        &path,
+        "list_all_service_now_incident",
+        json!({"limit": 100}),
+    ));
+    for fragment in ["4 MiB", "fields", "limit"] {
+        assert!(text.contains(fragment), "{text}");
+    }
+}
+
+#[test]
+fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let auth =
+        json!({"type": "oauth2_client_credentials", "client_id": "cid", "client_secret": "cs-1"});
+    world.account(&kv, "https://old.service-now.com", auth.clone());
+    let path = world.server(&kv);
+    let token =
+        |value: &str| HttpResponse::json(200, &json!({"access_token": value, "expires_in": 1800}));
+    let list = || HttpResponse::json(200, &json!({"result": []}));
+    world
+        .upstream
+        .push(Ok(token("old-instance-token")))
+        .push(Ok(list()));
+    let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
+    assert!(
+        reply["result"].is_object() && reply["result"]["isError"] != true,
+        "{reply}"
+    );
+    world.account(&kv, "https://new.service-now.com", auth);
+    world.upstream.requests.borrow_mut().clear();
+    world
+        .upstream
+        .push(Ok(token("new-instance-token")))
+        .push(Ok(list()));
+    let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
+    assert!(
+        reply["result"].is_object() && reply["result"]["isError"] != true,
+        "{reply}"
+    );
+    let sent = world.upstream.requests.borrow();
+    assert_eq!(sent[0].url, "https://new.service-now.com/oauth_token.do");
+    for request in sent.iter() {
+        assert!(
+            request.header("authorization") != Some("Bearer old-instance-token"),
+            "{} {}",
+            request.method,
+            request.url
+        );
+    }
+}
+
+#[test]
+fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation() {
+    use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let cache = IsolateCache::default();
+    let ping = |path: &str| {
+        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
+        let services = Services {
+            config: &world.config,
+            kv: &cached,
+            upstream: &world.upstream,
+            clock: &world.clock,
+        };
+        let request = HttpRequest::new("POST", format!("{BASE}{path}"))
+            .with_header("content-type", "application/json")
+            .with_header("accept", "application/json")
+            .with_body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
+        block_on(app::handle(&services, request)).status
+    };
+    // A server that expires in 2 minutes, then revoked through the same isolate.
+    let body = world.admin(
+        &kv,
+        "POST",
+        "/integrated-account/acme/mcp",
+        json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": servicenow_mcp::civil_time::format_rfc3339(NOW + 120)}),
+    );
+    let path = body["url"]
+        .as_str()
+        .unwrap_or_default()
+        .strip_prefix(BASE)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(ping(&path), 200);
+    assert!(
+        !cache.is_empty(),
+        "the server record and account are cached"
+    );
+    world.clock.advance_secs(121);
+    assert_eq!(
+        ping(&path),
+        404,
+        "expires_at is checked on every request, cached or not"
+    );
+
+    let path = world.server(&kv);
+    assert_eq!(ping(&path), 200);
+    let id = {
+        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
+        let services = Services {
+            config: &world.config,
+            kv: &cached,
+            upstream: &world.upstream,
+            clock: &world.clock,
+        };
+        let list = HttpRequest::new("GET", format!("{BASE}/integrated-account/acme/mcp"))
+            .with_header("authorization", format!("Bearer {ADMIN}"));
+        let listed: Value = serde_json::from_slice(&block_on(app::handle(&services, list)).body)
+            .unwrap_or(Value::Null);
+        let id = listed["result"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let delete = HttpRequest::new("DELETE", format!("{BASE}/integrated-account/acme/mcp/{id}"))
+            .with_header("authorization", format!("Bearer {ADMIN}"));
+        assert_eq!(block_on(app::handle(&services, delete)).status, 200);
+        id
+    };
+    assert!(!id.is_empty());
+    assert_eq!(
+        ping(&path),
+        404,
+        "a revocation in this isolate is seen at once"
+    );
+}
