@@ -320,7 +320,7 @@ fn failure(message: String) -> CallOutcome {
 
 /// Last line of defence: no secret of the account (or token of this call) in any text
 /// a model or a log could see, whatever ServiceNow or the network layer echoed.
-fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
+pub(super) fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
     let clean = |mut text: String| {
         // Very short secrets would blank ordinary words; they never come from our own texts.
         for secret in secrets.iter().filter(|s| s.len() >= 4) {

@@ -235,37 +235,10 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         }
     }
 
-    /// Last line of defence: no credential or token of this call in any text.
+    /// Last line of defence: no credential or token of this call in any text (the same
+    /// redaction as every catalog tool call).
     fn redact(&self, outcome: CallOutcome) -> CallOutcome {
-        let clean = |mut text: String| {
-            for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
-                if text.contains(secret.as_str()) {
-                    text = text.replace(secret.as_str(), "[redacted]");
-                }
-            }
-            text
-        };
-        match outcome {
-            CallOutcome::Failure {
-                message,
-                upstream_status,
-                rate_limit,
-            } => CallOutcome::Failure {
-                message: clean(message),
-                upstream_status,
-                rate_limit,
-            },
-            CallOutcome::RateLimited {
-                message,
-                retry_after_secs,
-                headers,
-            } => CallOutcome::RateLimited {
-                message: clean(message),
-                retry_after_secs,
-                headers,
-            },
-            success @ CallOutcome::Success { .. } => success,
-        }
+        crate::servicenow::call::redact(outcome, &self.secrets)
     }
 }
 
