@@ -524,14 +524,19 @@ fn fields_property() -> Value {
 /// object of names and labels). Optional members (`next_cursor`, `hidden_fields`) are
 /// allowed without being listed: a model pays for these bytes on every turn.
 pub fn output_schema(kind: MethodKind) -> Value {
-    let (member, shape) = match kind {
-        MethodKind::List => ("result", "array"),
-        MethodKind::Get | MethodKind::Create | MethodKind::Update => ("result", "object"),
-        MethodKind::Delete => ("deleted", "boolean"),
+    // A record read by list or get may carry `display_values` (labels of its codes and
+    // names of its references) beside the stored values.
+    let labelled =
+        json!({ "type": "object", "properties": { "display_values": { "type": "object" } } });
+    let member = match kind {
+        MethodKind::List => ("result", json!({ "type": "array", "items": labelled })),
+        MethodKind::Get => ("result", labelled),
+        MethodKind::Create | MethodKind::Update => ("result", json!({ "type": "object" })),
+        MethodKind::Delete => ("deleted", json!({ "type": "boolean" })),
     };
     // `required` is left out (and with it 22 bytes a tool): a success always has it,
     // and tests/tool_results.rs checks every kind's real results against this.
-    json!({ "type": "object", "properties": { member: { "type": shape } } })
+    json!({ "type": "object", "properties": { member.0: member.1 } })
 }
 
 #[cfg(test)]

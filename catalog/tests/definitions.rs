@@ -110,18 +110,24 @@ fn annotations_follow_the_method_kind() {
 
 #[test]
 fn output_schemas_describe_each_kind_compactly() {
+    // Records that list and get read may carry their labels in `display_values`.
+    let labelled = json!({"type": "object", "properties": {"display_values": {"type": "object"}}});
     let cases = [
-        (MethodKind::List, "result", "array"),
-        (MethodKind::Get, "result", "object"),
-        (MethodKind::Create, "result", "object"),
-        (MethodKind::Update, "result", "object"),
-        (MethodKind::Delete, "deleted", "boolean"),
+        (
+            MethodKind::List,
+            "result",
+            json!({"type": "array", "items": labelled}),
+        ),
+        (MethodKind::Get, "result", labelled.clone()),
+        (MethodKind::Create, "result", json!({"type": "object"})),
+        (MethodKind::Update, "result", json!({"type": "object"})),
+        (MethodKind::Delete, "deleted", json!({"type": "boolean"})),
     ];
     for (kind, member, shape) in cases {
         let schema = snmcp_catalog::output_schema(kind);
         assert_eq!(
             schema,
-            json!({"type": "object", "properties": {member: {"type": shape}}}),
+            json!({"type": "object", "properties": {member: shape}}),
             "{kind:?}"
         );
     }
