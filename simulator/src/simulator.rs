@@ -3,7 +3,7 @@
 //! and rate limiting) or the `/__sim/` control endpoints, and logs API requests.
 //! No sockets here: the server module moves bytes.
 
-use crate::access::Directory;
+use crate::access::{Account, Directory};
 use crate::attachment_api::{AttachmentCall, AttachmentRoute};
 use crate::auth::{self, AuthError, Principal, TokenStore};
 use crate::cmdb_api::{CmdbCall, CmdbRoute};
@@ -292,8 +292,7 @@ impl Simulator {
             )
             .with_header("WWW-Authenticate", "Basic realm=\"Service-now\"");
         };
-        let host = request.header("host").unwrap_or("127.0.0.1");
-        let base_url = format!("http://{host}");
+        let base_url = base_url(request);
         let now_text = format_datetime(now);
         let mut call = TableCall {
             schema: &self.schema,
@@ -314,15 +313,11 @@ impl Simulator {
         principal: &Principal,
         now: i64,
     ) -> Response {
-        let Some(account) = self.directory.account(&principal.user_name) else {
-            return Response::error(
-                401,
-                "User Not Authenticated",
-                Some("Required to provide Auth information"),
-            );
+        let account = match caller(&self.directory, principal) {
+            Ok(account) => account,
+            Err(response) => return response,
         };
-        let host = request.header("host").unwrap_or("127.0.0.1");
-        let base_url = format!("http://{host}");
+        let base_url = base_url(request);
         let now_text = format_datetime(now);
         AttachmentCall {
             store: &mut self.store,
@@ -336,15 +331,11 @@ impl Simulator {
     }
 
     fn cmdb_call(&self, request: &Request, route: &CmdbRoute, principal: &Principal) -> Response {
-        let Some(account) = self.directory.account(&principal.user_name) else {
-            return Response::error(
-                401,
-                "User Not Authenticated",
-                Some("Required to provide Auth information"),
-            );
+        let account = match caller(&self.directory, principal) {
+            Ok(account) => account,
+            Err(response) => return response,
         };
-        let host = request.header("host").unwrap_or("127.0.0.1");
-        let base_url = format!("http://{host}");
+        let base_url = base_url(request);
         CmdbCall {
             schema: &self.schema,
             store: &self.store,
@@ -361,15 +352,11 @@ impl Simulator {
         route: AnswersRoute,
         principal: &Principal,
     ) -> Response {
-        let Some(account) = self.directory.account(&principal.user_name) else {
-            return Response::error(
-                401,
-                "User Not Authenticated",
-                Some("Required to provide Auth information"),
-            );
+        let account = match caller(&self.directory, principal) {
+            Ok(account) => account,
+            Err(response) => return response,
         };
-        let host = request.header("host").unwrap_or("127.0.0.1");
-        let base_url = format!("http://{host}");
+        let base_url = base_url(request);
         let renderer = Renderer {
             schema: &self.schema,
             store: &self.store,
@@ -430,6 +417,23 @@ fn answers_route(path: &str) -> Option<AnswersRoute> {
     knowledge_api::parse_route(path)
         .map(AnswersRoute::Knowledge)
         .or_else(|| stats_api::parse_route(path).map(AnswersRoute::Stats))
+}
+
+/// The account of an authenticated caller of the Attachment, CMDB, Knowledge and
+/// Aggregate APIs, or the 401 ServiceNow sends when there is none.
+fn caller<'d>(directory: &'d Directory, principal: &Principal) -> Result<&'d Account, Response> {
+    directory.account(&principal.user_name).ok_or_else(|| {
+        Response::error(
+            401,
+            "User Not Authenticated",
+            Some("Required to provide Auth information"),
+        )
+    })
+}
+
+/// The instance's base URL as the caller addressed it (for links in answers).
+fn base_url(request: &Request) -> String {
+    format!("http://{}", request.header("host").unwrap_or("127.0.0.1"))
 }
 
 #[cfg(test)]
