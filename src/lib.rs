@@ -10,6 +10,7 @@ pub mod civil_time;
 pub mod config;
 pub mod crypto;
 pub mod diagnostics;
+pub mod gzip;
 pub mod http;
 pub mod mcp;
 pub mod ports;

@@ -13,8 +13,8 @@ use crate::store::cache::{CachedKv, IsolateCache};
 use futures::future::{select, Either};
 use std::time::Duration;
 use worker::{
-    console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, Env, Fetch,
-    Headers, Method, Request, RequestInit, RequestRedirect, Response,
+    console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, EncodeBody,
+    Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response,
 };
 
 thread_local! {
@@ -237,12 +237,22 @@ fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
+    // Bytes the app already encoded (a gzip `tools/list`) go out as they are; left on
+    // automatic, the runtime would take the header as a request to compress them again.
+    let encoding = if response.header("content-encoding").is_some() {
+        EncodeBody::Manual
+    } else {
+        EncodeBody::Automatic
+    };
     let out = if response.body.is_empty() {
         Response::empty()?
     } else {
         Response::from_bytes(response.body)?
     };
-    Ok(out.with_status(response.status).with_headers(headers))
+    Ok(out
+        .with_status(response.status)
+        .with_headers(headers)
+        .with_encode_body(encoding))
 }
 
 /// Path for logs: an MCP token is replaced by a short digest of it.

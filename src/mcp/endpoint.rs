@@ -6,11 +6,13 @@ use super::dispatch::{dispatch, Services};
 use super::era;
 use super::jsonrpc::{Incoming, RpcResponse};
 use super::list_cache;
-use super::transport::{self, OriginPolicy};
+use super::transport::{self, OriginPolicy, ResultFrame};
 use crate::diagnostics;
+use crate::gzip;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::store;
+use serde_json::Value;
 use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
@@ -105,8 +107,10 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
     let list_key = (rpc.method == "tools/list")
         .then(|| list_cache::key(era, &server, rpc.params.as_ref()))
         .flatten();
-    if let Some(result) = list_key.as_deref().and_then(list_cache::get) {
-        return transport::render_result_text(request, &rpc.id, &result);
+    if let Some(key) = list_key.as_deref() {
+        if let Some(result) = list_cache::get(key) {
+            return list_answer(request, &rpc.id, key, &result);
+        }
     }
     let id = rpc.id.clone();
     let reply = dispatch(services, &server, era, rpc).await;
@@ -117,13 +121,32 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         reply.headers.is_empty(),
     ) {
         let text: Rc<str> = Rc::from(result.to_string());
-        list_cache::put(key, Rc::clone(&text));
-        return transport::render_result_text(request, &id, &text);
+        list_cache::put(key.clone(), Rc::clone(&text));
+        return list_answer(request, &id, &key, &text);
     }
     let mut response = transport::render(request, reply.status, &reply.response);
     for (name, value) in reply.headers {
         response.set_header(&name, value);
     }
+    response
+}
+
+/// A cached `tools/list` answer: gzip (deflated once per isolate) when the client
+/// accepts it, else the plain text. `Vary` either way: the bytes depend on that header.
+fn list_answer(request: &HttpRequest, id: &Value, key: &str, result: &str) -> HttpResponse {
+    let gzip = request
+        .header("accept-encoding")
+        .is_some_and(gzip::accepted);
+    let mut response = if gzip {
+        let frame = ResultFrame::new(request, id);
+        let tail = list_cache::deflated(key, frame.tail, result);
+        let mut response = frame.response(gzip::with_head(frame.head.as_bytes(), &tail));
+        response.set_header("content-encoding", "gzip");
+        response
+    } else {
+        transport::render_result_text(request, id, result)
+    };
+    response.set_header("vary", "accept-encoding");
     response
 }
 

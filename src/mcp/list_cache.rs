@@ -1,9 +1,13 @@
 //! `tools/list` answers serialised once per isolate: a URL's list depends only on its
 //! server record (name, filters), the era and the cursor, so the JSON text is kept and
 //! reused instead of rebuilding and re-serialising every tool definition per request.
+//! For clients that accept gzip (Node's fetch, browsers, most MCP clients), the result
+//! and the frame's closing bytes are also kept deflated, so the ~160 KB answer crosses
+//! the network as ~20 KB without compressing it per request (`crate::gzip`).
 //! Bounded by bytes; an isolate that fills it starts over.
 
 use super::version::Era;
+use crate::gzip::DeflatedTail;
 use crate::store::McpServerRecord;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -16,7 +20,21 @@ const MAX_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Default)]
 struct Cache {
     answers: HashMap<String, Rc<str>>,
+    /// Keyed by the answer's key and the frame's tail (JSON or SSE).
+    deflated: HashMap<(String, &'static str), Rc<DeflatedTail>>,
     bytes: usize,
+}
+
+impl Cache {
+    /// Makes room for `more` bytes: past the bound, everything goes.
+    fn reserve(&mut self, more: usize) {
+        if self.bytes + more > MAX_BYTES {
+            self.answers.clear();
+            self.deflated.clear();
+            self.bytes = 0;
+        }
+        self.bytes += more;
+    }
 }
 
 thread_local! {
@@ -57,15 +75,32 @@ pub fn get(key: &str) -> Option<Rc<str>> {
 pub fn put(key: String, result: Rc<str>) {
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        if cache.bytes + result.len() > MAX_BYTES {
-            cache.answers.clear();
-            cache.bytes = 0;
-        }
-        cache.bytes += result.len();
+        cache.reserve(result.len());
         if let Some(old) = cache.answers.insert(key, result) {
             cache.bytes -= old.len();
         }
     });
+}
+
+/// `result` followed by `tail`, deflated: the one kept for `key`, or compressed now and
+/// kept (once per isolate, answer and frame).
+pub fn deflated(key: &str, tail: &'static str, result: &str) -> Rc<DeflatedTail> {
+    let slot = (key.to_string(), tail);
+    if let Some(found) = CACHE.with(|c| c.borrow().deflated.get(&slot).cloned()) {
+        return found;
+    }
+    let mut text = String::with_capacity(result.len() + tail.len());
+    text.push_str(result);
+    text.push_str(tail);
+    let compressed = Rc::new(DeflatedTail::new(text.as_bytes()));
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        cache.reserve(compressed.compressed_len());
+        if let Some(old) = cache.deflated.insert(slot, Rc::clone(&compressed)) {
+            cache.bytes -= old.compressed_len();
+        }
+    });
+    compressed
 }
 
 #[cfg(test)]
@@ -131,5 +166,26 @@ mod tests {
         CACHE.with(|c| assert!(c.borrow().bytes <= MAX_BYTES));
         assert_eq!(get("k1"), None, "filling the cache starts over");
         assert!(get("big2").is_some());
+    }
+
+    #[test]
+    fn deflated_answers_are_compressed_once_per_key_and_tail() {
+        let first = deflated("d1", "}", "{\"tools\":[]}");
+        assert!(Rc::ptr_eq(&first, &deflated("d1", "}", "ignored: kept")));
+        assert!(!Rc::ptr_eq(
+            &first,
+            &deflated("d1", "}\n\n", "{\"tools\":[]}")
+        ));
+        assert!(!Rc::ptr_eq(&first, &deflated("d2", "}", "{\"tools\":[]}")));
+        CACHE.with(|c| {
+            let cache = c.borrow();
+            let held: usize = cache.answers.values().map(|a| a.len()).sum::<usize>()
+                + cache
+                    .deflated
+                    .values()
+                    .map(|d| d.compressed_len())
+                    .sum::<usize>();
+            assert_eq!(cache.bytes, held, "bytes counted for both kinds");
+        });
     }
 }

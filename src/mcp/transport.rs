@@ -98,7 +98,12 @@ pub fn cors_headers(request: &HttpRequest) -> Vec<(String, String)> {
 /// Adds the CORS headers to an answer for `request`.
 pub fn with_cors(request: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
     for (k, v) in cors_headers(request) {
-        response.set_header(&k, v);
+        // A `Vary` already there (accept-encoding on a list answer) is kept beside Origin.
+        let value = match response.header(&k) {
+            Some(old) if k == "vary" => format!("{old}, {v}"),
+            _ => v,
+        };
+        response.set_header(&k, value);
     }
     response
 }
@@ -189,28 +194,76 @@ pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> Htt
 
 /// Frames a success whose `result` is already JSON text (a cached `tools/list`).
 pub fn render_result_text(request: &HttpRequest, id: &Value, result: &str) -> HttpResponse {
-    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
-    frame(
-        request,
-        200,
-        format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{result}}}"),
-    )
+    let parts = ResultFrame::new(request, id);
+    let mut body = String::with_capacity(parts.head.len() + result.len() + parts.tail.len());
+    body.push_str(&parts.head);
+    body.push_str(result);
+    body.push_str(parts.tail);
+    parts.response(body.into_bytes())
+}
+
+/// The bytes around a successful result's JSON text, split so that the result and what
+/// follows it (`tail`, the same for every request) can be compressed once and reused.
+pub struct ResultFrame {
+    /// Everything before the result: the SSE prefix, if any, through `"result":`.
+    pub head: String,
+    /// Everything after it.
+    pub tail: &'static str,
+    pub event_stream: bool,
+}
+
+impl ResultFrame {
+    pub fn new(request: &HttpRequest, id: &Value) -> Self {
+        let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+        let event_stream = wants_event_stream(request);
+        let json_head = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":");
+        if event_stream {
+            ResultFrame {
+                head: format!("event: message\ndata: {json_head}"),
+                tail: "}\n\n",
+                event_stream,
+            }
+        } else {
+            ResultFrame {
+                head: json_head,
+                tail: "}",
+                event_stream,
+            }
+        }
+    }
+
+    /// A 200 carrying `body` (the framed bytes, or their gzip with the header set after).
+    pub fn response(&self, body: Vec<u8>) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: content_headers(self.event_stream),
+            body,
+        }
+    }
+}
+
+fn content_headers(event_stream: bool) -> Vec<(String, String)> {
+    if event_stream {
+        vec![
+            ("content-type".into(), "text/event-stream".into()),
+            ("cache-control".into(), "no-cache".into()),
+        ]
+    } else {
+        vec![("content-type".into(), "application/json".into())]
+    }
 }
 
 fn frame(request: &HttpRequest, status: u16, json: String) -> HttpResponse {
     if status == 200 && wants_event_stream(request) {
         HttpResponse {
             status,
-            headers: vec![
-                ("content-type".into(), "text/event-stream".into()),
-                ("cache-control".into(), "no-cache".into()),
-            ],
+            headers: content_headers(true),
             body: format!("event: message\ndata: {json}\n\n").into_bytes(),
         }
     } else {
         HttpResponse {
             status,
-            headers: vec![("content-type".into(), "application/json".into())],
+            headers: content_headers(false),
             body: json.into_bytes(),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::crypto::SealingKey;
-use crate::ports::{ManualClock, MemoryKv, ScriptedUpstream};
+use crate::ports::{ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
 use crate::servicenow::cursor::{query_scope, ListCursor};
 use crate::servicenow::request::tests::{incident_spec, tool, SYS_ID};
 use crate::store::AccountAuth;
@@ -768,6 +768,26 @@ fn a_name_is_resolved_with_one_lookup_before_the_write() {
         }
         other => panic!("no link: {other:?}"),
     }
+}
+
+#[test]
+fn a_name_lookup_that_times_out_says_what_it_was_looking_up() {
+    let h = Harness::new();
+    h.upstream
+        .push(Err(UpstreamError::Timeout { after_ms: 25_000 }));
+    let (message, _) = failure_text(h.call_tool(
+        &basic(),
+        &tool_with_caller("create"),
+        json!({"short_description": "VPN down", "caller_id": "Alice Johnson"}),
+    ));
+    assert!(
+        message.contains(
+            "while looking up caller_id \"Alice Johnson\" in sys_user; nothing was changed"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("record number"), "{message}");
+    assert_eq!(h.lines().len(), 1, "the write was not sent");
 }
 
 #[test]

@@ -8,16 +8,23 @@ use snmcp_catalog::MethodKind;
 
 /// Which step of a tool call was talking to ServiceNow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+pub enum Stage<'a> {
     /// `POST /oauth_token.do`.
     Token,
     /// The list query that resolves a record number to its sys_id.
     NumberLookup,
+    /// The list query that resolves a reference given by name (`caller_id` "Alice
+    /// Johnson" in `sys_user`) to its sys_id.
+    NameLookup {
+        field: &'a str,
+        value: &'a str,
+        table: &'a str,
+    },
     /// The tool's own Table API call.
     Call(MethodKind),
 }
 
-impl Stage {
+impl Stage<'_> {
     fn writes(self) -> bool {
         matches!(
             self,
@@ -157,7 +164,7 @@ fn describe(response: &HttpResponse) -> String {
 pub fn error_message(
     response: &HttpResponse,
     request: &TableRequest,
-    stage: Stage,
+    stage: Stage<'_>,
     subject: Subject<'_>,
 ) -> String {
     let status = response.status;
@@ -222,7 +229,7 @@ pub fn no_record_with_number(request: &TableRequest, number: &str) -> String {
 pub fn unexpected_success_message(
     response: &HttpResponse,
     request: &TableRequest,
-    stage: Stage,
+    stage: Stage<'_>,
 ) -> String {
     let status = response.status;
     let check = if stage.writes() {
@@ -247,6 +254,15 @@ pub fn unexpected_success_message(
     }
 }
 
+/// A value the model gave, shortened for a message (60 characters at most).
+fn short(value: &str) -> String {
+    if value.chars().count() > 60 {
+        format!("{}...", value.chars().take(60).collect::<String>())
+    } else {
+        value.to_string()
+    }
+}
+
 /// Seconds for messages: `25 s`, `2.5 s`.
 fn seconds(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
@@ -257,7 +273,7 @@ fn seconds(ms: u64) -> String {
 }
 
 /// The isError text when ServiceNow did not answer in time.
-pub fn timeout_message(after_ms: u64, request: &TableRequest, stage: Stage) -> String {
+pub fn timeout_message(after_ms: u64, request: &TableRequest, stage: Stage<'_>) -> String {
     let within = seconds(after_ms);
     match stage {
         Stage::Token => format!(
@@ -265,6 +281,14 @@ pub fn timeout_message(after_ms: u64, request: &TableRequest, stage: Stage) -> S
         ),
         Stage::NumberLookup => format!(
             "ServiceNow did not answer within {within} while looking up the record number; nothing was changed. Try again later."
+        ),
+        Stage::NameLookup {
+            field,
+            value,
+            table,
+        } => format!(
+            "ServiceNow did not answer within {within} while looking up {field} \"{}\" in {table}; nothing was changed. Try again later, or pass its sys_id instead.",
+            short(value)
         ),
         Stage::Call(kind) if stage.writes() => format!(
             "ServiceNow did not answer within {within}; the {} may or may not have been applied — check with {} or {} before repeating it.",
@@ -287,7 +311,7 @@ pub fn network_message(
     instance_url: &str,
     error: &str,
     request: &TableRequest,
-    stage: Stage,
+    stage: Stage<'_>,
 ) -> String {
     let mut message = format!(
         "Could not reach ServiceNow at {instance_url} ({error}). The instance may be down or its URL in the integrated account wrong; try again later."
@@ -317,14 +341,19 @@ pub fn redirect_message(
     response: &HttpResponse,
     instance_url: &str,
     request: &TableRequest,
-    stage: Stage,
+    stage: Stage<'_>,
 ) -> String {
     let what = match stage {
-        Stage::Token => "the OAuth token request",
-        Stage::NumberLookup => "the record-number lookup",
-        Stage::Call(_) => "the Table API request",
+        Stage::Token => "the OAuth token request".to_string(),
+        Stage::NumberLookup => "the record-number lookup".to_string(),
+        Stage::NameLookup {
+            field,
+            value,
+            table,
+        } => format!("the lookup of {field} \"{}\" in {table}", short(value)),
+        Stage::Call(_) => "the Table API request".to_string(),
     };
-    let mut message = redirect_note(response, instance_url, what);
+    let mut message = redirect_note(response, instance_url, &what);
     if stage.writes() {
         message.push_str(&format!(
             " Nothing was applied by the redirect; check with {} if unsure.",
@@ -352,7 +381,7 @@ pub fn redirect_note(response: &HttpResponse, instance_url: &str, what: &str) ->
 }
 
 /// The isError text when ServiceNow's answer is over the size cap.
-pub fn too_large_message(limit_bytes: usize, request: &TableRequest, stage: Stage) -> String {
+pub fn too_large_message(limit_bytes: usize, request: &TableRequest, stage: Stage<'_>) -> String {
     let limit = if limit_bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", limit_bytes / (1024 * 1024))
     } else {
@@ -532,7 +561,20 @@ mod tests {
                 "check with get_single_service_now_incident_by_id",
             ),
             ("list", Stage::Call(MethodKind::List), "smaller limit"),
-            ("update", Stage::NumberLookup, "nothing was changed"),
+            (
+                "update",
+                Stage::NumberLookup,
+                "looking up the record number",
+            ),
+            (
+                "create",
+                Stage::NameLookup {
+                    field: "caller_id",
+                    value: "Alice Johnson",
+                    table: "sys_user",
+                },
+                "while looking up caller_id \"Alice Johnson\" in sys_user; nothing was changed",
+            ),
             ("list", Stage::Token, "OAuth token endpoint"),
         ];
         for (method, stage, expected) in cases {

@@ -13,6 +13,7 @@ pub(crate) mod rate_limit;
 mod request;
 mod resolve;
 mod response;
+mod session;
 
 pub use call::call_tool;
 pub use rate_limit::normalize_rate_limit_headers;

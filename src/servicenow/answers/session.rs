@@ -1,27 +1,22 @@
-//! The answer tools' link to ServiceNow: authenticated GETs (Basic, bearer, API key or
-//! OAuth with the shared sealed token cache), several per tool call, never retried.
-//! Failures become the texts a model reads; no secret ever reaches one.
+//! The answer tools' link to ServiceNow: authenticated GETs over the shared
+//! [`session::Session`](crate::servicenow::session::Session) (the same auth, token cache
+//! and single re-authentication as every catalog tool call), several per tool call,
+//! never retried. Failures become the texts a model reads; no secret ever reaches one.
 
-use super::super::auth::{
-    account_secrets, parse_token_response, read_cached_token, static_auth_header, store_token,
-    OAuthGrant,
-};
 use super::super::errors::{excerpt, is_html, redirect_note};
 use super::super::rate_limit::normalize_rate_limit_headers;
 use super::super::response::rate_limited;
+use super::super::session::{self, SendError, Transport};
 use super::super::{CallOutcome, UpstreamContext};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::ports::{Clock, KvStore, Upstream, UpstreamError};
+use crate::ports::{Clock, KvStore, Upstream};
 use crate::store::IntegratedAccount;
 use serde_json::Value;
 
 /// One answer tool call's connection state.
 pub struct Session<'s, 'a, K, U, C> {
-    ctx: &'s UpstreamContext<'a, K, U, C>,
+    inner: session::Session<'s, 'a, K, U, C>,
     pub account: &'s IntegratedAccount,
-    bearer: Option<(String, bool)>,
-    reauthenticated: bool,
-    secrets: Vec<String>,
     /// Normalized rate-limit headers of the last answer (passed on to the client).
     pub rate_limit: Vec<(String, String)>,
 }
@@ -29,11 +24,8 @@ pub struct Session<'s, 'a, K, U, C> {
 impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
     pub fn new(ctx: &'s UpstreamContext<'a, K, U, C>, account: &'s IntegratedAccount) -> Self {
         Session {
-            ctx,
+            inner: session::Session::new(ctx, account),
             account,
-            bearer: None,
-            reauthenticated: false,
-            secrets: account_secrets(&account.auth),
             rate_limit: Vec::new(),
         }
     }
@@ -59,41 +51,43 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
     /// stops), every other status is for the caller to judge.
     pub async fn get(&mut self, url: String, what: &str) -> Result<HttpResponse, CallOutcome> {
         let http = HttpRequest::new("GET", url).with_header("accept", "application/json");
-        let (name, value) = self.auth_header().await?;
-        let mut response = self
-            .transmit(http.clone().with_header(name, value), what)
-            .await?;
-        let cached_token_rejected =
-            response.status == 401 && self.bearer.as_ref().is_some_and(|b| b.1);
-        if cached_token_rejected && !self.reauthenticated {
-            self.reauthenticated = true;
-            self.bearer = None;
-            if let Some(grant) = OAuthGrant::from_auth(&self.account.auth) {
-                // Best effort: a stale entry expires on its own.
-                let _ = self
-                    .ctx
-                    .kv
-                    .delete(&grant.cache_key(
-                        &self.account.id,
-                        &self.account.instance_url,
-                        &self.account.generation,
-                    ))
-                    .await;
+        let response = match self.inner.send(http).await {
+            Ok(response) => response,
+            Err(SendError::Outcome(outcome)) => return Err(self.redact(outcome)),
+            Err(SendError::Transport { failure, token }) => {
+                let what = if token {
+                    "the OAuth token request"
+                } else {
+                    what
+                };
+                return Err(self.failure(self.transport_message(failure, what), None));
             }
-            let token = self.fetch_token().await?;
-            response = self
-                .transmit(
-                    http.with_header("authorization", format!("Bearer {token}")),
-                    what,
-                )
-                .await?;
-        }
-        let now = self.ctx.clock.now_secs();
+        };
+        let now = self.inner.now_secs();
         if response.status == 429 {
             return Err(self.redact(rate_limited(&response, now)));
         }
         self.rate_limit = normalize_rate_limit_headers(&response.headers, now);
         Ok(response)
+    }
+
+    fn transport_message(&self, failure: Transport, what: &str) -> String {
+        match failure {
+            // Redirects are never followed (they would carry credentials elsewhere).
+            Transport::Redirect(response) => {
+                redirect_note(&response, &self.account.instance_url, what)
+            }
+            Transport::TooLarge { limit_bytes } => format!(
+                "ServiceNow's answer for {what} is larger than {limit_bytes} bytes, more than this server reads. Ask for less (a narrower query or a smaller limit), then call again."
+            ),
+            Transport::Timeout { after_ms } => format!(
+                "ServiceNow did not answer {what} within {after_ms} ms. Try again, or ask for less (a narrower query)."
+            ),
+            Transport::Network(error) => format!(
+                "Could not reach ServiceNow at {} for {what} ({error}). The instance may be down or its URL in the integrated account wrong; try again later.",
+                self.account.instance_url
+            ),
+        }
     }
 
     /// The `result` of a 2xx JSON answer, or the failure a model reads.
@@ -136,109 +130,10 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         })
     }
 
-    async fn auth_header(&mut self) -> Result<(&'static str, String), CallOutcome> {
-        if let Some(header) = static_auth_header(&self.account.auth) {
-            return Ok(header);
-        }
-        if let Some((token, _)) = &self.bearer {
-            return Ok(("authorization", format!("Bearer {token}")));
-        }
-        let cached = match OAuthGrant::from_auth(&self.account.auth) {
-            Some(grant) => {
-                let key = grant.cache_key(
-                    &self.account.id,
-                    &self.account.instance_url,
-                    &self.account.generation,
-                );
-                read_cached_token(
-                    self.ctx.kv,
-                    &key,
-                    self.ctx.sealing_key,
-                    self.ctx.clock.now_secs(),
-                )
-                .await
-            }
-            None => None,
-        };
-        let token = match cached {
-            Some(token) => {
-                self.secrets.push(token.clone());
-                self.bearer = Some((token.clone(), true));
-                token
-            }
-            None => self.fetch_token().await?,
-        };
-        Ok(("authorization", format!("Bearer {token}")))
-    }
-
-    async fn fetch_token(&mut self) -> Result<String, CallOutcome> {
-        let account = self.account;
-        let Some(grant) = OAuthGrant::from_auth(&account.auth) else {
-            return Err(self.failure(
-                format!(
-                    "the integrated account uses {} authentication, which has no OAuth token",
-                    account.auth.kind()
-                ),
-                None,
-            ));
-        };
-        let response = self
-            .transmit(
-                grant.token_request(&account.instance_url),
-                "the OAuth token request",
-            )
-            .await?;
-        let now = self.ctx.clock.now_secs();
-        if response.status == 429 {
-            return Err(self.redact(rate_limited(&response, now)));
-        }
-        let token = parse_token_response(&response, &grant)
-            .map_err(|message| self.failure(message, Some(response.status)))?;
-        self.secrets.push(token.value.clone());
-        store_token(
-            self.ctx.kv,
-            &grant.cache_key(&account.id, &account.instance_url, &account.generation),
-            self.ctx.sealing_key,
-            &token,
-            now,
-        )
-        .await;
-        self.bearer = Some((token.value.clone(), false));
-        Ok(token.value)
-    }
-
-    async fn transmit(&self, http: HttpRequest, what: &str) -> Result<HttpResponse, CallOutcome> {
-        match self.ctx.upstream.send(http, self.ctx.timeout_ms).await {
-            // Redirects are never followed (they would carry credentials elsewhere).
-            Ok(response) if (300..400).contains(&response.status) => Err(self.failure(
-                redirect_note(&response, &self.account.instance_url, what),
-                None,
-            )),
-            Ok(response) => Ok(response),
-            Err(UpstreamError::TooLarge { limit_bytes }) => Err(self.failure(
-                format!(
-                    "ServiceNow's answer for {what} is larger than {limit_bytes} bytes, more than this server reads. Ask for less (a narrower query or a smaller limit), then call again."
-                ),
-                None,
-            )),
-            Err(UpstreamError::Timeout { after_ms }) => Err(self.failure(
-                format!("ServiceNow did not answer {what} within {after_ms} ms. Try again, or ask for less (a narrower query)."),
-                None,
-            )),
-            Err(UpstreamError::Network(error)) => Err(self.failure(
-                format!(
-                    "Could not reach ServiceNow at {} for {what} ({error}). The instance may be down or its URL in the integrated account wrong; try again later.",
-                    self.account.instance_url
-                ),
-                None,
-            )),
-        }
-    }
-
     /// Last line of defence: no credential or token of this call in any text (the same
     /// redaction as every catalog tool call).
     fn redact(&self, outcome: CallOutcome) -> CallOutcome {
-        crate::servicenow::call::redact(outcome, &self.secrets)
+        session::redact(outcome, self.inner.secrets())
     }
 }
 
