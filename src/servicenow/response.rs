@@ -247,8 +247,8 @@ fn list_result(request: &TableRequest, rows: Vec<Value>, response: &HttpResponse
     if let Some(total) = total {
         out.insert("total_count".into(), Value::from(total));
     }
-    let records: Vec<Map<String, Value>> =
-        rows.iter().filter_map(|r| r.as_object().cloned()).collect();
+    // Borrowed, not copied: the rows are moved into the answer below.
+    let records: Vec<&Map<String, Value>> = rows.iter().filter_map(Value::as_object).collect();
     let hidden = hidden_fields(&request.requested_fields, &records);
     add_hidden_fields(&mut out, hidden, &request.table);
     out.insert("result".into(), Value::Array(rows));
@@ -257,13 +257,20 @@ fn list_result(request: &TableRequest, rows: Vec<Value>, response: &HttpResponse
 
 /// Requested fields absent from every returned record (ACLs drop unreadable fields
 /// silently). Nothing to say when nothing was requested or nothing came back.
-pub fn hidden_fields(requested: &[String], records: &[Map<String, Value>]) -> Vec<String> {
+pub fn hidden_fields<M: std::borrow::Borrow<Map<String, Value>>>(
+    requested: &[String],
+    records: &[M],
+) -> Vec<String> {
     if records.is_empty() {
         return Vec::new();
     }
     requested
         .iter()
-        .filter(|field| records.iter().all(|r| !r.contains_key(field.as_str())))
+        .filter(|field| {
+            records
+                .iter()
+                .all(|r| !r.borrow().contains_key(field.as_str()))
+        })
         .cloned()
         .collect()
 }
