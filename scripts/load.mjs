@@ -34,15 +34,18 @@ function pick(n) {
 const PROXY_LOST = 'Your worker restarted mid-request.';
 
 /** What the worker itself logged (src/shell.rs): one line per answer, `METHOD /path
- * STATUS Nms`, and the `isolate <id>: N requests served, wasm memory K KiB` lines. */
+ * STATUS Nms`, and the `isolate <id>: ...` lines (src/isolate_stats.rs). */
 function workerLog(text) {
   const answers = {};
   const isolates = new Map();
   for (const line of text.split('\n')) {
     const answer = /^(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) \/mcp\/\S+ (\d{3}) \d+ms/.exec(line.trim());
     if (answer) answers[answer[2]] = (answers[answer[2]] || 0) + 1;
-    const isolate = /^isolate (\S+): (\d+) requests served, wasm memory (\d+) KiB/.exec(line.trim());
-    if (isolate) isolates.set(isolate[1], { served: Number(isolate[2]), memoryKiB: Number(isolate[3]) });
+    const isolate = /^isolate (\S+): (\d+) requests served, wasm memory (\d+) KiB, (\d+) live JS references/.exec(line.trim());
+    if (isolate) {
+      const now = { served: Number(isolate[2]), memoryKiB: Number(isolate[3]), jsRefs: Number(isolate[4]) };
+      isolates.set(isolate[1], { first: isolates.get(isolate[1])?.first ?? now, last: now });
+    }
   }
   return { answers, isolates };
 }
@@ -112,7 +115,8 @@ try {
   const { answers, isolates } = workerLog(worker.logs());
   const workerFiveXX = Object.entries(answers).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
   const otherFiveXX = Object.entries(stats.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0) - stats.proxyLost;
-  const memory = [...isolates.values()].map((i) => `${i.served} served, ${(i.memoryKiB / 1024).toFixed(1)} MiB wasm memory`).join('; ');
+  const mib = (kib) => (kib / 1024).toFixed(1);
+  const memory = [...isolates.values()].map(({ first, last }) => `requests ${first.served} -> ${last.served}: wasm memory ${mib(first.memoryKiB)} -> ${mib(last.memoryKiB)} MiB, live JS references ${first.jsRefs} -> ${last.jsRefs}`).join('; ');
   console.log(`  worker        answers by status ${JSON.stringify(answers)} (its own log); isolates ${isolates.size} (${memory})`);
   console.log(`  dev proxy     ${stats.proxyLost} requests lost between wrangler's dev proxy and workerd (503 "${PROXY_LOST}..."), never answered by the worker`);
   if (workerFiveXX > 0 || otherFiveXX > 0 || isolates.size > 1 || stats.failures.length > 0) {

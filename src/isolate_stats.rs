@@ -1,5 +1,6 @@
 //! A line per isolate at its first request and every [`REPORT_EVERY`] requests after it:
-//! a random isolate id, the requests it has served and its wasm memory. A load run reads
+//! a random isolate id, the requests it has served, its wasm memory and the JS values it
+//! holds (wasm-bindgen's live references; a leak of them grows the JS heap, not wasm's). A load run reads
 //! these to tell a restarted isolate (a second id) or a growing heap apart from failures
 //! of the local dev proxy in front of the runtime.
 
@@ -12,9 +13,9 @@ pub fn report_due(served: u64) -> bool {
 }
 
 /// The line, in a fixed format `scripts/load.mjs` parses.
-pub fn line(isolate_id: &str, served: u64, memory_bytes: u64) -> String {
+pub fn line(isolate_id: &str, served: u64, memory_bytes: u64, js_refs: u32) -> String {
     format!(
-        "isolate {isolate_id}: {served} requests served, wasm memory {} KiB",
+        "isolate {isolate_id}: {served} requests served, wasm memory {} KiB, {js_refs} live JS references",
         memory_bytes / 1024
     )
 }
@@ -32,8 +33,8 @@ mod tests {
     #[test]
     fn the_line_names_isolate_count_and_memory_in_kib() {
         assert_eq!(
-            line("a1b2c3d4", 2000, 3 * 1024 * 1024),
-            "isolate a1b2c3d4: 2000 requests served, wasm memory 3072 KiB"
+            line("a1b2c3d4", 2000, 3 * 1024 * 1024, 17),
+            "isolate a1b2c3d4: 2000 requests served, wasm memory 3072 KiB, 17 live JS references"
         );
     }
 }

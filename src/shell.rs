@@ -39,7 +39,10 @@ fn note_served() {
     });
     if isolate_stats::report_due(served) {
         let memory = core::arch::wasm32::memory_size(0) as u64 * 65_536;
-        ISOLATE_ID.with(|id| console_log!("{}", isolate_stats::line(id, served, memory)));
+        let js_refs = wasm_bindgen::externref_heap_live_count();
+        ISOLATE_ID.with(|id| {
+            console_log!("{}", isolate_stats::line(id, served, memory, js_refs));
+        });
     }
 }
 
