@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod diagnostics;
 pub mod gzip;
 pub mod http;
+pub mod isolate_stats;
 pub mod mcp;
 pub mod ports;
 pub mod servicenow;
