@@ -457,3 +457,59 @@ fn tools_list_answers_are_reused_until_the_filters_change() {
             || ["search", "fetch", "aggregate_service_now_records"].contains(&name)
     }));
 }
+
+/// The bytes a gzip member holds, with its CRC-32 and length checked (as clients do).
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    assert!(gz.len() > 18 && gz[..3] == [0x1f, 0x8b, 8], "not gzip");
+    let plain = miniz_oxide::inflate::decompress_to_vec(&gz[10..gz.len() - 8]).expect("deflate");
+    let size = u32::from_le_bytes(gz[gz.len() - 4..].try_into().unwrap());
+    assert_eq!(size as usize, plain.len(), "ISIZE");
+    let mut crc = !0u32;
+    for &b in &plain {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let stored = u32::from_le_bytes(gz[gz.len() - 8..gz.len() - 4].try_into().unwrap());
+    assert_eq!(!crc, stored, "CRC-32");
+    plain
+}
+
+#[test]
+fn tools_list_is_gzip_for_a_client_that_accepts_it_in_both_framings() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(&world, &kv, json!({"name": "Zipped"}));
+    let list = |id: Value, accept: &str, encoding: Option<&str>| {
+        let mut request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
+            .with_header("content-type", "application/json")
+            .with_header("accept", accept)
+            .with_header("origin", "http://localhost:6274")
+            .with_body(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}).to_string());
+        if let Some(encoding) = encoding {
+            request = request.with_header("accept-encoding", encoding);
+        }
+        send(&world, &kv, request)
+    };
+    for accept in ["application/json, text/event-stream", "text/event-stream"] {
+        // The first answer fills the cache; the next ones come from it.
+        let plain = list(json!(1), accept, None);
+        assert_eq!(plain.header("content-encoding"), None);
+        for id in [json!(7), json!("a \"quoted\" id")] {
+            let expected = list(id.clone(), accept, Some("identity")).body;
+            let zipped = list(id.clone(), accept, Some("gzip, deflate, br"));
+            assert_eq!(zipped.status, 200);
+            assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+            assert_eq!(zipped.header("vary"), Some("accept-encoding, Origin"));
+            assert!(zipped.body.len() * 5 < expected.len(), "compressed");
+            assert_eq!(gunzip(&zipped.body), expected, "{accept} {id}");
+        }
+        let refused = list(json!(8), accept, Some("gzip;q=0, deflate"));
+        assert_eq!(refused.header("content-encoding"), None);
+    }
+}
