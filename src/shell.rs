@@ -109,6 +109,10 @@ impl KvStore for WorkerKv {
 
 struct WorkerFetch {
     max_body_bytes: usize,
+    /// Requests sent to ServiceNow for this request and the time they took, for the log
+    /// line: what of a tool call's time was ServiceNow's and what was the worker's.
+    sent: std::cell::Cell<u32>,
+    waited_ms: std::cell::Cell<u64>,
 }
 
 fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
@@ -197,7 +201,12 @@ impl Upstream for WorkerFetch {
         };
         let timer = Delay::from(Duration::from_millis(timeout_ms));
         futures::pin_mut!(call);
-        match select(call, timer).await {
+        let started = Date::now().as_millis();
+        let outcome = select(call, timer).await;
+        self.sent.set(self.sent.get() + 1);
+        self.waited_ms
+            .set(self.waited_ms.get() + Date::now().as_millis().saturating_sub(started));
+        match outcome {
             Either::Left((result, _)) => result,
             Either::Right(((), _)) => {
                 controller.abort();
@@ -310,6 +319,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             return to_worker_response(too_large);
         }
     };
+    let mut upstream_note = String::new();
     let response = match env.kv(KV_BINDING) {
         Ok(kv) => {
             let worker_kv = WorkerKv(kv);
@@ -317,6 +327,8 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             let kv = CachedKv::new(&worker_kv, cache, Date::now().as_millis());
             let upstream = WorkerFetch {
                 max_body_bytes: config.upstream_max_body_bytes,
+                sent: Default::default(),
+                waited_ms: Default::default(),
             };
             let services = Services {
                 config: &config,
@@ -324,7 +336,15 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
                 upstream: &upstream,
                 clock: &WorkerClock,
             };
-            app::handle(&services, http_request).await
+            let response = app::handle(&services, http_request).await;
+            if upstream.sent.get() > 0 {
+                upstream_note = format!(
+                    " (ServiceNow {}ms over {} request(s))",
+                    upstream.waited_ms.get(),
+                    upstream.sent.get()
+                );
+            }
+            response
         }
         Err(e) => {
             console_error!("KV binding {KV_BINDING} is missing: {e}");
@@ -337,7 +357,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
     };
     console_log!(
-        "{method} {path} {} {}ms",
+        "{method} {path} {} {}ms{upstream_note}",
         response.status,
         Date::now().as_millis().saturating_sub(started)
     );
