@@ -408,6 +408,17 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
         status_and_text(world.send(&kv, mcp_post(&read_only, padded_call(UPLOAD, two_mib))));
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("exceeds 1048576 bytes"), "{text}");
+    // Past 1 MiB, a body that is not JSON or is a notification is 413 too, not 400/202.
+    let blank = mcp_post(&upload, vec![b' '; two_mib]);
+    assert_eq!(world.send(&kv, blank).status, 413);
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized",
+                      "params": {"pad": "x".repeat(two_mib)}});
+    assert_eq!(
+        world
+            .send(&kv, mcp_post(&upload, note.to_string().into_bytes()))
+            .status,
+        413
+    );
     // An unknown token past 1 MiB: 413, not 404.
     let unknown = mcp_post("/mcp/unknown-token", padded_call(UPLOAD, two_mib));
     assert_eq!(world.send(&kv, unknown).status, 413);

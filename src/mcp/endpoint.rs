@@ -139,19 +139,18 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         }
         Err(e) => return store_unavailable("check the API token", &e),
     }
-    let rpc = match transport::classify_body(&request.body) {
+    // Past 1 MiB only an upload call is served: anything else, a body that does not
+    // parse or a notification included, is 413.
+    let incoming = transport::classify_body(&request.body);
+    let upload_call = matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(&server, rpc));
+    if size > transport::MAX_BODY_BYTES && !upload_call {
+        return over_small_cap();
+    }
+    let rpc = match incoming {
         Err(response) => return response,
-        Ok(Incoming::Notification { .. } | Incoming::Response)
-            if size > transport::MAX_BODY_BYTES =>
-        {
-            return over_small_cap()
-        }
         Ok(Incoming::Notification { .. } | Incoming::Response) => return transport::accepted(),
         Ok(Incoming::Request(rpc)) => rpc,
     };
-    if size > transport::MAX_BODY_BYTES && !upload_limit::is_upload_call(&server, &rpc) {
-        return over_small_cap();
-    }
     let era = match era::select(request, &rpc) {
         Ok(era) => era,
         Err(rejection) => {
