@@ -160,10 +160,9 @@ mod tests {
     use super::*;
 
     fn upload_max(value: Option<&str>) -> (usize, usize) {
-        let (config, problems) = Config::from_lookup(|name| {
-            (name == "UPLOAD_MAX_BYTES")
-                .then(|| value)?
-                .map(String::from)
+        let (config, problems) = Config::from_lookup(|name| match name {
+            "UPLOAD_MAX_BYTES" => value.map(String::from),
+            _ => None,
         });
         (config.upload_max_bytes, problems.len())
     }
