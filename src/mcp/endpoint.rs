@@ -142,8 +142,9 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
     // Past 1 MiB only an upload call is served: anything else, a body that does not
     // parse or a notification included, is 413.
     let incoming = transport::classify_body(&request.body);
-    let upload_call = matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(&server, rpc));
-    if size > transport::MAX_BODY_BYTES && !upload_call {
+    if size > transport::MAX_BODY_BYTES
+        && !matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(&server, rpc))
+    {
         return over_small_cap();
     }
     let rpc = match incoming {
