@@ -28,13 +28,14 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
         Ok(plan) => plan,
         Err(message) => return failure(message),
     };
-    let request = match TableRequest::from_call(tool, &plan.call) {
+    let request = match TableRequest::from_call(tool, &plan.call, ctx.upload_max_bytes) {
         Ok(request) => request,
         Err(ArgumentError(message)) => return failure(message),
     };
     let mut session = TableSession {
         session: Session::new(ctx, account),
         request: &request,
+        upload_max_bytes: ctx.upload_max_bytes,
     };
     let outcome = match run(&mut session, tool, plan).await {
         Ok(outcome) | Err(outcome) => outcome,
@@ -76,7 +77,8 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             let id = map_lookup(&reference, &response, session.now_secs())?;
             plan.resolve(&reference.field, &id);
         }
-        resolved = TableRequest::from_call(tool, &plan.call).map_err(|e| failure(e.0))?;
+        resolved = TableRequest::from_call(tool, &plan.call, session.upload_max_bytes)
+            .map_err(|e| failure(e.0))?;
         request = &resolved;
     }
     let http = request
@@ -163,6 +165,8 @@ fn record_link(
 struct TableSession<'r, 's, 'a, K, U, C> {
     session: Session<'s, 'a, K, U, C>,
     request: &'r TableRequest,
+    /// For rebuilding the request once names are resolved.
+    upload_max_bytes: usize,
 }
 
 impl<K: KvStore, U: Upstream, C: Clock> TableSession<'_, '_, '_, K, U, C> {
