@@ -44,6 +44,8 @@ struct Bearer {
     from_cache: bool,
 }
 
+/// Per-call state: which token is in use, whether it was replaced once already, and
+/// which secrets must never be shown.
 pub struct Session<'s, 'a, K, U, C> {
     ctx: &'s UpstreamContext<'a, K, U, C>,
     pub account: &'s IntegratedAccount,
