@@ -136,7 +136,9 @@ impl ToolCall {
                 let uploads = method
                     .and_then(|m| m.endpoint.as_ref())
                     .is_some_and(|e| e.content == Some(FileTransfer::Upload));
-                let content = method.and_then(|m| m.endpoint.as_ref()).and_then(|e| e.content);
+                let content = method
+                    .and_then(|m| m.endpoint.as_ref())
+                    .and_then(|e| e.content);
                 if content == Some(FileTransfer::Order) {
                     call.variables = args.get("variables").and_then(Value::as_object).cloned();
                     call.quantity = args.get("quantity").and_then(Value::as_u64);

@@ -34,8 +34,8 @@ pub use spec::{
     Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Follow, Hints, MethodKind, MethodSpec,
     ResourceSpec,
 };
-pub use variables::VariableForm;
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
+pub use variables::VariableForm;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

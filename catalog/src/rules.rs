@@ -300,7 +300,10 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
         .as_ref()
         .is_some_and(|e| e.content == Some(FileTransfer::Order));
     if writes && method.body.is_empty() && method.set.is_empty() && !orders {
-        out.push("a create or update method must accept body fields or 'set' values (or be an order)".into());
+        out.push(
+            "a create or update method must accept body fields or 'set' values (or be an order)"
+                .into(),
+        );
     }
 
     for (list, what) in [
@@ -527,7 +530,9 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
             .chain(follow.fields.iter());
         for name in names {
             if !is_identifier(name) {
-                out.push(format!("endpoint follow names {name:?}, which is not an identifier"));
+                out.push(format!(
+                    "endpoint follow names {name:?}, which is not an identifier"
+                ));
             }
         }
         if follow.fields.is_empty() {
@@ -565,7 +570,9 @@ fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
             if let Some(follow) = method.endpoint.as_ref().and_then(|e| e.follow.as_ref()) {
                 let target = specs.iter().find(|s| s.table == follow.table);
                 let documented = |f: &String| {
-                    target.is_some_and(|t| t.fields.contains_key(f) || SYSTEM_FIELDS.contains(&f.as_str()))
+                    target.is_some_and(|t| {
+                        t.fields.contains_key(f) || SYSTEM_FIELDS.contains(&f.as_str())
+                    })
                 };
                 if target.is_none() {
                     problems.push(format!(

@@ -106,7 +106,11 @@ impl VariableForm {
     /// answer is not a catalog item).
     pub fn from_answer(variables: Option<&Value>) -> Result<VariableForm, String> {
         let list = match variables {
-            None | Some(Value::Null) => return Ok(VariableForm { variables: Vec::new() }),
+            None | Some(Value::Null) => {
+                return Ok(VariableForm {
+                    variables: Vec::new(),
+                })
+            }
             Some(Value::Array(list)) => list,
             Some(_) => return Err("the item's `variables` is not a list".into()),
         };
@@ -139,7 +143,10 @@ impl VariableForm {
             let max_length = number(entry.get("max_length"))
                 .and_then(|n| u64::try_from(n).ok())
                 .filter(|n| *n > 0);
-            let scale = match (number(entry.get("scale_min")), number(entry.get("scale_max"))) {
+            let scale = match (
+                number(entry.get("scale_min")),
+                number(entry.get("scale_max")),
+            ) {
                 (Some(min), Some(max)) if min <= max => Some((min, max)),
                 _ => None,
             };
@@ -423,7 +430,10 @@ mod tests {
     #[test]
     fn the_schema_types_each_variable_and_requires_the_mandatory_ones() {
         let schema = vpn().schema();
-        assert_eq!(schema["required"], json!(["access_level", "business_justification"]));
+        assert_eq!(
+            schema["required"],
+            json!(["access_level", "business_justification"])
+        );
         assert_eq!(schema["additionalProperties"], json!(false));
         let props = &schema["properties"];
         assert_eq!(props["access_level"]["enum"], json!(["standard", "admin"]));
@@ -469,7 +479,10 @@ mod tests {
             "unknown variable 'colour': this item's variables are access_level, business_justification, start_date, hardware_token, manager",
         ];
         for message in expected {
-            assert!(problems.contains(&message.to_string()), "{message}\nin {problems:#?}");
+            assert!(
+                problems.contains(&message.to_string()),
+                "{message}\nin {problems:#?}"
+            );
         }
         assert_eq!(problems.len(), expected.len(), "{problems:#?}");
     }
@@ -493,7 +506,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             problems,
-            vec!["unknown variable 'x': this item's variables are none (order it without variables)".to_string()]
+            vec![
+                "unknown variable 'x': this item's variables are none (order it without variables)"
+                    .to_string()
+            ]
         );
         assert!(VariableForm::from_answer(Some(&json!("nope"))).is_err());
     }

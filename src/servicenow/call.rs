@@ -7,8 +7,8 @@ use super::auth::{
 };
 use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
 use super::file::map_download;
-use super::rate_limit::normalize_rate_limit_headers;
 use super::order;
+use super::rate_limit::normalize_rate_limit_headers;
 use super::request::{
     follow_request, number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest,
 };
@@ -143,7 +143,12 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         Err(e) => Err(e.0),
     };
     let link = order::created_record_link(instance, &outcome);
-    let outcome = order::with_follow(outcome, &follow.name, &follow.fields, read.as_ref().map_err(Clone::clone));
+    let outcome = order::with_follow(
+        outcome,
+        &follow.name,
+        &follow.fields,
+        read.as_ref().map_err(Clone::clone),
+    );
     match (outcome, link) {
         (
             CallOutcome::Success {

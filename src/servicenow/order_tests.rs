@@ -137,7 +137,12 @@ fn a_valid_order_reads_the_form_posts_then_lists_the_requested_items() {
     );
     let link = link.expect("a link to the request");
     assert_eq!(link.name, "REQ0010001");
-    assert!(link.uri.ends_with(&format!("sc_request.do%3Fsys_id%3D{REQUEST}")), "{}", link.uri);
+    assert!(
+        link.uri
+            .ends_with(&format!("sc_request.do%3Fsys_id%3D{REQUEST}")),
+        "{}",
+        link.uri
+    );
 }
 
 #[test]
@@ -167,7 +172,10 @@ fn an_order_that_does_not_match_the_form_posts_nothing() {
     for (case, variables, expected) in cases {
         let run = Run::new(&[(200, item())]);
         let message = failure_text(run.call(ORDER, json!({"id": ITEM, "variables": variables})));
-        assert!(message.starts_with("Nothing was ordered"), "{case}: {message}");
+        assert!(
+            message.starts_with("Nothing was ordered"),
+            "{case}: {message}"
+        );
         assert!(message.contains(expected), "{case}: {message}");
         assert_eq!(run.lines().len(), 1, "{case}: only the form was read");
     }
@@ -209,10 +217,15 @@ fn a_failed_follow_up_read_keeps_the_order_and_says_so() {
 #[test]
 fn show_variables_returns_the_schema_an_order_is_checked_against() {
     let run = Run::new(&[(200, item())]);
-    let outcome = run.call("show_variables_service_now_sc_cat_item", json!({"id": ITEM}));
+    let outcome = run.call(
+        "show_variables_service_now_sc_cat_item",
+        json!({"id": ITEM}),
+    );
     assert_eq!(
         run.lines(),
-        vec![format!("GET {INSTANCE}/api/sn_sc/servicecatalog/items/{ITEM}")]
+        vec![format!(
+            "GET {INSTANCE}/api/sn_sc/servicecatalog/items/{ITEM}"
+        )]
     );
     let CallOutcome::Success { structured, .. } = outcome else {
         panic!("{outcome:?}");
@@ -221,16 +234,26 @@ fn show_variables_returns_the_schema_an_order_is_checked_against() {
     assert!(result.get("variables").is_none());
     assert_eq!(result["name"], json!("Request VPN access"));
     let schema = &result["variables_schema"];
-    assert_eq!(schema["required"], json!(["access_level", "business_justification"]));
-    assert_eq!(schema["properties"]["hardware_token"]["type"], json!("boolean"));
+    assert_eq!(
+        schema["required"],
+        json!(["access_level", "business_justification"])
+    );
+    assert_eq!(
+        schema["properties"]["hardware_token"]["type"],
+        json!("boolean")
+    );
     // The same schema the order's check compiles.
-    let form = snmcp_catalog::VariableForm::from_answer(item().pointer("/result/variables")).unwrap();
+    let form =
+        snmcp_catalog::VariableForm::from_answer(item().pointer("/result/variables")).unwrap();
     assert_eq!(schema, &form.schema());
 }
 
 #[test]
 fn search_sends_the_text_and_paging_only() {
-    let run = Run::new(&[(200, json!({"result": [{"sys_id": ITEM, "name": "Request VPN access"}]}))]);
+    let run = Run::new(&[(
+        200,
+        json!({"result": [{"sys_id": ITEM, "name": "Request VPN access"}]}),
+    )]);
     let outcome = run.call(
         "search_service_now_sc_cat_item",
         json!({"text": "vpn access", "limit": 5}),
