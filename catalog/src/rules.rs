@@ -515,6 +515,9 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
         if kind != MethodKind::List {
             out.push("endpoint text applies only to list methods".into());
         }
+        if method.filters.iter().any(|f| f == "text") {
+            out.push("filter \"text\" clashes with the search's own \"text\" input".into());
+        }
         if !is_identifier(text) || ENDPOINT_PARAMS.contains(&text.as_str()) {
             out.push(format!(
                 "endpoint text {text:?} must be a parameter name other than the standard ones"

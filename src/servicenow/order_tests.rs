@@ -269,3 +269,33 @@ fn search_sends_the_text_and_paging_only() {
     };
     assert_eq!(structured["result"][0]["name"], json!("Request VPN access"));
 }
+
+#[test]
+fn the_order_tool_is_a_write_a_read_only_server_never_keeps() {
+    let catalog = Catalog::builtin().unwrap();
+    let read_only = ToolFilter {
+        methods: Some(vec!["read".into()]),
+        ..ToolFilter::default()
+    };
+    assert!(catalog.find(ORDER, &read_only).is_none());
+    for read in [
+        "search_service_now_sc_cat_item",
+        "show_variables_service_now_sc_cat_item",
+    ] {
+        let tool = catalog.find(read, &read_only).expect(read);
+        assert_eq!(tool.definition["annotations"]["readOnlyHint"], json!(true));
+    }
+    let order = catalog.find(ORDER, &ToolFilter::default()).unwrap();
+    assert_eq!(
+        order.definition["annotations"],
+        json!({"readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": true})
+    );
+    let schema = &order.definition["inputSchema"];
+    assert_eq!(schema["required"], json!(["id"]));
+    assert_eq!(schema["properties"]["variables"]["type"], json!("object"));
+    assert_eq!(schema["properties"]["quantity"]["minimum"], json!(1));
+    assert!(schema.get("minProperties").is_none());
+    // A quantity outside 1-100 is refused before any request.
+    let refused = catalog.check_call(order, Some(&json!({"id": ITEM, "quantity": 0})));
+    assert!(refused.is_err());
+}

@@ -21,7 +21,9 @@ let sim, worker, client, readOnly, readOnlyDiscovery, vpn;
 before(async () => {
   sim = await startSimulator();
   worker = await startWorker();
-  const server = await provision(worker, sim);
+  // As itil (may insert requests): the admin account's password "admin" would be
+  // redacted from messages, and one of the choice values is "admin".
+  const server = await provision(worker, sim, { auth: { type: 'basic', username: 'itil', password: 'itil' } });
   readOnly = await provision(worker, sim, { accountId: 'ro', server: { name: 'read-only', config: { methods: ['read'] } } });
   readOnlyDiscovery = await provision(worker, sim, { accountId: 'rod', server: { name: 'read-only discovery', config: { methods: ['read'], tool_mode: 'discovery' } } });
   client = new Client({ name: 'e2e-ordering', version: '1.0.0' });
