@@ -448,6 +448,20 @@ fn service_management(b: &mut Builder<'_>) {
     );
 }
 
+/// A catalog variable of the seed: (item sys_id, seed key, name, question, type code,
+/// mandatory, order, referenced table, choices as (value, text)).
+type SeedVariable<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+);
+
 fn catalog(b: &mut Builder<'_>) {
     let hardware = b.add(
         "sc_category",
@@ -524,17 +538,7 @@ fn catalog(b: &mut Builder<'_>) {
         ],
     );
     // (item, key, name, question, type, mandatory, order, reference, choices)
-    let variables: [(
-        &str,
-        &str,
-        &str,
-        &str,
-        &str,
-        &str,
-        &str,
-        &str,
-        &[(&str, &str)],
-    ); 9] = [
+    let variables: [SeedVariable<'_>; 9] = [
         (
             &laptop,
             "laptop_requested_for",
