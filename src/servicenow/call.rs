@@ -87,7 +87,10 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     }
     // An order is checked against the item's form first; a wrong one sends nothing.
     let ordered;
-    if let (Some(order), Some(id)) = (&request.order, sys_id.as_ref()) {
+    if let Some(order) = &request.order {
+        let id = sys_id.as_ref().ok_or_else(|| {
+            failure("an order needs the item's sys_id in `id`; nothing was ordered".into())
+        })?;
         let (form, read) = order::form_request(request, instance, id).map_err(|e| failure(e.0))?;
         let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
         let answer = map_call_response(&form, Some(id), number, &response, session.now_secs());

@@ -60,7 +60,7 @@ pub fn checked_body(form: CallOutcome, order: &Order) -> Result<Map<String, Valu
     })?;
     let values = form.check(&order.variables).map_err(|problems| {
         failure(format!(
-            "Nothing was ordered: the variables do not match the item's form (see show_variables):\n{}",
+            "Nothing was ordered: the variables do not match the item's form (its variables_schema):\n{}",
             problems.join("\n")
         ))
     })?;
