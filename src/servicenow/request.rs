@@ -100,8 +100,13 @@ pub struct Order {
 }
 
 impl TableRequest {
-    /// The request of `call`, a typed call of `tool`.
-    pub fn from_call(tool: &Tool, call: &ToolCall) -> Result<TableRequest, ArgumentError> {
+    /// The request of `call`, a typed call of `tool`; a file an upload sends may be up
+    /// to `upload_max_bytes` (after decoding).
+    pub fn from_call(
+        tool: &Tool,
+        call: &ToolCall,
+        upload_max_bytes: usize,
+    ) -> Result<TableRequest, ArgumentError> {
         let resource = tool.resource.as_ref();
         if !is_table_name(&resource.table) {
             return Err(ArgumentError(format!(
@@ -186,7 +191,14 @@ impl TableRequest {
             request.records = endpoint.records.clone();
             match endpoint.content {
                 Some(FileTransfer::Upload) => {
-                    request.upload = Some(upload(tool, call, &mut request, &endpoint, &mapped)?)
+                    request.upload = Some(upload(
+                        tool,
+                        call,
+                        &mut request,
+                        &endpoint,
+                        &mapped,
+                        upload_max_bytes,
+                    )?)
                 }
                 Some(FileTransfer::Download) => request.download = true,
                 Some(FileTransfer::Variables) => request.variables_schema = true,
@@ -216,7 +228,11 @@ impl TableRequest {
         tool: &Tool,
         args: &Map<String, Value>,
     ) -> Result<TableRequest, ArgumentError> {
-        TableRequest::from_call(tool, &ToolCall::from_valid(tool, args))
+        TableRequest::from_call(
+            tool,
+            &ToolCall::from_valid(tool, args),
+            crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+        )
     }
 
     /// The list tool that finds these records.
@@ -441,6 +457,7 @@ fn upload(
     request: &mut TableRequest,
     endpoint: &Endpoint,
     mapped: &[(String, String)],
+    max_bytes: usize,
 ) -> Result<Upload, ArgumentError> {
     let content_type = request
         .body
@@ -462,7 +479,7 @@ fn upload(
             tool.name
         )));
     };
-    file::upload(&content_type, &file.content, file.base64).map_err(ArgumentError)
+    file::upload(&content_type, &file.content, file.base64, max_bytes).map_err(ArgumentError)
 }
 
 fn is_order(endpoint: Option<&Endpoint>) -> bool {
