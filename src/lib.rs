@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod diagnostics;
 pub mod http;
+pub mod isolate_stats;
 pub mod mcp;
 pub mod ports;
 pub mod servicenow;

@@ -7,6 +7,7 @@ use crate::body_cap;
 use crate::config::Config;
 use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::isolate_stats;
 use crate::mcp::Services;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
 use crate::store::cache::{CachedKv, IsolateCache};
@@ -20,6 +21,29 @@ use worker::{
 thread_local! {
     /// Lives as long as the isolate (one thread): see `store::cache` for what it holds.
     static ISOLATE_CACHE: &'static IsolateCache = Box::leak(Box::default());
+    /// Requests this isolate has served, and its random id (see `isolate_stats`).
+    static SERVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static ISOLATE_ID: String = {
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).map_or_else(|_| "unknown".to_string(), |()| {
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
+    };
+}
+
+/// Counts the request and writes the isolate's line when one is due.
+fn note_served() {
+    let served = SERVED.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    if isolate_stats::report_due(served) {
+        let memory = core::arch::wasm32::memory_size(0) as u64 * 65_536;
+        let js_refs = wasm_bindgen::externref_heap_live_count();
+        ISOLATE_ID.with(|id| {
+            console_log!("{}", isolate_stats::line(id, served, memory, js_refs));
+        });
+    }
 }
 
 /// The KV namespace binding named in wrangler.toml.
@@ -310,5 +334,6 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     for note in crate::diagnostics::drain() {
         console_error!("{note}");
     }
+    note_served();
     to_worker_response(response)
 }

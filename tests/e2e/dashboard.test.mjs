@@ -30,7 +30,8 @@ before(async () => {
     executablePath: CHROMIUM,
     headless: true,
     args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-    timeout: 30000,
+    // A cold Chromium start on a busy 2-core machine has taken over 30 s.
+    timeout: 120000,
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: worker.url });
