@@ -92,3 +92,30 @@ fn incident_close_codes_are_the_documented_ones() {
         .collect();
     assert_eq!(listed, documented, "incident close_code");
 }
+
+/// Articles wait in Scheduled for publish (`workflow_state=scheduled_publish` in a
+/// documented query) between approval and their publish date.
+#[test]
+fn knowledge_scheduled_for_publish_is_accepted() {
+    let args = json!({ "workflow_state": "scheduled_publish" });
+    if let Err(e) = accepts("list_all_service_now_kb_knowledge", args) {
+        panic!("workflow_state scheduled_publish refused: {e}");
+    }
+}
+
+/// The article title takes "up to 100 characters": a longer one is refused before it
+/// reaches the instance rather than cut there.
+#[test]
+fn knowledge_titles_are_limited_to_100_characters() {
+    let update = "update_a_service_now_kb_knowledge_by_id";
+    let id = "0123456789abcdef0123456789abcdef";
+    let fits = json!({ "id": id, "short_description": "a".repeat(100) });
+    if let Err(e) = accepts(update, fits) {
+        panic!("a 100-character title was refused: {e}");
+    }
+    let long = json!({ "id": id, "short_description": "a".repeat(101) });
+    assert!(
+        accepts(update, long).is_err(),
+        "a 101-character title was accepted"
+    );
+}
