@@ -3,7 +3,6 @@
 //! `UPSTREAM_MAX_BODY_BYTES`, so a chunked body costs at most the cap, never its size.
 
 use crate::admin;
-use crate::http::HttpError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::mcp::transport;
 use futures::{Stream, StreamExt};
@@ -79,25 +78,23 @@ pub fn declared_length(headers: &[(String, String)]) -> Option<u64> {
         .and_then(|(_, v)| v.trim().parse::<u64>().ok())
 }
 
-/// The 413 for a request whose body passed [`request_cap`]: the admin API's JSON error
-/// (no-store, like all its answers) or the MCP transport's, with CORS headers.
-pub fn request_too_large(request: &HttpRequest) -> HttpResponse {
+/// How far past `cap` an oversized body is drained: [`DRAIN_LIMIT_BYTES`], or 1 MiB past
+/// a larger cap (an upload's).
+pub fn drain_limit(cap: usize) -> usize {
+    DRAIN_LIMIT_BYTES.max(cap.saturating_add(1024 * 1024))
+}
+
+/// The 413 for a request whose body passed `cap` (its route's, or an upload server's):
+/// the admin API's JSON error (no-store, like all its answers) or the MCP transport's,
+/// with CORS headers.
+pub fn request_too_large(request: &HttpRequest, cap: usize) -> HttpResponse {
     let path = request.path();
-    let cap = request_cap(path);
     if admin::is_admin_path(path) {
         let mut response = admin::body_too_large(cap as u64 + 1).into_response();
         response.set_header("cache-control", "no-store");
         return response;
     }
-    transport::with_cors(
-        request,
-        HttpError::new(
-            413,
-            "body_too_large",
-            format!("request body exceeds {cap} bytes"),
-        )
-        .into_response(),
-    )
+    transport::with_cors(request, transport::body_too_large(cap, ""))
 }
 
 #[cfg(test)]
@@ -172,7 +169,7 @@ mod tests {
     #[test]
     fn the_413_follows_the_route() {
         let admin = HttpRequest::new("PUT", "https://w.example/integrated-account/acme");
-        let response = request_too_large(&admin);
+        let response = request_too_large(&admin, request_cap(admin.path()));
         assert_eq!(response.status, 413);
         assert_eq!(response.header("cache-control"), Some("no-store"));
         let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
@@ -180,9 +177,12 @@ mod tests {
         assert_eq!(request_cap(admin.path()), 64 * 1024);
         let mcp = HttpRequest::new("POST", "https://w.example/mcp/abc")
             .with_header("origin", "http://localhost:6274");
-        let response = request_too_large(&mcp);
+        let response = request_too_large(&mcp, 7_492_950);
         assert_eq!(response.status, 413);
+        assert!(String::from_utf8_lossy(&response.body).contains("exceeds 7492950 bytes"));
         assert!(response.header("access-control-allow-origin").is_some());
         assert_eq!(request_cap(mcp.path()), 1024 * 1024);
+        assert_eq!(drain_limit(1024 * 1024), DRAIN_LIMIT_BYTES);
+        assert_eq!(drain_limit(14_000_000), 15_048_576);
     }
 }

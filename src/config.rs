@@ -6,7 +6,18 @@ use crate::crypto::SealingKey;
 /// Default time a ServiceNow call may take before the tool call fails.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = 25_000;
 
-#[derive(Debug, Clone, Default)]
+/// Default largest file an upload attaches (5 MiB after base64 decoding).
+pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// Highest `UPLOAD_MAX_BYTES` accepted (10 MiB): a Worker holds the request body, its
+/// parsed JSON and the decoded file at once in a 128 MB isolate, so larger values are
+/// clamped to this.
+pub const UPLOAD_MAX_BYTES_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Lowest `UPLOAD_MAX_BYTES` accepted (1 KiB).
+const UPLOAD_MAX_BYTES_FLOOR: usize = 1024;
+
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Extra browser origins allowed to call `/mcp` (var `ALLOWED_ORIGINS`, comma-separated).
     pub allowed_origins: Vec<String>,
@@ -23,6 +34,25 @@ pub struct Config {
     /// Largest ServiceNow answer read, in bytes (var `UPSTREAM_MAX_BODY_BYTES`, default
     /// 4 MiB); a larger one becomes an isError asking for fewer fields or a smaller limit.
     pub upstream_max_body_bytes: usize,
+    /// Largest file an upload attaches, in bytes after decoding (var `UPLOAD_MAX_BYTES`,
+    /// default 5 MiB, at most [`UPLOAD_MAX_BYTES_LIMIT`]). Servers that expose the upload
+    /// tool accept request bodies large enough to carry such a file in base64.
+    pub upload_max_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            allowed_origins: Vec::new(),
+            public_url: None,
+            admin_token: None,
+            sealing_key: None,
+            allow_http_upstream: false,
+            upstream_timeout_ms: DEFAULT_UPSTREAM_TIMEOUT_MS,
+            upstream_max_body_bytes: DEFAULT_UPSTREAM_MAX_BODY_BYTES,
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
+        }
+    }
 }
 
 impl Config {
@@ -76,6 +106,22 @@ impl Config {
                 DEFAULT_UPSTREAM_MAX_BODY_BYTES
             }
         };
+        let upload_max_bytes = match non_empty("UPLOAD_MAX_BYTES").map(|v| v.parse::<usize>()) {
+            None => DEFAULT_UPLOAD_MAX_BYTES,
+            Some(Ok(bytes)) if bytes > UPLOAD_MAX_BYTES_LIMIT => {
+                problems.push(format!(
+                    "UPLOAD_MAX_BYTES {bytes} is above the {UPLOAD_MAX_BYTES_LIMIT}-byte maximum; using {UPLOAD_MAX_BYTES_LIMIT}"
+                ));
+                UPLOAD_MAX_BYTES_LIMIT
+            }
+            Some(Ok(bytes)) if bytes >= UPLOAD_MAX_BYTES_FLOOR => bytes,
+            Some(_) => {
+                problems.push(format!(
+                    "UPLOAD_MAX_BYTES must be an integer between {UPLOAD_MAX_BYTES_FLOOR} and {UPLOAD_MAX_BYTES_LIMIT}; using {DEFAULT_UPLOAD_MAX_BYTES}"
+                ));
+                DEFAULT_UPLOAD_MAX_BYTES
+            }
+        };
         // A short token is kept (not dropped) so the admin API can answer 503 saying why.
         let admin_token = non_empty("ADMIN_TOKEN");
         if admin_token
@@ -103,7 +149,31 @@ impl Config {
             allow_http_upstream: non_empty("ALLOW_HTTP_UPSTREAM").is_some_and(|v| v == "true"),
             upstream_timeout_ms,
             upstream_max_body_bytes,
+            upload_max_bytes,
         };
         (config, problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload_max(value: Option<&str>) -> (usize, usize) {
+        let (config, problems) = Config::from_lookup(|name| match name {
+            "UPLOAD_MAX_BYTES" => value.map(String::from),
+            _ => None,
+        });
+        (config.upload_max_bytes, problems.len())
+    }
+
+    #[test]
+    fn the_upload_cap_defaults_to_5_mib_and_is_clamped() {
+        assert_eq!(upload_max(None), (5 * 1024 * 1024, 0));
+        assert_eq!(Config::default().upload_max_bytes, 5_242_880);
+        assert_eq!(upload_max(Some("2097152")), (2_097_152, 0));
+        assert_eq!(upload_max(Some("104857600")), (UPLOAD_MAX_BYTES_LIMIT, 1));
+        assert_eq!(upload_max(Some("10")), (DEFAULT_UPLOAD_MAX_BYTES, 1));
+        assert_eq!(upload_max(Some("5MB")), (DEFAULT_UPLOAD_MAX_BYTES, 1));
     }
 }

@@ -217,29 +217,36 @@ impl Clock for WorkerClock {
     }
 }
 
-/// The request with its body read up to its route's cap, or `Err` with the 413 to send
-/// as soon as the cap is passed (declared or streamed), before auth or anything else.
-async fn read_request(mut request: Request) -> worker::Result<Result<HttpRequest, HttpResponse>> {
+/// The request line and headers, without the body.
+fn read_head(request: &Request) -> worker::Result<HttpRequest> {
     let headers: Vec<(String, String)> = request
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let mut head = HttpRequest {
+    Ok(HttpRequest {
         method: request.method().to_string(),
         url: request.url()?.to_string(),
         headers,
         body: Vec::new(),
-    };
-    let cap = body_cap::request_cap(head.path());
+    })
+}
+
+/// `head` with its body read up to `cap`, or `Err` with the 413 to send as soon as the
+/// cap is passed (declared or streamed), before auth or anything else.
+async fn read_body(
+    mut request: Request,
+    mut head: HttpRequest,
+    cap: usize,
+) -> Result<HttpRequest, HttpResponse> {
     if body_cap::declared_length(&head.headers).is_some_and(|n| n > cap as u64) {
-        return Ok(Err(body_cap::request_too_large(&head)));
+        return Err(body_cap::request_too_large(&head, cap));
     }
     if matches!(
         request.method(),
         Method::Get | Method::Head | Method::Options
     ) {
-        return Ok(Ok(head));
+        return Ok(head);
     }
     // A declared length within the cap is read in one go (the common case); only a body
     // without one (chunked) is streamed against the cap. No stream means no body; a body
@@ -247,13 +254,31 @@ async fn read_request(mut request: Request) -> worker::Result<Result<HttpRequest
     if body_cap::declared_length(&head.headers).is_some() {
         head.body = request.bytes().await.unwrap_or_default();
     } else if let Ok(stream) = request.stream() {
-        match body_cap::read_capped_draining(stream, cap, body_cap::DRAIN_LIMIT_BYTES).await {
+        match body_cap::read_capped_draining(stream, cap, body_cap::drain_limit(cap)).await {
             Ok(Some(body)) => head.body = body,
-            Ok(None) => return Ok(Err(body_cap::request_too_large(&head))),
+            Ok(None) => return Err(body_cap::request_too_large(&head, cap)),
             Err(e) => console_error!("request body broke off: {e}"),
         }
     }
-    Ok(Ok(head))
+    Ok(head)
+}
+
+/// The cap `head`'s body is read to: its route's, unless it is a POST that declares
+/// more (or no length) to a `/mcp/<token>` whose server takes uploads (`app::request_cap`
+/// reads the server record, cached per isolate, before a byte of the body).
+async fn body_cap_for<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    head: &HttpRequest,
+) -> usize {
+    let cap = body_cap::request_cap(head.path());
+    let may_be_larger = head.method == "POST"
+        && head.path().starts_with("/mcp/")
+        && body_cap::declared_length(&head.headers).is_none_or(|n| n > cap as u64);
+    if may_be_larger {
+        app::request_cap(services, head).await
+    } else {
+        cap
+    }
 }
 
 fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
@@ -293,13 +318,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     for problem in problems {
         console_error!("configuration: {problem}");
     }
-    let http_request = match read_request(request).await? {
-        Ok(http_request) => http_request,
-        Err(too_large) => {
-            console_log!("{method} {path} {} body over the cap", too_large.status);
-            return to_worker_response(too_large);
-        }
-    };
+    let head = read_head(&request)?;
     let response = match env.kv(KV_BINDING) {
         Ok(kv) => {
             let worker_kv = WorkerKv(kv);
@@ -314,7 +333,14 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
                 upstream: &upstream,
                 clock: &WorkerClock,
             };
-            app::handle(&services, http_request).await
+            let cap = body_cap_for(&services, &head).await;
+            match read_body(request, head, cap).await {
+                Ok(http_request) => app::handle(&services, http_request).await,
+                Err(too_large) => {
+                    console_log!("{method} {path} {} body over the cap", too_large.status);
+                    return to_worker_response(too_large);
+                }
+            }
         }
         Err(e) => {
             console_error!("KV binding {KV_BINDING} is missing: {e}");

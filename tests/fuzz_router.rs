@@ -30,6 +30,11 @@ const ACCESS_TOKEN: &str = "fuzz-access-token-Hb2";
 const NOW: u64 = 1_790_000_000;
 const BASE: &str = "https://mcp.fuzz.example";
 const SYS_ID: &str = "0123456789abcdef0123456789abcdef";
+/// MCP bodies past 1 MiB are served only for a call of this tool on a server exposing it.
+const UPLOAD: &str = "attach_file_service_now_sys_attachment";
+const SMALL_CAP: usize = 1024 * 1024;
+/// The upload body limit for the default 5 MiB `UPLOAD_MAX_BYTES`.
+const UPLOAD_CAP: usize = 7_492_950;
 
 /// xorshift64*: small, deterministic, good enough to explore.
 struct Rng(Cell<u64>);
@@ -517,6 +522,25 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
         }
     };
     request.body = body;
+    // Now and then a body past 1 MiB: an upload call, or any message padded out.
+    if rng.chance(2) {
+        let size = SMALL_CAP + rng.below(SMALL_CAP);
+        request.body = if rng.chance(50) {
+            json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": UPLOAD,
+                "arguments": {"table_name": "incident", "table_sys_id": SYS_ID, "file_name": "f.bin",
+                    "content_type": "application/octet-stream", "encoding": "base64",
+                    "content": "A".repeat(size / 4 * 4)}}})
+            .to_string()
+            .into_bytes()
+        } else {
+            let mut message = serde_json::from_slice::<Value>(&request.body)
+                .ok()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({"jsonrpc": "2.0", "id": 8, "method": "ping"}));
+            message["params"] = json!({"_meta": {"pad": "x".repeat(size)}});
+            message.to_string().into_bytes()
+        };
+    }
     if rng.chance(90) {
         request = request.with_header(
             "content-type",
@@ -567,6 +591,33 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
         request = request.with_header("content-length", value);
     }
     (request, target)
+}
+
+/// The body-limit rule for an answer to `request`: `Err` says how it was broken. Past
+/// 1 MiB (body or declared length) a POST to `/mcp/<token>` is 413 unless its Origin is
+/// refused first, or it is a call of the upload tool, within the upload limit, to a server
+/// exposing that tool; that call is never 413.
+fn check_body_limit(request: &HttpRequest, target: Target, status: u16) -> Result<(), String> {
+    if request.method != "POST" || !request.path().starts_with("/mcp/") || status == 403 {
+        return Ok(());
+    }
+    let declared = request
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let size = declared.max(request.body.len());
+    let message = serde_json::from_slice::<Value>(&request.body).unwrap_or(Value::Null);
+    let upload_call = message["method"] == "tools/call"
+        && message["params"]["name"] == UPLOAD
+        && message
+            .get("id")
+            .is_some_and(|id| id.is_string() || id.is_number())
+        && matches!(target, Target::ReadWrite | Target::OAuth);
+    match (size > SMALL_CAP, upload_call && size <= UPLOAD_CAP) {
+        (true, false) if status != 413 => Err(format!("{size} bytes answered {status}, not 413")),
+        (_, true) if status == 413 => Err(format!("an upload call of {size} bytes answered 413")),
+        _ => Ok(()),
+    }
 }
 
 /// Every secret provisioned in this world: none may appear in any answer.
@@ -696,7 +747,8 @@ fn run(inputs: u64, seed: u64, budget: Duration) -> Report {
             String::from_utf8_lossy(&request.body)
         );
         world.upstream.sent.borrow_mut().clear();
-        let answer = catch_unwind(AssertUnwindSafe(|| world.handle(&kv, request)));
+        let sent_request = request.clone();
+        let answer = catch_unwind(AssertUnwindSafe(|| world.handle(&kv, sent_request)));
         let response = match answer {
             Ok(response) => response,
             Err(_) => panic!("input #{} panicked: {shown}", report.inputs),
@@ -708,6 +760,13 @@ fn run(inputs: u64, seed: u64, budget: Duration) -> Report {
                 response.status,
                 response.headers,
                 String::from_utf8_lossy(&response.body)
+            );
+        }
+        if let Err(problem) = check_body_limit(&request, target, response.status) {
+            panic!(
+                "input #{}: body limit: {problem}\n  request: {}",
+                report.inputs,
+                shown.chars().take(400).collect::<String>()
             );
         }
         let sent = world.upstream.sent.borrow();

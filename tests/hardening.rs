@@ -284,3 +284,160 @@ fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation
         "a revocation in this isolate is seen at once"
     );
 }
+
+// Body limits: 1 MiB for every MCP request but a tools/call of the upload tool on a
+// server that exposes it (then the upload cap, 7,492,950 bytes for the 5 MiB default).
+
+const UPLOAD: &str = "attach_file_service_now_sys_attachment";
+const UPLOAD_CAP: usize = 7_492_950;
+
+impl World {
+    /// Mints a server on `acme` with `body` (name, config, require_api_token_auth).
+    fn server_with(&self, kv: &MemoryKv<'_>, body: Value) -> String {
+        let body = self.admin(kv, "POST", "/integrated-account/acme/mcp", body);
+        let url = body["url"].as_str().unwrap_or_default();
+        url.strip_prefix(BASE).unwrap_or_default().to_string()
+    }
+
+    fn cap(&self, kv: &MemoryKv<'_>, request: &HttpRequest) -> usize {
+        let services = Services {
+            config: &self.config,
+            kv,
+            upstream: &self.upstream,
+            clock: &self.clock,
+        };
+        block_on(app::request_cap(&services, request))
+    }
+}
+
+fn mcp_post(path: &str, body: Vec<u8>) -> HttpRequest {
+    HttpRequest::new("POST", format!("{BASE}{path}"))
+        .with_header("content-type", "application/json")
+        .with_header("accept", "application/json, text/event-stream")
+        .with_body(body)
+}
+
+/// A tools/call of `name` whose arguments carry `padding` bytes of base64 content.
+fn padded_call(name: &str, padding: usize) -> Vec<u8> {
+    let arguments = json!({"table_name": "incident", "table_sys_id": "0a826bf03710200044e0bfc8bcbe5d7a",
+        "file_name": "big.bin", "content_type": "application/octet-stream", "encoding": "base64",
+        "content": "A".repeat(padding / 4 * 4)});
+    json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn only_an_upload_server_and_its_callers_get_the_larger_body_limit() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let upload = world.server(&kv);
+    let read_only = world.server_with(&kv, json!({"name": "ro", "config": {"methods": ["read"]}}));
+    let discovery = world.server_with(
+        &kv,
+        json!({"name": "d", "config": {"tool_mode": "discovery"}}),
+    );
+    let guarded = world.server_with(&kv, json!({"name": "g", "require_api_token_auth": true}));
+    let token = world.admin(&kv, "POST", "/api-tokens", json!({"name": "uploads"}))["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let head = |path: &str| HttpRequest::new("POST", format!("{BASE}{path}"));
+    assert_eq!(world.cap(&kv, &head(&upload)), UPLOAD_CAP);
+    assert_eq!(world.cap(&kv, &head(&discovery)), UPLOAD_CAP);
+    assert_eq!(world.cap(&kv, &head(&read_only)), 1024 * 1024);
+    assert_eq!(world.cap(&kv, &head("/mcp/unknown-token")), 1024 * 1024);
+    assert_eq!(world.cap(&kv, &head(&guarded)), 1024 * 1024, "no API token");
+    assert_eq!(
+        world.cap(
+            &kv,
+            &head(&guarded).with_header("authorization", "Bearer not-a-live-token")
+        ),
+        1024 * 1024
+    );
+    assert_eq!(
+        world.cap(
+            &kv,
+            &head(&guarded).with_header("authorization", format!("Bearer {token}"))
+        ),
+        UPLOAD_CAP
+    );
+    let get = HttpRequest::new("GET", format!("{BASE}{upload}"));
+    assert_eq!(world.cap(&kv, &get), 1024 * 1024);
+    let admin = HttpRequest::new("PUT", format!("{BASE}/integrated-account/acme"));
+    assert_eq!(world.cap(&kv, &admin), 64 * 1024);
+}
+
+#[test]
+fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let upload = world.server(&kv);
+    let read_only = world.server_with(&kv, json!({"name": "ro", "config": {"methods": ["read"]}}));
+    let two_mib = 2 * 1024 * 1024;
+    let status_and_text = |response: HttpResponse| {
+        (
+            response.status,
+            String::from_utf8_lossy(&response.body).to_string(),
+        )
+    };
+    // A 2 MiB tools/list (padded params) and a 2 MiB call of another tool: 413.
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
+                      "params": {"_meta": {"pad": "x".repeat(two_mib)}}});
+    let (status, text) =
+        status_and_text(world.send(&kv, mcp_post(&upload, list.to_string().into_bytes())));
+    assert_eq!(status, 413, "{text}");
+    assert!(
+        text.contains("body_too_large") && text.contains("upload tool"),
+        "{text}"
+    );
+    let other = padded_call("create_a_service_now_incident", two_mib);
+    assert_eq!(world.send(&kv, mcp_post(&upload, other)).status, 413);
+    // The upload tool on a server that does not expose it: 413 as well.
+    let (status, text) =
+        status_and_text(world.send(&kv, mcp_post(&read_only, padded_call(UPLOAD, two_mib))));
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("exceeds 1048576 bytes"), "{text}");
+    // Past 1 MiB, a body that is not JSON or is a notification is 413 too, not 400/202.
+    let blank = mcp_post(&upload, vec![b' '; two_mib]);
+    assert_eq!(world.send(&kv, blank).status, 413);
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized",
+                      "params": {"pad": "x".repeat(two_mib)}});
+    assert_eq!(
+        world
+            .send(&kv, mcp_post(&upload, note.to_string().into_bytes()))
+            .status,
+        413
+    );
+    // An unknown token past 1 MiB: 413, not 404.
+    let unknown = mcp_post("/mcp/unknown-token", padded_call(UPLOAD, two_mib));
+    assert_eq!(world.send(&kv, unknown).status, 413);
+    // Past the upload cap, even the upload tool: 413, and nothing reached ServiceNow.
+    let (status, text) =
+        status_and_text(world.send(&kv, mcp_post(&upload, padded_call(UPLOAD, UPLOAD_CAP + 4))));
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("exceeds 7492950 bytes"), "{text}");
+    assert!(world.sent().is_empty(), "{:?}", world.sent());
+    // A 2 MiB upload call is served: it reaches ServiceNow with the decoded file.
+    world.upstream.push(Ok(HttpResponse::json(
+        201,
+        &json!({"result": {"sys_id": "a".repeat(32), "file_name": "big.bin", "size_bytes": "1572864"}}),
+    )));
+    let response = world.send(&kv, mcp_post(&upload, padded_call(UPLOAD, two_mib)));
+    assert_eq!(response.status, 200);
+    let reply: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    let sent = world.upstream.requests.borrow();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body.len(), two_mib / 4 * 3);
+}

@@ -370,6 +370,28 @@ impl Catalog {
         self.by_table.get(table).map(|i| &self.resources[*i])
     }
 
+    /// Whether `name` is a tool whose endpoint uploads a file (`content: "upload"`).
+    pub fn is_upload_tool(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .is_some_and(|index| self.entry_uploads(*index))
+    }
+
+    /// Whether `filter` keeps a tool that uploads a file: such a server's requests may
+    /// carry a file, so its transport body limit is larger.
+    pub fn keeps_upload_tool(&self, filter: &ToolFilter) -> bool {
+        (0..self.entries.len()).any(|i| self.entry_uploads(i) && self.entry_kept(i, filter))
+    }
+
+    fn entry_uploads(&self, index: usize) -> bool {
+        let entry = &self.entries[index];
+        self.resources[entry.resource]
+            .methods
+            .get(&entry.method)
+            .and_then(|m| m.endpoint.as_ref())
+            .is_some_and(|e| e.content == Some(FileTransfer::Upload))
+    }
+
     fn entry_kept(&self, index: usize, filter: &ToolFilter) -> bool {
         let entry = &self.entries[index];
         let tags = &self.resources[entry.resource].tags;

@@ -326,3 +326,22 @@ fn the_builtin_catalog_has_at_least_150_tools_over_40_resources() {
         assert!(catalog.find(name, &all()).is_some(), "missing tool {name}");
     }
 }
+
+#[test]
+fn the_upload_tool_is_known_and_kept_only_by_filters_that_keep_it() {
+    let catalog = builtin();
+    let upload = "attach_file_service_now_sys_attachment";
+    assert!(catalog.is_upload_tool(upload));
+    assert!(!catalog.is_upload_tool("read_file_service_now_sys_attachment"));
+    assert!(!catalog.is_upload_tool("create_a_service_now_incident"));
+    assert!(!catalog.is_upload_tool("no_such_tool"));
+    assert!(catalog.keeps_upload_tool(&all()));
+    let filter = |methods: &[&str], tags: Option<&[&str]>| snmcp_catalog::ToolFilter {
+        methods: Some(methods.iter().map(|s| s.to_string()).collect()),
+        tags: tags.map(|t| t.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    };
+    assert!(!catalog.keeps_upload_tool(&filter(&["read"], None)));
+    assert!(catalog.keeps_upload_tool(&filter(&["write"], Some(&["attachments"]))));
+    assert!(!catalog.keeps_upload_tool(&filter(&["write"], Some(&["incident"]))));
+}

@@ -1,6 +1,7 @@
 //! Command-line options of `servicenow-sim` and where the tool specs are found.
 //! Pure parsing; main.rs does the I/O.
 
+use crate::attachment_api::AttachmentPolicy;
 use crate::auth::DEFAULT_ACCESS_TTL;
 use crate::ratelimit::{RateLimit, DEFAULT_WINDOW_SECS};
 use crate::seed::SeedKind;
@@ -22,6 +23,12 @@ OPTIONS:
     --rate-limit N       Table API requests allowed per user per window (default off)
     --rate-window SECS   rate-limit window in seconds (default 3600)
     --token-ttl SECS     OAuth access-token lifetime (default 1799)
+    --attachment-extensions LIST
+                         glide.attachment.extensions: file extensions uploads may
+                         have, comma-separated without dots (default empty: all)
+    --attachment-max-size-mb MB
+                         com.glide.attachment.max_size: largest upload in MB,
+                         1 to 1024 (default 1024)
     --port-file PATH     write the bound port to PATH once listening
     -h, --help           print this help
 
@@ -40,6 +47,7 @@ pub struct Options {
     pub rate_window: u64,
     pub token_ttl: u64,
     pub port_file: Option<PathBuf>,
+    pub attachment_policy: AttachmentPolicy,
 }
 
 impl Default for Options {
@@ -53,6 +61,7 @@ impl Default for Options {
             rate_window: DEFAULT_WINDOW_SECS,
             token_ttl: DEFAULT_ACCESS_TTL,
             port_file: None,
+            attachment_policy: AttachmentPolicy::default(),
         }
     }
 }
@@ -110,6 +119,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--rate-window",
             "--token-ttl",
             "--port-file",
+            "--attachment-extensions",
+            "--attachment-max-size-mb",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument '{arg}'; see --help"));
@@ -132,6 +143,16 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--rate-window" => options.rate_window = number(&flag, &value, 1u64)?,
             "--token-ttl" => options.token_ttl = number(&flag, &value, 1u64)?,
             "--port-file" => options.port_file = Some(PathBuf::from(value)),
+            "--attachment-extensions" => {
+                options.attachment_policy.extensions =
+                    AttachmentPolicy::parse_extensions(&value)
+                        .map_err(|e| format!("--attachment-extensions: {e}"))?;
+            }
+            "--attachment-max-size-mb" => {
+                options.attachment_policy.max_size_mb =
+                    AttachmentPolicy::check_max_size_mb(number(&flag, &value, 1u64)?)
+                        .map_err(|e| format!("--attachment-max-size-mb: {e}"))?;
+            }
             _ => return Err(format!("unknown argument '{arg}'; see --help")),
         }
     }
@@ -189,6 +210,10 @@ mod tests {
             rate_limit: Some(10),
             rate_window: 60,
             port_file: Some(PathBuf::from("/tmp/p")),
+            attachment_policy: AttachmentPolicy {
+                extensions: vec!["txt".into(), "png".into()],
+                max_size_mb: 2,
+            },
             ..Options::default()
         };
         let cases: [&[&str]; 2] = [
@@ -205,6 +230,10 @@ mod tests {
                 "60",
                 "--port-file",
                 "/tmp/p",
+                "--attachment-extensions",
+                "txt,PNG",
+                "--attachment-max-size-mb",
+                "2",
             ],
             &[
                 "--port=8089",
@@ -213,6 +242,8 @@ mod tests {
                 "--rate-limit=10",
                 "--rate-window=60",
                 "--port-file=/tmp/p",
+                "--attachment-extensions=.txt, png",
+                "--attachment-max-size-mb=2",
             ],
         ];
         for args in cases {
@@ -224,7 +255,16 @@ mod tests {
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 9] = [
+            (
+                &["--attachment-max-size-mb", "0"],
+                "--attachment-max-size-mb",
+            ),
+            (&["--attachment-max-size-mb", "4096"], "1 to 1024"),
+            (
+                &["--attachment-extensions", "a/b"],
+                "--attachment-extensions",
+            ),
             (&["--port", "99999"], "--port"),
             (&["--seed", "full"], "demo or empty"),
             (&["--rate-window", "0"], "--rate-window"),

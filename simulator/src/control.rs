@@ -1,6 +1,7 @@
 //! Test-only control endpoints under `/__sim/` (not part of ServiceNow, no auth):
 //! health, the request log, run-time settings, reset to the seed, raw table dumps.
 
+use crate::attachment_api::AttachmentPolicy;
 use crate::http::{Request, Response};
 use crate::ratelimit::{RateLimit, DEFAULT_WINDOW_SECS};
 use crate::simulator::{Settings, Simulator};
@@ -36,12 +37,15 @@ pub fn handle(sim: &mut Simulator, request: &Request) -> Response {
         }
         ("GET", "/__sim/config") => Response::json(200, &sim.settings_json()),
         ("POST", "/__sim/config") => match split_knowledge_switch(&request.body)
-            .and_then(|(switch, rest)| Ok((switch, parse_config(&rest, sim.settings())?)))
-        {
-            Ok((switch, settings)) => {
+            .and_then(|(switch, rest)| {
+                let (policy, rest) = split_attachment_policy(&rest, &sim.attachment_policy)?;
+                Ok((switch, policy, parse_config(&rest, sim.settings())?))
+            }) {
+            Ok((switch, policy, settings)) => {
                 if let Some(on) = switch {
                     sim.knowledge_api = on;
                 }
+                sim.attachment_policy = policy;
                 sim.set_settings(settings);
                 Response::json(200, &sim.settings_json())
             }
@@ -102,6 +106,37 @@ pub fn split_knowledge_switch(body: &[u8]) -> Result<(Option<bool>, Vec<u8>), St
     }
 }
 
+/// Splits the attachment properties off a config body: `attachment_extensions` (the
+/// `glide.attachment.extensions` list, "" allows all) and `attachment_max_size_mb`
+/// (`com.glide.attachment.max_size`, 1 to 1024); the rest goes to [`parse_config`].
+pub fn split_attachment_policy(
+    body: &[u8],
+    current: &AttachmentPolicy,
+) -> Result<(AttachmentPolicy, Vec<u8>), String> {
+    let mut policy = current.clone();
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return Ok((policy, body.to_vec()));
+    };
+    let extensions = map.remove("attachment_extensions");
+    let max_size = map.remove("attachment_max_size_mb");
+    if extensions.is_none() && max_size.is_none() {
+        return Ok((policy, body.to_vec()));
+    }
+    if let Some(value) = extensions {
+        let list = value
+            .as_str()
+            .ok_or("attachment_extensions must be a comma-separated string such as \"txt,pdf\" (\"\" allows all)")?;
+        policy.extensions = AttachmentPolicy::parse_extensions(list)?;
+    }
+    if let Some(value) = max_size {
+        let mb = value
+            .as_u64()
+            .ok_or("attachment_max_size_mb must be a whole number of MB")?;
+        policy.max_size_mb = AttachmentPolicy::check_max_size_mb(mb)?;
+    }
+    Ok((policy, Value::Object(map).to_string().into_bytes()))
+}
+
 /// Applies a `POST /__sim/config` body onto the current settings. Keys:
 /// `rate_limit` (`{limit, window_secs?}` or null to disable), `delay_ms`, `token_ttl_secs`.
 pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> {
@@ -128,7 +163,7 @@ pub fn parse_config(body: &[u8], current: Settings) -> Result<Settings, String> 
             }
             other => {
                 return Err(format!(
-                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs, knowledge_api"
+                    "unknown config key {other}; known: rate_limit, delay_ms, token_ttl_secs, knowledge_api, attachment_extensions, attachment_max_size_mb"
                 ))
             }
         }
@@ -204,5 +239,35 @@ mod tests {
             assert_eq!(got, expected, "{body}");
         }
         assert!(parse_config(b"not json", base).is_err());
+    }
+
+    #[test]
+    fn attachment_properties_are_split_off_and_checked() {
+        let base = AttachmentPolicy::default();
+        let (policy, rest) = split_attachment_policy(
+            br#"{"attachment_extensions": "TXT, .pdf", "delay_ms": 5}"#,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(policy.extensions, ["txt", "pdf"]);
+        assert_eq!(policy.max_size_mb, 1024);
+        assert_eq!(rest, br#"{"delay_ms":5}"#);
+        let (policy, _) =
+            split_attachment_policy(br#"{"attachment_max_size_mb": 2}"#, &policy).unwrap();
+        assert_eq!((policy.extensions.len(), policy.max_size_mb), (2, 2));
+        let (policy, _) =
+            split_attachment_policy(br#"{"attachment_extensions": ""}"#, &policy).unwrap();
+        assert!(policy.extensions.is_empty());
+        for bad in [
+            r#"{"attachment_extensions": ["txt"]}"#,
+            r#"{"attachment_extensions": "t/xt"}"#,
+            r#"{"attachment_max_size_mb": 0}"#,
+            r#"{"attachment_max_size_mb": 2048}"#,
+        ] {
+            assert!(
+                split_attachment_policy(bad.as_bytes(), &base).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

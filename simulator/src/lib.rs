@@ -11,6 +11,7 @@ pub mod control;
 pub mod faults;
 pub mod http;
 pub mod knowledge_api;
+pub mod multipart;
 pub mod platform;
 pub mod query;
 pub mod ratelimit;

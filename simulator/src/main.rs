@@ -30,7 +30,8 @@ fn run() -> Result<(), String> {
     let exe = std::env::current_exe().ok();
     let specs = cli::resolve_specs_dir(options.specs.as_deref(), &cwd, exe.as_deref())?;
     let schema = Schema::load_dir(&specs).map_err(|e| e.to_string())?;
-    let simulator = Simulator::new(schema, options.seed, options.settings());
+    let simulator = Simulator::new(schema, options.seed, options.settings())
+        .with_attachment_policy(options.attachment_policy.clone());
     eprintln!(
         "servicenow-sim: {} tables from {}, seed {}",
         simulator.schema().len(),

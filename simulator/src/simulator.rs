@@ -4,7 +4,7 @@
 //! No sockets here: the server module moves bytes.
 
 use crate::access::{Account, Directory};
-use crate::attachment_api::{AttachmentCall, AttachmentRoute};
+use crate::attachment_api::{AttachmentCall, AttachmentPolicy, AttachmentRoute};
 use crate::auth::{self, AuthError, Principal, TokenStore};
 use crate::cmdb_api::{CmdbCall, CmdbRoute};
 use crate::control;
@@ -69,6 +69,9 @@ pub struct Simulator {
     pub(crate) fault: Option<crate::faults::Fault>,
     /// Whether the Knowledge API plugin is "installed" (`knowledge_api` in `/__sim/config`).
     pub(crate) knowledge_api: bool,
+    /// `glide.attachment.extensions` and `com.glide.attachment.max_size` for uploads
+    /// (`--attachment-extensions`, `--attachment-max-size-mb`, `/__sim/config`).
+    pub(crate) attachment_policy: AttachmentPolicy,
 }
 
 impl Simulator {
@@ -89,7 +92,14 @@ impl Simulator {
             files: BTreeMap::new(),
             fault: None,
             knowledge_api: true,
+            attachment_policy: AttachmentPolicy::default(),
         }
+    }
+
+    /// Sets the attachment properties uploads obey (see [`AttachmentPolicy`]).
+    pub fn with_attachment_policy(mut self, policy: AttachmentPolicy) -> Simulator {
+        self.attachment_policy = policy;
+        self
     }
 
     pub fn schema(&self) -> &Schema {
@@ -326,6 +336,7 @@ impl Simulator {
             account,
             base_url: &base_url,
             now: &now_text,
+            policy: &self.attachment_policy,
         }
         .run(route, request)
     }
@@ -402,6 +413,8 @@ impl Simulator {
             "token_ttl_secs": settings.token_ttl_secs,
             "seed": self.seed.as_str(),
             "knowledge_api": self.knowledge_api,
+            "attachment_extensions": self.attachment_policy.extensions.join(","),
+            "attachment_max_size_mb": self.attachment_policy.max_size_mb,
         })
     }
 }

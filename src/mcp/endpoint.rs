@@ -7,10 +7,11 @@ use super::era;
 use super::jsonrpc::{Incoming, RpcResponse};
 use super::list_cache;
 use super::transport::{self, OriginPolicy};
+use super::upload_limit;
 use crate::diagnostics;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::store;
+use crate::store::{self, McpServerRecord, StoreError};
 use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
@@ -48,6 +49,53 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
     transport::with_cors(request, response)
 }
 
+/// The body limit of a request to `/mcp/<token>`: the upload limit
+/// ([`transport::upload_body_cap`]) when the token names a live server that exposes the
+/// upload tool and the caller passes its API-token check, else 1 MiB. The shell asks
+/// this (through `app::request_cap`) before it reads a body that may be larger.
+pub async fn request_cap<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    request: &HttpRequest,
+    token: &str,
+) -> usize {
+    let now = services.clock.now_secs();
+    let Ok(Some(server)) = store::find_server_by_token(services.kv, token, now).await else {
+        return transport::MAX_BODY_BYTES;
+    };
+    if !upload_limit::exposes_upload(&server) {
+        return transport::MAX_BODY_BYTES;
+    }
+    match caller_allowed(services, request, &server, now).await {
+        Ok(true) => transport::upload_body_cap(services.config.upload_max_bytes),
+        _ => transport::MAX_BODY_BYTES,
+    }
+}
+
+/// Whether the caller may use `server`: always, unless the server requires a live API
+/// token as `Authorization: Bearer`.
+async fn caller_allowed<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    request: &HttpRequest,
+    server: &McpServerRecord,
+    now: u64,
+) -> Result<bool, StoreError> {
+    if !server.require_api_token_auth {
+        return Ok(true);
+    }
+    match request.bearer_token() {
+        Some(api_token) => store::api_token_is_live(services.kv, api_token, now).await,
+        None => Ok(false),
+    }
+}
+
+/// The 413 for a message over 1 MiB that is not a call of the upload tool.
+fn over_small_cap() -> HttpResponse {
+    transport::body_too_large(
+        transport::MAX_BODY_BYTES,
+        "; only a tools/call of the attachment upload tool may be larger",
+    )
+}
+
 async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
@@ -60,8 +108,18 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         allowed: &services.config.allowed_origins,
         public_url: services.config.public_url.as_deref(),
     };
-    if let Err(response) = transport::precheck(request, &origins) {
+    let upload_cap = transport::upload_body_cap(services.config.upload_max_bytes);
+    if let Err(response) = transport::precheck(request, &origins, upload_cap) {
         return response;
+    }
+    // Past 1 MiB only a caller of a server with the upload tool gets this far, so an
+    // unknown or unauthorised caller hears 413 (as the shell tells it before reading).
+    let size = transport::body_size(request);
+    if size > transport::MAX_BODY_BYTES {
+        let cap = request_cap(services, request, token).await;
+        if size > cap {
+            return transport::body_too_large(cap, "");
+        }
     }
     let now = services.clock.now_secs();
     let server = match store::find_server_by_token(services.kv, token, now).await {
@@ -69,25 +127,27 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         Ok(None) => return unknown_server(),
         Err(e) => return store_unavailable("read this MCP server's record", &e),
     };
-    if server.require_api_token_auth {
-        let live = match request.bearer_token() {
-            Some(api_token) => store::api_token_is_live(services.kv, api_token, now).await,
-            None => Ok(false),
-        };
-        match live {
-            Ok(true) => {}
-            Ok(false) => {
-                let mut response = HttpError::unauthorized(
-                    "This MCP server requires Authorization: Bearer <API token> with a live API token.",
-                )
-                .into_response();
-                response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
-                return response;
-            }
-            Err(e) => return store_unavailable("check the API token", &e),
+    match caller_allowed(services, request, &server, now).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let mut response = HttpError::unauthorized(
+                "This MCP server requires Authorization: Bearer <API token> with a live API token.",
+            )
+            .into_response();
+            response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
+            return response;
         }
+        Err(e) => return store_unavailable("check the API token", &e),
     }
-    let rpc = match transport::classify_body(&request.body) {
+    // Past 1 MiB only an upload call is served: anything else, a body that does not
+    // parse or a notification included, is 413.
+    let incoming = transport::classify_body(&request.body);
+    if size > transport::MAX_BODY_BYTES
+        && !matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(&server, rpc))
+    {
+        return over_small_cap();
+    }
+    let rpc = match incoming {
         Err(response) => return response,
         Ok(Incoming::Notification { .. } | Incoming::Response) => return transport::accepted(),
         Ok(Incoming::Request(rpc)) => rpc,

@@ -14,6 +14,7 @@ pub mod lifecycle;
 mod list_cache;
 mod tools;
 pub mod transport;
+mod upload_limit;
 pub mod version;
 
 pub use dispatch::Services;

@@ -322,6 +322,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
         clock: services.clock,
         sealing_key: Some(sealing_key),
         timeout_ms: services.config.upstream_timeout_ms,
+        upload_max_bytes: services.config.upload_max_bytes,
     };
     outcome_reply(
         id,

@@ -8,9 +8,42 @@ use crate::http::{HttpError, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 /// Largest request body accepted (1 MiB): far above any tool call but an attachment
-/// upload, whose cap (`servicenow::file::UPLOAD_MAX_BYTES`) is chosen to fit inside it.
-/// A Worker keeps bodies in memory, so this bounds what one request can make it hold.
+/// upload, the one request allowed more ([`upload_body_cap`]). A Worker keeps bodies in
+/// memory, so this bounds what one request can make it hold.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Room for the JSON-RPC envelope and the other arguments of an upload call.
+const UPLOAD_ENVELOPE_BYTES: usize = 64 * 1024;
+
+/// Largest body of a `tools/call` of the upload tool whose file may be `upload_max_bytes`
+/// long: the file in base64, a sixteenth more for base64 wrapped in lines (each line
+/// break escaped in JSON), and the envelope. 7,492,950 bytes for the default 5 MiB.
+pub fn upload_body_cap(upload_max_bytes: usize) -> usize {
+    let base64 = upload_max_bytes.div_ceil(3).saturating_mul(4);
+    base64
+        .saturating_add(base64 / 16)
+        .saturating_add(UPLOAD_ENVELOPE_BYTES)
+        .max(MAX_BODY_BYTES)
+}
+
+/// The 413 for a body over `cap` bytes.
+pub fn body_too_large(cap: usize, why: &str) -> HttpResponse {
+    HttpError::new(
+        413,
+        "body_too_large",
+        format!("request body exceeds {cap} bytes{why}"),
+    )
+    .into_response()
+}
+
+/// The body size a request claims or has, whichever is larger.
+pub fn body_size(request: &HttpRequest) -> usize {
+    let declared = request
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    declared.max(request.body.len())
+}
 
 const ALLOW_HEADERS: &str = "content-type, accept, authorization, mcp-protocol-version, mcp-method, mcp-name, mcp-session-id, last-event-id";
 const EXPOSE_HEADERS: &str = "mcp-session-id, mcp-protocol-version, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, www-authenticate";
@@ -104,8 +137,13 @@ pub fn with_cors(request: &HttpRequest, mut response: HttpResponse) -> HttpRespo
 }
 
 /// The checks that need neither KV nor the body's meaning, in the order a client would
-/// want to hear about them.
-pub fn precheck(request: &HttpRequest, origins: &OriginPolicy<'_>) -> Result<(), HttpResponse> {
+/// want to hear about them; `cap` is the largest body any request may have (the server's
+/// own, smaller limit is checked once its record is read).
+pub fn precheck(
+    request: &HttpRequest,
+    origins: &OriginPolicy<'_>,
+    cap: usize,
+) -> Result<(), HttpResponse> {
     if let Some(origin) = request.header("origin") {
         if !origins.allows(origin) {
             return Err(HttpError::new(
@@ -131,17 +169,8 @@ pub fn precheck(request: &HttpRequest, origins: &OriginPolicy<'_>) -> Result<(),
         }
         other => return Err(HttpError::method_not_allowed(other, "POST").into_response()),
     }
-    let declared = request
-        .header("content-length")
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared.max(request.body.len()) > MAX_BODY_BYTES {
-        return Err(HttpError::new(
-            413,
-            "body_too_large",
-            format!("request body exceeds {MAX_BODY_BYTES} bytes"),
-        )
-        .into_response());
+    if body_size(request) > cap {
+        return Err(body_too_large(cap, ""));
     }
     Ok(())
 }
@@ -283,26 +312,29 @@ mod tests {
                 allowed: NONE,
                 public_url,
             };
-            assert_eq!(precheck(&r, &p).unwrap_err().status, 403);
+            assert_eq!(precheck(&r, &p, MAX_BODY_BYTES).unwrap_err().status, 403);
         }
     }
 
     #[test]
     fn foreign_origin_is_403() {
         let r = post("{}").with_header("origin", "https://evil.example");
-        assert_eq!(precheck(&r, &policy()).unwrap_err().status, 403);
+        assert_eq!(
+            precheck(&r, &policy(), MAX_BODY_BYTES).unwrap_err().status,
+            403
+        );
     }
 
     #[test]
     fn absent_origin_is_fine() {
-        assert!(precheck(&post("{}"), &policy()).is_ok());
+        assert!(precheck(&post("{}"), &policy(), MAX_BODY_BYTES).is_ok());
     }
 
     #[test]
     fn get_and_delete_are_405_with_allow_post() {
         for m in ["GET", "DELETE", "PUT"] {
             let r = HttpRequest::new(m, "https://w.example.com/mcp/tok");
-            let resp = precheck(&r, &policy()).unwrap_err();
+            let resp = precheck(&r, &policy(), MAX_BODY_BYTES).unwrap_err();
             assert_eq!(resp.status, 405, "{m}");
             assert_eq!(resp.header("allow"), Some("POST"));
         }
@@ -312,12 +344,46 @@ mod tests {
     fn oversized_body_is_413_by_length_or_declared_length() {
         let big =
             HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES + 1]);
-        assert_eq!(precheck(&big, &policy()).unwrap_err().status, 413);
+        assert_eq!(
+            precheck(&big, &policy(), MAX_BODY_BYTES)
+                .unwrap_err()
+                .status,
+            413
+        );
         let declared = post("{}").with_header("content-length", (MAX_BODY_BYTES + 1).to_string());
-        assert_eq!(precheck(&declared, &policy()).unwrap_err().status, 413);
+        assert_eq!(
+            precheck(&declared, &policy(), MAX_BODY_BYTES)
+                .unwrap_err()
+                .status,
+            413
+        );
         let exact =
             HttpRequest::new("POST", "https://w/mcp/t").with_body(vec![b' '; MAX_BODY_BYTES]);
-        assert!(precheck(&exact, &policy()).is_ok());
+        assert!(precheck(&exact, &policy(), MAX_BODY_BYTES).is_ok());
+    }
+
+    #[test]
+    fn the_upload_body_cap_carries_a_wrapped_base64_file_and_its_envelope() {
+        let five_mib = 5 * 1024 * 1024;
+        assert_eq!(upload_body_cap(five_mib), 7_492_950);
+        let base64 = five_mib.div_ceil(3) * 4;
+        let wrapped = base64 + base64 / 76 * 4;
+        assert!(upload_body_cap(five_mib) > wrapped + 8 * 1024);
+        assert_eq!(upload_body_cap(1024), MAX_BODY_BYTES, "never below 1 MiB");
+        assert_eq!(upload_body_cap(usize::MAX), usize::MAX, "saturates");
+        let at = HttpRequest::new("POST", "https://w/mcp/t")
+            .with_header("content-length", upload_body_cap(five_mib).to_string());
+        assert!(precheck(&at, &policy(), upload_body_cap(five_mib)).is_ok());
+        let over = HttpRequest::new("POST", "https://w/mcp/t").with_header(
+            "content-length",
+            (upload_body_cap(five_mib) + 1).to_string(),
+        );
+        assert_eq!(
+            precheck(&over, &policy(), upload_body_cap(five_mib))
+                .unwrap_err()
+                .status,
+            413
+        );
     }
 
     #[test]

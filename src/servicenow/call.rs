@@ -32,7 +32,7 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
         Ok(plan) => plan,
         Err(message) => return failure(message),
     };
-    let request = match TableRequest::from_call(tool, &plan.call) {
+    let request = match TableRequest::from_call(tool, &plan.call, ctx.upload_max_bytes) {
         Ok(request) => request,
         Err(ArgumentError(message)) => return failure(message),
     };
@@ -79,7 +79,8 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             let id = map_lookup(&reference, &response, session.now_secs())?;
             plan.resolve(&reference.field, &id);
         }
-        resolved = TableRequest::from_call(tool, &plan.call).map_err(|e| failure(e.0))?;
+        resolved = TableRequest::from_call(tool, &plan.call, session.ctx.upload_max_bytes)
+            .map_err(|e| failure(e.0))?;
         request = &resolved;
     }
     let http = request

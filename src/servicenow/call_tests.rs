@@ -25,6 +25,7 @@ struct Harness {
     upstream: ScriptedUpstream,
     key: SealingKey,
     timeout_ms: u64,
+    upload_max_bytes: usize,
     with_key: bool,
 }
 
@@ -38,6 +39,7 @@ impl Harness {
             upstream: ScriptedUpstream::new(),
             key: SealingKey::from_secret(KEY).unwrap(),
             timeout_ms: 25_000,
+            upload_max_bytes: crate::config::DEFAULT_UPLOAD_MAX_BYTES,
             with_key: true,
         }
     }
@@ -53,6 +55,7 @@ impl Harness {
             clock: self.clock,
             sealing_key: self.with_key.then_some(&self.key),
             timeout_ms: self.timeout_ms,
+            upload_max_bytes: self.upload_max_bytes,
         };
         let account = IntegratedAccount {
             id: "acc_1".into(),
@@ -878,4 +881,91 @@ fn a_list_filter_by_name_is_resolved_then_filters_by_sys_id() {
         "{}",
         lines[1]
     );
+}
+
+fn attach_tool() -> Tool {
+    let spec: std::sync::Arc<snmcp_catalog::ResourceSpec> = std::sync::Arc::new(
+        serde_json::from_str(include_str!(
+            "../../tool-specs/servicenow/sys_attachment.json"
+        ))
+        .unwrap(),
+    );
+    tool(&spec, "attach_file")
+}
+
+fn attach_args(file_name: &str, bytes: &[u8]) -> serde_json::Value {
+    json!({"table_name": "incident", "table_sys_id": SYS_ID, "file_name": file_name,
+           "content_type": "application/octet-stream", "content": STANDARD.encode(bytes),
+           "encoding": "base64"})
+}
+
+#[test]
+fn an_upload_of_exactly_the_cap_is_sent_and_one_byte_more_is_not() {
+    let h = Harness::new();
+    let cap = crate::config::DEFAULT_UPLOAD_MAX_BYTES;
+    assert_eq!(cap, 5 * 1024 * 1024);
+    let (message, status) = failure_text(h.call_tool(
+        &basic(),
+        &attach_tool(),
+        attach_args("big.bin", &vec![7u8; cap + 1]),
+    ));
+    assert!(message.contains("up to 5242880 bytes (5 MiB)"), "{message}");
+    assert_eq!(status, None);
+    assert!(h.lines().is_empty(), "nothing may be sent: {:?}", h.lines());
+
+    h.reply(
+        201,
+        json!({"result": {"sys_id": SYS_ID, "size_bytes": cap.to_string()}}),
+    );
+    success(h.call_tool(
+        &basic(),
+        &attach_tool(),
+        attach_args("big.bin", &vec![7u8; cap]),
+    ));
+    let sent = h.request(0);
+    assert_eq!(sent.method, "POST");
+    assert!(
+        sent.url.contains("/api/now/attachment/file?"),
+        "{}",
+        sent.url
+    );
+    assert_eq!(sent.body.len(), cap);
+}
+
+#[test]
+fn a_smaller_configured_cap_is_the_one_enforced() {
+    let mut h = Harness::new();
+    h.upload_max_bytes = 2048;
+    let (message, _) =
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.bin", &[1u8; 2049])));
+    assert!(message.contains("up to 2048 bytes (2 KiB)"), "{message}");
+    assert!(h.lines().is_empty());
+}
+
+#[test]
+fn an_instance_refusing_the_extension_or_the_size_is_named() {
+    let h = Harness::new();
+    let refusal =
+        |message: &str| json!({"error": {"message": message, "detail": null}, "status": "failure"});
+    h.reply(400, refusal("Attachment file extension exe is not allowed"));
+    let (message, status) =
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("setup.exe", b"MZ")));
+    assert_eq!(status, Some(400));
+    for words in [
+        "extension .exe",
+        "glide.attachment.extensions",
+        "nothing was written",
+    ] {
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    h.reply(400, refusal("Attachment size exceeds the maximum allowed"));
+    let (message, _) =
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.txt", b"hello")));
+    for words in ["com.glide.attachment.max_size", "nothing was written"] {
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    h.reply(400, refusal("Invalid table name or table sys id"));
+    let (message, _) =
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.txt", b"hello")));
+    assert!(!message.contains("glide.attachment"), "{message}");
 }

@@ -162,6 +162,11 @@ pub fn error_message(
 ) -> String {
     let status = response.status;
     let why = describe(response);
+    if request.upload.is_some() {
+        if let Some(message) = upload_refused(status, &why, request) {
+            return message;
+        }
+    }
     let check_writes = if stage.writes() {
         format!(
             " For create/update/delete, check with {} or {} whether the change was applied before repeating it.",
@@ -207,6 +212,41 @@ pub fn error_message(
         ),
         _ => format!("HTTP {status} from ServiceNow: {why}.{check_writes}"),
     }
+}
+
+/// Why an instance refused an upload, when its answer says: the file's extension is not
+/// in `glide.attachment.extensions`, or the file is over `com.glide.attachment.max_size`.
+/// Such a refusal creates no attachment, so the message says nothing was written.
+fn upload_refused(status: u16, why: &str, request: &TableRequest) -> Option<String> {
+    if !(400..600).contains(&status) || matches!(status, 401 | 404 | 429) {
+        return None;
+    }
+    let lower = why.to_ascii_lowercase();
+    let name = request
+        .mapped
+        .iter()
+        .find(|(param, _)| param == "file_name")
+        .map(|(_, name)| name.as_str())
+        .unwrap_or_default();
+    if lower.contains("extension") || lower.contains("file type") {
+        let extension = match name.rsplit_once('.') {
+            Some((_, ext)) if !ext.is_empty() => format!("files with the extension .{ext}"),
+            _ => "files without an extension".to_string(),
+        };
+        return Some(format!(
+            "HTTP {status} from ServiceNow: {why}. The instance does not accept {extension} (its glide.attachment.extensions property lists the extensions it allows); nothing was written. Attach the content under an allowed extension only if it really is of that type, or ask a ServiceNow administrator to allow this one."
+        ));
+    }
+    if status == 413
+        || lower.contains("size")
+        || lower.contains("too large")
+        || lower.contains("exceed")
+    {
+        return Some(format!(
+            "HTTP {status} from ServiceNow: {why}. The file is larger than the instance accepts (its com.glide.attachment.max_size property, in MB); nothing was written. Send a smaller file (compressed or split), or ask a ServiceNow administrator to raise the limit."
+        ));
+    }
+    None
 }
 
 /// A record number that matched nothing.

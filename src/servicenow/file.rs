@@ -10,11 +10,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-/// The largest file an upload sends (700 KiB, after base64 decoding): its base64 form
-/// (about 933 KiB) and the call's JSON fit in the MCP endpoint's 1 MiB request limit.
-/// ServiceNow's own limit (`com.glide.attachment.max_size`) is usually larger; a model
-/// writing a file's content into a tool call rarely comes near either.
-pub const UPLOAD_MAX_BYTES: usize = 700 * 1024;
+// The largest file an upload sends is `Config::upload_max_bytes` (var `UPLOAD_MAX_BYTES`,
+// default 5 MiB after base64 decoding); the MCP endpoint lets a request to a server with
+// the upload tool be large enough to carry it (`mcp::transport::upload_body_cap`).
+// ServiceNow's own limits (`com.glide.attachment.max_size`, `glide.attachment.extensions`)
+// are the instance's; a refusal by them is phrased by `errors::upload_refused`.
 
 /// The largest file a read returns inline (1 MiB): beyond it, a link and the metadata.
 pub const DOWNLOAD_MAX_BYTES: usize = 1024 * 1024;
@@ -60,8 +60,29 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks the content type (`type/subtype`, no parameters needed) and decodes the file.
-pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload, String> {
+/// `bytes` for a person: `5 MiB`, `700 KiB`, `1.5 MiB`.
+pub fn human_size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB {
+        let tenths = (bytes * 10 + MIB / 2) / MIB;
+        match tenths % 10 {
+            0 => format!("{} MiB", tenths / 10),
+            t => format!("{}.{t} MiB", tenths / 10),
+        }
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+/// Checks the content type (`type/subtype`, no parameters needed) and decodes the file,
+/// refusing one over `max_bytes` (checked on the base64 length first, so an oversized
+/// argument is never decoded).
+pub fn upload(
+    content_type: &str,
+    content: &str,
+    base64: bool,
+    max_bytes: usize,
+) -> Result<Upload, String> {
     let content_type = content_type.trim().to_ascii_lowercase();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     let token = |part: &str| {
@@ -87,7 +108,8 @@ pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload,
     // Checked before decoding too, so an oversized argument is never decoded.
     let too_big = |size: usize| {
         format!(
-            "the file is {size} bytes; this server attaches files up to {UPLOAD_MAX_BYTES} bytes (700 KiB); nothing was written"
+            "the file is {size} bytes; this server attaches files up to {max_bytes} bytes ({}); nothing was written",
+            human_size(max_bytes)
         )
     };
     let bytes = if base64 {
@@ -95,7 +117,7 @@ pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload,
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
-        if compact.len() / 4 * 3 > UPLOAD_MAX_BYTES + 3 {
+        if compact.len() / 4 * 3 > max_bytes.saturating_add(3) {
             return Err(too_big(compact.len() / 4 * 3));
         }
         STANDARD.decode(compact.as_bytes()).map_err(|_| {
@@ -104,7 +126,7 @@ pub fn upload(content_type: &str, content: &str, base64: bool) -> Result<Upload,
     } else {
         content.as_bytes().to_vec()
     };
-    if bytes.len() > UPLOAD_MAX_BYTES {
+    if bytes.len() > max_bytes {
         return Err(too_big(bytes.len()));
     }
     Ok(Upload {
@@ -279,8 +301,9 @@ mod tests {
     /// (case, arguments changed, words the refusal must carry)
     #[test]
     fn uploads_that_must_not_be_written_are_refused_before_any_request() {
-        let big = "a".repeat(UPLOAD_MAX_BYTES + 1);
-        let big64 = STANDARD.encode(vec![0u8; UPLOAD_MAX_BYTES + 1]);
+        let cap = crate::config::DEFAULT_UPLOAD_MAX_BYTES;
+        let big = "a".repeat(cap + 1);
+        let big64 = STANDARD.encode(vec![0u8; cap + 1]);
         let cases: Vec<(&str, serde_json::Value, &str)> = vec![
             (
                 "a path in the name",
@@ -323,14 +346,14 @@ mod tests {
                 "must be a MIME type",
             ),
             (
-                "over 700 KiB of text",
+                "over 5 MiB of text",
                 json!({"content": big}),
-                "up to 716800 bytes",
+                "up to 5242880 bytes (5 MiB)",
             ),
             (
-                "over 700 KiB in base64",
+                "over 5 MiB in base64",
                 json!({"content": big64, "encoding": "base64"}),
-                "up to 716800 bytes",
+                "up to 5242880 bytes (5 MiB)",
             ),
             (
                 "broken base64",
@@ -347,6 +370,14 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn sizes_read_as_kib_or_mib() {
+        assert_eq!(human_size(716_800), "700 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024), "5 MiB");
+        assert_eq!(human_size(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_size(10), "1 KiB");
     }
 
     fn download(content_type: &str, body: &[u8]) -> CallOutcome {

@@ -28,6 +28,8 @@ pub struct UpstreamContext<'a, K, U, C> {
     pub sealing_key: Option<&'a SealingKey>,
     /// How long one ServiceNow request may take (default 25 s, `UPSTREAM_TIMEOUT_MS`).
     pub timeout_ms: u64,
+    /// Largest file an upload sends, after decoding (default 5 MiB, `UPLOAD_MAX_BYTES`).
+    pub upload_max_bytes: usize,
 }
 
 /// A record's form on the instance: `<instance>/nav_to.do?uri=<table>.do%3Fsys_id%3D<id>`.

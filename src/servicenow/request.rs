@@ -88,8 +88,13 @@ pub struct TableRequest {
 }
 
 impl TableRequest {
-    /// The request of `call`, a typed call of `tool`.
-    pub fn from_call(tool: &Tool, call: &ToolCall) -> Result<TableRequest, ArgumentError> {
+    /// The request of `call`, a typed call of `tool`; a file an upload sends may be up
+    /// to `upload_max_bytes` (after decoding).
+    pub fn from_call(
+        tool: &Tool,
+        call: &ToolCall,
+        upload_max_bytes: usize,
+    ) -> Result<TableRequest, ArgumentError> {
         let resource = tool.resource.as_ref();
         if !is_table_name(&resource.table) {
             return Err(ArgumentError(format!(
@@ -165,7 +170,14 @@ impl TableRequest {
             request.records = endpoint.records.clone();
             match endpoint.content {
                 Some(FileTransfer::Upload) => {
-                    request.upload = Some(upload(tool, call, &mut request, &endpoint, &mapped)?)
+                    request.upload = Some(upload(
+                        tool,
+                        call,
+                        &mut request,
+                        &endpoint,
+                        &mapped,
+                        upload_max_bytes,
+                    )?)
                 }
                 Some(FileTransfer::Download) => request.download = true,
                 None => {}
@@ -183,7 +195,11 @@ impl TableRequest {
         tool: &Tool,
         args: &Map<String, Value>,
     ) -> Result<TableRequest, ArgumentError> {
-        TableRequest::from_call(tool, &ToolCall::from_valid(tool, args))
+        TableRequest::from_call(
+            tool,
+            &ToolCall::from_valid(tool, args),
+            crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+        )
     }
 
     /// The list tool that finds these records.
@@ -408,6 +424,7 @@ fn upload(
     request: &mut TableRequest,
     endpoint: &Endpoint,
     mapped: &[(String, String)],
+    max_bytes: usize,
 ) -> Result<Upload, ArgumentError> {
     let content_type = request
         .body
@@ -429,7 +446,7 @@ fn upload(
             tool.name
         )));
     };
-    file::upload(&content_type, &file.content, file.base64).map_err(ArgumentError)
+    file::upload(&content_type, &file.content, file.base64, max_bytes).map_err(ArgumentError)
 }
 
 /// Takes the fields an endpoint sends as query parameters out of the call's filters and

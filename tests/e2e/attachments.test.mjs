@@ -1,26 +1,34 @@
 // Attachment API tools through the worker under workerd: a text file attached to an
 // incident and read back, an image read as MCP image content, refusals (path in the
 // name, oversized, refused type) that write nothing (the simulator's request log and
-// sys_attachment table prove it), and delete.
+// sys_attachment table prove it), delete, a 4 MiB upload (bodies past 1 MiB only for an
+// upload call on a server exposing the upload tool), and the instance refusing a file
+// by its extension or size (glide.attachment.extensions, com.glide.attachment.max_size).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
 
 const ATTACH = 'attach_file_service_now_sys_attachment';
 const READ = 'read_file_service_now_sys_attachment';
 const LIST = 'list_all_service_now_sys_attachment';
 const DELETE = 'delete_a_service_now_sys_attachment_by_id';
+const GET = 'get_single_service_now_sys_attachment_by_id';
+const MIB = 1024 * 1024;
 // A 1x1 transparent PNG.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
-let sim, worker, client, incident;
+let sim, worker, client, incident, serverUrl, readOnlyUrl;
 
 before(async () => {
   sim = await startSimulator();
   worker = await startWorker();
   const server = await provision(worker, sim);
+  serverUrl = server.url;
+  const r = await worker.admin('POST', '/integrated-account/demo/mcp', { name: 'read only', config: { methods: ['read'] } });
+  assert.equal(r.status, 201);
+  readOnlyUrl = (await r.json()).url;
   client = new Client({ name: 'e2e-attachments', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   incident = (await call('create_a_service_now_incident', { short_description: 'Attachment e2e: printer jam', caller_id: 'Alice Johnson' })).structuredContent.result;
@@ -88,7 +96,7 @@ test('oversized, path-like names and refused types are refused and nothing is wr
   const cases = [
     [{ file_name: '../../etc/passwd' }, /without \/ or \\/],
     [{ file_name: 'evil\r\n.txt' }, /control characters/],
-    [{ content: 'a'.repeat(700 * 1024 + 1) }, /up to 716800 bytes/],
+    [{ content: 'a'.repeat(5 * MIB + 1) }, /up to 5242880 bytes \(5 MiB\)/],
     [{ content_type: 'application/x-msdownload', file_name: 'setup.exe' }, /not attached by this server/],
   ];
   for (const [change, expected] of cases) {
@@ -109,4 +117,81 @@ test('delete removes the attachment and its file', async () => {
   assert.equal((await rows()).some((r) => r.sys_id === created.sys_id), false);
   const gone = await client.callTool({ name: READ, arguments: { id: created.sys_id } });
   assert.equal(gone.isError, true);
+});
+
+const uploadPosts = async () => (await sim.requests()).filter((r) => r.method === 'POST' && r.path.startsWith('/api/now/attachment'));
+
+test('a 4 MiB file in base64 is attached and its size reads back', async () => {
+  const bytes = Buffer.alloc(4 * MIB, 0);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31) & 0xff;
+  const created = (await call(ATTACH, {
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'capture.bin',
+    content_type: 'application/octet-stream', content: bytes.toString('base64'), encoding: 'base64',
+  })).structuredContent.result;
+  const meta = (await call(GET, { id: created.sys_id })).structuredContent.result;
+  assert.equal(Number(meta.size_bytes), 4 * MIB);
+  assert.equal(meta.file_name, 'capture.bin');
+});
+
+test('over 5 MiB is refused before any request reaches ServiceNow', async () => {
+  const before = (await rows()).length;
+  await sim.clearRequests();
+  const r = await client.callTool({ name: ATTACH, arguments: {
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'big.bin', content_type: 'application/octet-stream',
+    content: Buffer.alloc(5 * MIB + 1, 7).toString('base64'), encoding: 'base64',
+  } });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /up to 5242880 bytes \(5 MiB\); nothing was written/);
+  assert.deepEqual(await uploadPosts(), [], 'no POST reached the simulator');
+  assert.equal((await rows()).length, before);
+});
+
+test('the instance refusing an extension or a size is a clear isError and no row', async () => {
+  const before = (await rows()).length;
+  const attach = (file_name, content) => client.callTool({ name: ATTACH, arguments: {
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name, content_type: 'application/octet-stream',
+    content: Buffer.from(content).toString('base64'), encoding: 'base64',
+  } });
+  try {
+    await sim.configure({ attachment_extensions: 'txt,png,log' });
+    const refused = await attach('install.bat', 'echo hi');
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0].text, /does not accept files with the extension \.bat/);
+    assert.match(refused.content[0].text, /glide\.attachment\.extensions/);
+    assert.match(refused.content[0].text, /nothing was written/);
+    await sim.configure({ attachment_extensions: '', attachment_max_size_mb: 1 });
+    const big = await attach('trace.log', Buffer.alloc(MIB + 1, 65));
+    assert.equal(big.isError, true);
+    assert.match(big.content[0].text, /com\.glide\.attachment\.max_size/);
+  } finally {
+    await sim.configure({ attachment_extensions: '', attachment_max_size_mb: 1024 });
+  }
+  assert.equal((await rows()).length, before);
+});
+
+test('past 1 MiB anything but an upload call, or any call on a server without the upload tool, is 413', async () => {
+  await sim.clearRequests();
+  const pad = 'x'.repeat(2 * MIB);
+  const list = await rpc(serverUrl, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { pad } } });
+  assert.equal(list.status, 413);
+  assert.equal(list.body.error.code, 'body_too_large');
+  const other = await rpc(serverUrl, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: {
+    name: 'create_a_service_now_incident', arguments: { short_description: pad },
+  } });
+  assert.equal(other.status, 413);
+  const upload = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: ATTACH, arguments: {
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'a.bin', content_type: 'application/octet-stream',
+    content: Buffer.alloc(2 * MIB).toString('base64'), encoding: 'base64',
+  } } };
+  const readOnly = await rpc(readOnlyUrl, upload);
+  assert.equal(readOnly.status, 413);
+  assert.match(readOnly.body.error.message, /exceeds 1048576 bytes/);
+  const beyond = await rpc(serverUrl, { ...upload, params: { ...upload.params, arguments: {
+    ...upload.params.arguments, content: 'A'.repeat(7_492_952) } } });
+  assert.equal(beyond.status, 413);
+  assert.match(beyond.body.error.message, /exceeds 7492950 bytes/);
+  assert.deepEqual(await uploadPosts(), []);
+  const ok = await rpc(serverUrl, upload);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.result.isError, false, JSON.stringify(ok.body).slice(0, 300));
 });

@@ -112,6 +112,7 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
         clock,
         sealing_key: Some(sealing_key),
         timeout_ms: config.upstream_timeout_ms,
+        upload_max_bytes: config.upload_max_bytes,
     };
     let mut session = Session::new(&context, &account);
     match planned {
