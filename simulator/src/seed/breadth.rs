@@ -284,7 +284,6 @@ fn cmdb(b: &mut Builder<'_>) {
             ("support_group", &dba),
             ("business_criticality", "1 - most critical"),
             ("operational_status", "1"),
-            ("install_status", "1"),
             ("company", &acme),
         ],
     );
