@@ -60,6 +60,12 @@ pub struct ToolCall {
     pub body: Vec<(String, String)>,
     /// An upload's file (`content`, `encoding`), not yet decoded.
     pub file: Option<FileBody>,
+    /// list with an endpoint `text` parameter: the model's free-text search.
+    pub text: Option<String>,
+    /// An order's answers to the item's variables, checked against its form later.
+    pub variables: Option<Map<String, Value>>,
+    /// An order's quantity.
+    pub quantity: Option<u64>,
 }
 
 /// The file an upload method sends, as the model gave it.
@@ -114,6 +120,7 @@ impl ToolCall {
         match tool.kind {
             MethodKind::List => {
                 call.query = text("query");
+                call.text = text("text");
                 call.cursor = text("next_cursor");
                 call.limit = args
                     .get("limit")
@@ -129,6 +136,13 @@ impl ToolCall {
                 let uploads = method
                     .and_then(|m| m.endpoint.as_ref())
                     .is_some_and(|e| e.content == Some(FileTransfer::Upload));
+                let content = method
+                    .and_then(|m| m.endpoint.as_ref())
+                    .and_then(|e| e.content);
+                if content == Some(FileTransfer::Order) {
+                    call.variables = args.get("variables").and_then(Value::as_object).cloned();
+                    call.quantity = args.get("quantity").and_then(Value::as_u64);
+                }
                 if uploads {
                     call.file = text("content").map(|content| FileBody {
                         content,

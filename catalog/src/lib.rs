@@ -19,6 +19,7 @@ mod schema;
 pub mod schema_check;
 mod tools;
 mod validate;
+pub mod variables;
 
 pub use answers::AnswerTool;
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
@@ -30,10 +31,11 @@ pub use naming::{is_valid_tool_name, tool_name, MAX_TOOL_NAME_LEN};
 pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
 pub use schema::{output_schema, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, REFERENCE_MAX_LENGTH};
 pub use spec::{
-    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Hints, MethodKind, MethodSpec,
+    Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Follow, Hints, MethodKind, MethodSpec,
     ResourceSpec,
 };
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
+pub use variables::VariableForm;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

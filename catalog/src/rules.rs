@@ -7,7 +7,7 @@ use crate::naming::{
 };
 use crate::spec::{
     Endpoint, FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, ResourceSpec,
-    ENDPOINT_PARAMS, SYSTEM_FIELDS, UPLOAD_PROPERTIES,
+    ENDPOINT_PARAMS, ORDER_PROPERTIES, SYSTEM_FIELDS, UPLOAD_PROPERTIES,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -294,8 +294,16 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
     if matches!(kind, Some(MethodKind::Get | MethodKind::Delete)) && !method.set.is_empty() {
         out.push("'set' applies only to custom list, create and update methods".into());
     }
-    if writes && method.body.is_empty() && method.set.is_empty() {
-        out.push("a create or update method must accept body fields or 'set' values".into());
+    // An order's inputs are its own (variables, quantity), not body fields.
+    let orders = method
+        .endpoint
+        .as_ref()
+        .is_some_and(|e| e.content == Some(FileTransfer::Order));
+    if writes && method.body.is_empty() && method.set.is_empty() && !orders {
+        out.push(
+            "a create or update method must accept body fields or 'set' values (or be an order)"
+                .into(),
+        );
     }
 
     for (list, what) in [
@@ -382,27 +390,34 @@ fn method_problems(spec: &ResourceSpec, key: &str, method: &MethodSpec) -> Vec<S
     out
 }
 
+/// A path template: under /api/, literal segments or the `{sys_id}` / `{table}`
+/// placeholders.
+fn template_problems(path: &str, what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !path.starts_with("/api/") {
+        out.push(format!("endpoint {what} {path:?} must start with /api/"));
+    }
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "{sys_id}" | "{table}" => {}
+            s if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') => {}
+            s => out.push(format!(
+                "endpoint {what} segment {s:?} must be letters, digits, _ - . or {{sys_id}} / {{table}}"
+            )),
+        }
+    }
+    out
+}
+
 /// An endpoint's path must be a clean template whose placeholders the call can fill,
 /// its parameters standard ones, its query mappings inputs of the method.
 fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind) -> Vec<String> {
     let mut out = Vec::new();
     let path = &endpoint.path;
-    if !path.starts_with("/api/") {
-        out.push(format!("endpoint path {path:?} must start with /api/"));
-    }
-    let mut has_sys_id = false;
-    for segment in path.split('/').skip(1) {
-        match segment {
-            "{sys_id}" => has_sys_id = true,
-            "{table}" => {}
-            s if !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') => {}
-            s => out.push(format!(
-                "endpoint path segment {s:?} must be letters, digits, _ - . or {{sys_id}} / {{table}}"
-            )),
-        }
-    }
+    out.extend(template_problems(path, "path"));
+    let has_sys_id = path.split('/').any(|s| s == "{sys_id}");
     let addresses_record = matches!(
         kind,
         MethodKind::Get | MethodKind::Update | MethodKind::Delete
@@ -469,7 +484,63 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
                 }
             }
         }
+        Some(FileTransfer::Variables) if kind != MethodKind::Get => {
+            out.push("endpoint content \"variables\" applies only to get methods".into())
+        }
+        Some(FileTransfer::Order) => {
+            if kind != MethodKind::Update {
+                out.push("endpoint content \"order\" applies only to update-kind methods (the item's {sys_id} is in the path)".into());
+            }
+            match &endpoint.form {
+                None => out.push("endpoint content \"order\" needs a form path (the GET whose result.variables the order is checked against)".into()),
+                Some(form) => out.extend(template_problems(form, "form").into_iter().chain(
+                    (!form.split('/').any(|s| s == "{sys_id}"))
+                        .then(|| format!("endpoint form {form:?} must contain {{sys_id}}")),
+                )),
+            }
+            for name in ORDER_PROPERTIES {
+                if method.body.iter().any(|f| f == name) {
+                    out.push(format!(
+                        "body field {name:?} clashes with the order's own {name:?} input"
+                    ));
+                }
+            }
+        }
         _ => {}
+    }
+    if endpoint.form.is_some() && endpoint.content != Some(FileTransfer::Order) {
+        out.push("endpoint form applies only with content \"order\"".into());
+    }
+    if let Some(text) = &endpoint.text {
+        if kind != MethodKind::List {
+            out.push("endpoint text applies only to list methods".into());
+        }
+        if method.filters.iter().any(|f| f == "text") {
+            out.push("filter \"text\" clashes with the search's own \"text\" input".into());
+        }
+        if !is_identifier(text) || ENDPOINT_PARAMS.contains(&text.as_str()) {
+            out.push(format!(
+                "endpoint text {text:?} must be a parameter name other than the standard ones"
+            ));
+        }
+    }
+    if let Some(follow) = &endpoint.follow {
+        if !matches!(kind, MethodKind::Create | MethodKind::Update) {
+            out.push("endpoint follow applies only to create and update kinds".into());
+        }
+        let names = [&follow.table, &follow.field, &follow.name]
+            .into_iter()
+            .chain(follow.fields.iter());
+        for name in names {
+            if !is_identifier(name) {
+                out.push(format!(
+                    "endpoint follow names {name:?}, which is not an identifier"
+                ));
+            }
+        }
+        if follow.fields.is_empty() {
+            out.push("endpoint follow must list the fields it returns".into());
+        }
     }
     let records = &endpoint.records;
     if records.split('.').any(|part| !is_identifier(part)) {
@@ -498,7 +569,29 @@ fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
                 ));
             }
         }
-        for key in spec.methods.keys() {
+        for (key, method) in &spec.methods {
+            if let Some(follow) = method.endpoint.as_ref().and_then(|e| e.follow.as_ref()) {
+                let target = specs.iter().find(|s| s.table == follow.table);
+                let documented = |f: &String| {
+                    target.is_some_and(|t| {
+                        t.fields.contains_key(f) || SYSTEM_FIELDS.contains(&f.as_str())
+                    })
+                };
+                if target.is_none() {
+                    problems.push(format!(
+                        "{r}: method {key}: endpoint follow reads table {:?}, which no resource documents",
+                        follow.table
+                    ));
+                } else if let Some(f) = std::iter::once(&follow.field)
+                    .chain(follow.fields.iter())
+                    .find(|f| !documented(f))
+                {
+                    problems.push(format!(
+                        "{r}: method {key}: endpoint follow names field {f:?}, which {} does not document",
+                        follow.table
+                    ));
+                }
+            }
             let name = tool_name(r, key);
             if !is_valid_tool_name(&name) {
                 problems.push(format!(

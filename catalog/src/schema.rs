@@ -28,6 +28,10 @@ pub const QUERY_MAX_LENGTH: u64 = 4000;
 /// Longest text accepted for a reference resolved by name (ServiceNow names are
 /// shorter; longer text is a mistake, refused before any lookup).
 pub const REFERENCE_MAX_LENGTH: u64 = 255;
+/// Longest free-text search accepted (`text` of a search endpoint).
+pub const TEXT_MAX_LENGTH: u64 = 200;
+/// Most units one order may ask for.
+pub const ORDER_QUANTITY_MAX: u64 = 100;
 /// Allowed `display_value` values.
 pub const DISPLAY_VALUES: [&str; 3] = ["true", "false", "all"];
 
@@ -411,6 +415,12 @@ pub fn input_schema(
                     json!({ "type": "string", "maxLength": QUERY_MAX_LENGTH }),
                 );
             }
+            if method.endpoint.as_ref().is_some_and(|e| e.text.is_some()) {
+                properties.insert(
+                    "text".into(),
+                    json!({ "type": "string", "maxLength": TEXT_MAX_LENGTH, "description": "Words to search for." }),
+                );
+            }
             for name in &method.filters {
                 if let Some(field) = field_spec(resource, name) {
                     let labels = is_home(resource, name, method);
@@ -436,10 +446,12 @@ pub fn input_schema(
             required.push("id".into());
         }
         MethodKind::Create | MethodKind::Update => {
+            let content = method.endpoint.as_ref().and_then(|e| e.content);
+            let orders = content == Some(FileTransfer::Order);
             let usage = if kind == MethodKind::Update {
                 properties.insert("id".into(), id);
                 required.push("id".into());
-                if method.set.is_empty() {
+                if method.set.is_empty() && !orders {
                     // Nothing to change without at least one body field besides `id`.
                     min_properties = Some(2);
                 }
@@ -468,6 +480,16 @@ pub fn input_schema(
                     json!({ "enum": ["text", "base64"], "description": "How content is given; default text (UTF-8)." }),
                 );
                 required.push("content".into());
+            }
+            if orders {
+                properties.insert(
+                    "variables".into(),
+                    json!({ "type": "object", "description": "Answers by variable name, as the item's variables_schema says." }),
+                );
+                properties.insert(
+                    "quantity".into(),
+                    json!({ "type": "integer", "minimum": 1, "maximum": ORDER_QUANTITY_MAX }),
+                );
             }
         }
         MethodKind::Delete => {

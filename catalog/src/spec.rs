@@ -205,9 +205,37 @@ pub struct Endpoint {
     /// Dot path of the record(s) in the JSON answer (`result`, `result.attributes`).
     #[serde(default = "default_records")]
     pub records: String,
-    /// The body or the answer is a file's bytes rather than JSON (Attachment API).
+    /// The body or the answer is not plain records: a file's bytes (Attachment API), an
+    /// item's variables read as a JSON Schema, or an order checked against them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<FileTransfer>,
+    /// Only on list methods: the query parameter that takes a free-text search
+    /// (`sysparm_text`), given by the model as the `text` input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Only with content `order`: the GET path (with `{sys_id}`) whose answer's
+    /// `result.variables` the order is checked against before anything is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// Only on writes: the Table API records read after a success (those of `table`
+    /// whose `field` is the answer's sys_id), returned beside the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow: Option<Follow>,
+}
+
+/// A read after a successful write (format: docs/tool-specs.md, "Orders").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Follow {
+    /// The table read, a documented resource's table (`sc_req_item`).
+    pub table: String,
+    /// Its field that references the written record (`request`).
+    pub field: String,
+    /// The fields returned (`sysparm_fields`).
+    pub fields: Vec<String>,
+    /// The member of `result` that holds the records (`items`).
+    #[serde(rename = "as")]
+    pub name: String,
 }
 
 /// How an endpoint moves a file (format: docs/tool-specs.md, "Files").
@@ -219,7 +247,16 @@ pub enum FileTransfer {
     /// create: the body is the file from the `content` input (text or base64), sent with
     /// the `Content-Type` the `content_type` body field names.
     Upload,
+    /// get: the answer's `variables` (a catalog item's questions) become one JSON Schema,
+    /// `result.variables_schema`.
+    Variables,
+    /// update-kind write on `{sys_id}`: the `variables` input is checked against the
+    /// schema of the `form` read first; only a valid order is sent, with `quantity`.
+    Order,
 }
+
+/// Input properties an order method adds.
+pub const ORDER_PROPERTIES: [&str; 2] = ["variables", "quantity"];
 
 /// Input properties an upload method adds for the file itself.
 pub const UPLOAD_PROPERTIES: [&str; 2] = ["content", "encoding"];

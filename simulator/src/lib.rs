@@ -5,6 +5,7 @@
 pub mod access;
 pub mod attachment_api;
 pub mod auth;
+pub mod catalog_api;
 pub mod cli;
 pub mod cmdb_api;
 pub mod control;

@@ -6,6 +6,7 @@
 use crate::access::{Account, Directory};
 use crate::attachment_api::{AttachmentCall, AttachmentPolicy, AttachmentRoute};
 use crate::auth::{self, AuthError, Principal, TokenStore};
+use crate::catalog_api::{CatalogCall, CatalogRoute};
 use crate::cmdb_api::{CmdbCall, CmdbRoute};
 use crate::control;
 use crate::http::{Params, Request, Response};
@@ -47,6 +48,7 @@ enum Route {
     Table(table_api::TableRoute),
     Attachment(AttachmentRoute),
     Cmdb(CmdbRoute),
+    Catalog(CatalogRoute),
     Answers(AnswersRoute),
 }
 
@@ -225,22 +227,18 @@ impl Simulator {
         now: i64,
         notes: &mut Vec<String>,
     ) -> (Response, Option<Principal>) {
-        let route = match (
-            table_api::parse_route(request.path()),
-            AttachmentRoute::parse(request.path()),
-            CmdbRoute::parse(request.path()),
-            answers_route(request.path()),
-        ) {
-            (Some(table), _, _, _) => Route::Table(table),
-            (None, Some(attachment), _, _) => Route::Attachment(attachment),
-            (None, None, Some(cmdb), _) => Route::Cmdb(cmdb),
-            (None, None, None, Some(answers)) => Route::Answers(answers),
-            (None, None, None, None) => {
-                return (
-                    Response::error(400, "Requested URI does not represent any resource", None),
-                    None,
-                )
-            }
+        let path = request.path();
+        let route = table_api::parse_route(path)
+            .map(Route::Table)
+            .or_else(|| AttachmentRoute::parse(path).map(Route::Attachment))
+            .or_else(|| CmdbRoute::parse(path).map(Route::Cmdb))
+            .or_else(|| CatalogRoute::parse(path).map(Route::Catalog))
+            .or_else(|| answers_route(path).map(Route::Answers));
+        let Some(route) = route else {
+            return (
+                Response::error(400, "Requested URI does not represent any resource", None),
+                None,
+            );
         };
         let principal = match auth::authenticate(request, &self.directory, &self.tokens, now) {
             Ok(p) => p,
@@ -267,6 +265,7 @@ impl Simulator {
             Route::Table(route) => self.table_call(request, &route, &principal, now, notes),
             Route::Attachment(route) => self.attachment_call(request, &route, &principal, now),
             Route::Cmdb(route) => self.cmdb_call(request, &route, &principal),
+            Route::Catalog(route) => self.catalog_call(request, &route, &principal, now),
             Route::Answers(route) => self.answers_call(request, route, &principal),
         };
         response.headers.extend(rate_headers);
@@ -352,6 +351,29 @@ impl Simulator {
             store: &self.store,
             account,
             base_url: &base_url,
+        }
+        .run(route, request)
+    }
+
+    /// The Service Catalog API (catalog_api.rs).
+    fn catalog_call(
+        &mut self,
+        request: &Request,
+        route: &CatalogRoute,
+        principal: &Principal,
+        now: i64,
+    ) -> Response {
+        let account = match caller(&self.directory, principal) {
+            Ok(account) => account,
+            Err(response) => return response,
+        };
+        let now_text = format_datetime(now);
+        CatalogCall {
+            schema: &self.schema,
+            store: &mut self.store,
+            ids: &mut self.ids,
+            account,
+            now: &now_text,
         }
         .run(route, request)
     }

@@ -118,10 +118,23 @@ fn computers_include_laptops_and_servers_and_relationships_point_at_real_cis() {
 fn catalog_variables_belong_to_a_seeded_item() {
     let sim = demo();
     let store = sim.store();
-    let laptop = seed_id("sc_cat_item", "standard_laptop");
+    let items = ["standard_laptop", "vpn_access", "external_monitor"]
+        .map(|key| seed_id("sc_cat_item", key));
     let variables = store.rows("item_option_new");
-    assert_eq!(variables.len(), 3);
-    assert!(variables.iter().all(|v| field(v, "cat_item") == laptop));
+    assert_eq!(variables.len(), 9, "docs/simulator.md lists them");
+    assert!(variables
+        .iter()
+        .all(|v| items.contains(&field(v, "cat_item").to_string())));
+    // Every choice belongs to a seeded choice variable (Select Box 5, Multiple Choice 3).
+    let choices = store.rows("question_choice");
+    assert_eq!(choices.len(), 7);
+    for choice in choices {
+        let question = variables
+            .iter()
+            .find(|v| field(v, "sys_id") == field(choice, "question"))
+            .expect("the choice's variable");
+        assert!(["3", "5"].contains(&field(question, "type")));
+    }
     // The record producer is a catalog item too (it extends sc_cat_item).
     assert!(store
         .rows("sc_cat_item")

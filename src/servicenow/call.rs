@@ -3,7 +3,10 @@
 
 use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
 use super::file::map_download;
-use super::request::{number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest};
+use super::order;
+use super::request::{
+    follow_request, number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest,
+};
 use super::resolve::{self, lookup_request, map_lookup, Plan};
 use super::response::{map_call_response, map_number_lookup};
 use super::session::{redact, SendError, Session, Transport};
@@ -81,6 +84,20 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             .map_err(|e| failure(e.0))?;
         request = &resolved;
     }
+    // An order is checked against the item's form first; a wrong one sends nothing.
+    let ordered;
+    if let Some(order) = &request.order {
+        let id = sys_id.as_ref().ok_or_else(|| {
+            failure("an order needs the item's sys_id in `id`; nothing was ordered".into())
+        })?;
+        let (form, read) = order::form_request(request, instance, id).map_err(|e| failure(e.0))?;
+        let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
+        let answer = map_call_response(&form, Some(id), number, &response, session.now_secs());
+        let mut checked = request.clone();
+        checked.body = Some(order::checked_body(answer, order)?);
+        ordered = checked;
+        request = &ordered;
+    }
     let http = request
         .to_http(instance, sys_id.as_ref())
         .map_err(|e| failure(e.0))?;
@@ -103,7 +120,54 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         &response,
         session.now_secs(),
     );
-    Ok(with_link(outcome, instance, request))
+    if request.variables_schema {
+        return Ok(with_link(
+            order::with_variables_schema(outcome),
+            instance,
+            request,
+        ));
+    }
+    let follow = request.endpoint.as_ref().and_then(|e| e.follow.as_ref());
+    let (Some(follow), Some(written)) = (follow, order::result_sys_id(&outcome)) else {
+        return Ok(with_link(outcome, instance, request));
+    };
+    // The write happened: a failed follow-up read is reported beside it, never instead.
+    let read = match follow_request(instance, follow, &written) {
+        Ok(http) => session
+            .send(http, Stage::Call(MethodKind::List))
+            .await
+            .map_err(|outcome| match outcome {
+                CallOutcome::Failure { message, .. } | CallOutcome::RateLimited { message, .. } => {
+                    message
+                }
+                CallOutcome::Success { .. } => String::new(),
+            }),
+        Err(e) => Err(e.0),
+    };
+    let link = order::created_record_link(instance, &outcome);
+    let outcome = order::with_follow(
+        outcome,
+        &follow.name,
+        &follow.fields,
+        read.as_ref().map_err(Clone::clone),
+    );
+    match (outcome, link) {
+        (
+            CallOutcome::Success {
+                structured,
+                rate_limit,
+                file,
+                ..
+            },
+            Some(link),
+        ) => Ok(CallOutcome::Success {
+            structured,
+            rate_limit,
+            link: Some(link),
+            file,
+        }),
+        (outcome, _) => Ok(with_link(outcome, instance, request)),
+    }
 }
 
 /// Adds the record's page on the instance to a get, create or update result.

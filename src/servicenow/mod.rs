@@ -8,6 +8,7 @@ mod call;
 mod cursor;
 mod errors;
 mod file;
+mod order;
 mod query;
 pub(crate) mod rate_limit;
 mod request;

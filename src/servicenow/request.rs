@@ -9,7 +9,7 @@ use super::query::{equality_condition, is_field_name, join_query, opens_new_quer
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
-    tool_name, Endpoint, FieldType, FileTransfer, MethodKind, RecordId, ResourceSpec, Tool,
+    tool_name, Endpoint, FieldType, FileTransfer, Follow, MethodKind, RecordId, ResourceSpec, Tool,
     ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
 use std::collections::BTreeMap;
@@ -85,6 +85,18 @@ pub struct TableRequest {
     pub upload: Option<Upload>,
     /// The answer is a file's bytes, not JSON.
     pub download: bool,
+    /// The answer's `variables` become `result.variables_schema` (content `variables`).
+    pub variables_schema: bool,
+    /// An order (content `order`): its body is built after the form is read and the
+    /// variables checked, so nothing is sent before.
+    pub order: Option<Order>,
+}
+
+/// What an order sends once its variables pass the item's form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub variables: Map<String, Value>,
+    pub quantity: u64,
 }
 
 impl TableRequest {
@@ -120,6 +132,8 @@ impl TableRequest {
             records: "result".into(),
             upload: None,
             download: false,
+            variables_schema: false,
+            order: None,
         };
         let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
         let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
@@ -135,6 +149,13 @@ impl TableRequest {
                 request
                     .params
                     .push(("sysparm_exclude_reference_link", "true".into()));
+            }
+            MethodKind::Update if is_order(endpoint.as_ref()) => {
+                request.record = Some(record_ref(tool, call)?);
+                request.order = Some(Order {
+                    variables: call.variables.clone().unwrap_or_default(),
+                    quantity: call.quantity.unwrap_or(1),
+                });
             }
             MethodKind::Update => {
                 request.record = Some(record_ref(tool, call)?);
@@ -180,7 +201,19 @@ impl TableRequest {
                     )?)
                 }
                 Some(FileTransfer::Download) => request.download = true,
-                None => {}
+                Some(FileTransfer::Variables) => request.variables_schema = true,
+                Some(FileTransfer::Order) | None => {}
+            }
+            let mut mapped = mapped;
+            if let (Some(param), Some(text)) = (&endpoint.text, &call.text) {
+                if text.chars().any(char::is_control) {
+                    return Err(ArgumentError(
+                        "`text` must not contain line breaks or other control characters".into(),
+                    ));
+                }
+                if !text.trim().is_empty() {
+                    mapped.push((param.clone(), text.trim().to_string()));
+                }
             }
             request.mapped = mapped;
             request.endpoint = Some(endpoint);
@@ -449,6 +482,10 @@ fn upload(
     file::upload(&content_type, &file.content, file.base64, max_bytes).map_err(ArgumentError)
 }
 
+fn is_order(endpoint: Option<&Endpoint>) -> bool {
+    endpoint.is_some_and(|e| e.content == Some(FileTransfer::Order))
+}
+
 /// Takes the fields an endpoint sends as query parameters out of the call's filters and
 /// body; they become `(parameter, value)` pairs. Line breaks never reach a URL.
 fn split_mapped(
@@ -484,6 +521,34 @@ fn split_mapped(
 /// `ORDERBY` (ordering) and lowercase field names such as `order` are not operators.
 fn escapes_fixed_filter(query: &str) -> bool {
     query.trim_start().starts_with('^') || opens_new_query_block(query)
+}
+
+/// The Table API read after a successful write (spec `endpoint.follow`): the records of
+/// `follow.table` whose `follow.field` is the written record's sys_id.
+pub fn follow_request(
+    instance_url: &str,
+    follow: &Follow,
+    sys_id: &SysId,
+) -> Result<HttpRequest, ArgumentError> {
+    if !is_table_name(&follow.table) {
+        return Err(ArgumentError(format!(
+            "the follow-up table `{}` is not a table name; the server's tool specs need fixing",
+            follow.table
+        )));
+    }
+    let condition = equality_condition(&follow.field, sys_id.as_str()).map_err(ArgumentError)?;
+    let params = [
+        ("sysparm_query", condition),
+        ("sysparm_fields", follow.fields.join(",")),
+        ("sysparm_display_value", "all".to_string()),
+        ("sysparm_exclude_reference_link", "true".to_string()),
+        ("sysparm_limit", LIMIT_MAX.to_string()),
+    ];
+    Ok(HttpRequest::new(
+        "GET",
+        with_query(table_url(instance_url, &follow.table), &params),
+    )
+    .with_header("accept", "application/json"))
 }
 
 /// The one list query that turns a record number into its sys_id.

@@ -284,7 +284,6 @@ fn cmdb(b: &mut Builder<'_>) {
             ("support_group", &dba),
             ("business_criticality", "1 - most critical"),
             ("operational_status", "1"),
-            ("install_status", "1"),
             ("company", &acme),
         ],
     );
@@ -448,6 +447,20 @@ fn service_management(b: &mut Builder<'_>) {
     );
 }
 
+/// A catalog variable of the seed: (item sys_id, seed key, name, question, type code,
+/// mandatory, order, referenced table, choices as (value, text)).
+type SeedVariable<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+);
+
 fn catalog(b: &mut Builder<'_>) {
     let hardware = b.add(
         "sc_category",
@@ -489,40 +502,173 @@ fn catalog(b: &mut Builder<'_>) {
         meta(-3000, "admin"),
         &[("sc_cat_item", &laptop), ("sc_category", &software)],
     );
-    for (key, name, question, kind, mandatory, order) in [
+    let vpn = b.add(
+        "sc_cat_item",
+        "vpn_access",
+        meta(-3000, "admin"),
+        &[
+            ("name", "Request VPN access"),
+            (
+                "short_description",
+                "Remote access to the corporate network",
+            ),
+            (
+                "description",
+                "VPN access for working from home or travelling; administrators need a hardware token.",
+            ),
+            ("category", &software),
+            ("active", "true"),
+            ("price", "0.00"),
+        ],
+    );
+    let monitor = b.add(
+        "sc_cat_item",
+        "external_monitor",
+        meta(-3000, "admin"),
+        &[
+            ("name", "External monitor"),
+            (
+                "short_description",
+                "Second screen for a desk or home office",
+            ),
+            ("category", &hardware),
+            ("active", "true"),
+            ("price", "249.00"),
+        ],
+    );
+    // (item, key, name, question, type, mandatory, order, reference, choices)
+    let variables: [SeedVariable<'_>; 9] = [
         (
+            &laptop,
             "laptop_requested_for",
             "requested_for",
             "Who is the laptop for?",
             "8",
             "true",
             "100",
+            "sys_user",
+            &[],
         ),
-        ("laptop_ram", "ram", "Memory", "5", "true", "200"),
         (
+            &laptop,
+            "laptop_ram",
+            "ram",
+            "Memory",
+            "5",
+            "true",
+            "200",
+            "",
+            &[("8", "8 GB"), ("16", "16 GB"), ("32", "32 GB")],
+        ),
+        (
+            &laptop,
             "laptop_software",
             "additional_software",
             "Additional software",
             "2",
             "false",
             "300",
+            "",
+            &[],
         ),
-    ] {
-        b.add(
+        (
+            &vpn,
+            "vpn_access_level",
+            "access_level",
+            "Access level",
+            "5",
+            "true",
+            "100",
+            "",
+            &[("standard", "Standard"), ("admin", "Administrator")],
+        ),
+        (
+            &vpn,
+            "vpn_justification",
+            "business_justification",
+            "Business justification",
+            "6",
+            "true",
+            "200",
+            "",
+            &[],
+        ),
+        (
+            &vpn,
+            "vpn_start_date",
+            "start_date",
+            "Start date",
+            "9",
+            "false",
+            "300",
+            "",
+            &[],
+        ),
+        (
+            &vpn,
+            "vpn_hardware_token",
+            "hardware_token",
+            "Hardware token",
+            "7",
+            "false",
+            "400",
+            "",
+            &[],
+        ),
+        (
+            &monitor,
+            "monitor_size",
+            "size",
+            "Screen size",
+            "3",
+            "true",
+            "100",
+            "",
+            &[("24", "24 inch"), ("27", "27 inch")],
+        ),
+        (
+            &monitor,
+            "monitor_delivery",
+            "deliver_to",
+            "Deliver to (room or address)",
+            "6",
+            "false",
+            "200",
+            "",
+            &[],
+        ),
+    ];
+    for (item, key, name, question, kind, mandatory, order, reference, choices) in variables {
+        let variable = b.add(
             "item_option_new",
             key,
             meta(-3000, "admin"),
             &[
                 ("name", name),
                 ("question_text", question),
-                ("cat_item", &laptop),
+                ("cat_item", item),
                 ("type", kind),
                 ("mandatory", mandatory),
                 ("active", "true"),
                 ("order", order),
-                ("reference", if kind == "8" { "sys_user" } else { "" }),
+                ("reference", reference),
             ],
         );
+        for (index, (value, text)) in choices.iter().enumerate() {
+            let order = ((index + 1) * 100).to_string();
+            b.add(
+                "question_choice",
+                &format!("{key}_{value}"),
+                meta(-3000, "admin"),
+                &[
+                    ("question", &variable),
+                    ("text", text),
+                    ("value", value),
+                    ("order", &order),
+                    ("inactive", "false"),
+                ],
+            );
+        }
     }
     b.add(
         "sc_cat_item_producer",
