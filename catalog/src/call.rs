@@ -66,6 +66,8 @@ pub struct ToolCall {
     pub variables: Option<Map<String, Value>>,
     /// An order's quantity.
     pub quantity: Option<u64>,
+    /// An order's further inputs (endpoint `inputs`, `requested_for`), by input name.
+    pub inputs: Vec<(String, String)>,
 }
 
 /// The file an upload method sends, as the model gave it.
@@ -142,6 +144,12 @@ impl ToolCall {
                 if content == Some(FileTransfer::Order) {
                     call.variables = args.get("variables").and_then(Value::as_object).cloned();
                     call.quantity = args.get("quantity").and_then(Value::as_u64);
+                    let inputs = method.and_then(|m| m.endpoint.as_ref()).map(|e| &e.inputs);
+                    call.inputs = inputs
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(name, _)| Some((name.clone(), scalar(args.get(name)?)?)))
+                        .collect();
                 }
                 if uploads {
                     call.file = text("content").map(|content| FileBody {

@@ -32,7 +32,7 @@ pub use page::{InvalidCursor, ToolPage, PAGE_SIZE};
 pub use schema::{output_schema, FIELDS_MAX_ITEMS, LIMIT_DEFAULT, LIMIT_MAX, REFERENCE_MAX_LENGTH};
 pub use spec::{
     Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Follow, Hints, MethodKind, MethodSpec,
-    ResourceSpec,
+    OrderInput, ResourceSpec,
 };
 pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
 pub use variables::VariableForm;

@@ -511,6 +511,7 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
     if endpoint.form.is_some() && endpoint.content != Some(FileTransfer::Order) {
         out.push("endpoint form applies only with content \"order\"".into());
     }
+    out.extend(order_input_problems(method, endpoint));
     if let Some(text) = &endpoint.text {
         if kind != MethodKind::List {
             out.push("endpoint text applies only to list methods".into());
@@ -547,6 +548,42 @@ fn endpoint_problems(method: &MethodSpec, endpoint: &Endpoint, kind: MethodKind)
         out.push(format!(
             "endpoint records {records:?} must be a dot path of names (result, result.attributes)"
         ));
+    }
+    out
+}
+
+/// An order's further inputs: own names that clash with no other input, each sent as a
+/// distinct `sysparm_` body member other than the quantity.
+fn order_input_problems(method: &MethodSpec, endpoint: &Endpoint) -> Vec<String> {
+    let mut out = Vec::new();
+    if endpoint.inputs.is_empty() {
+        return out;
+    }
+    if endpoint.content != Some(FileTransfer::Order) {
+        out.push("endpoint inputs apply only with content \"order\"".into());
+    }
+    let mut params = BTreeSet::new();
+    for (name, input) in &endpoint.inputs {
+        let taken = name == "id"
+            || ORDER_PROPERTIES.contains(&name.as_str())
+            || method.body.contains(name);
+        if !is_identifier(name) || taken {
+            out.push(format!(
+                "endpoint input {name:?} must be an identifier other than id, variables, quantity and the body fields"
+            ));
+        }
+        let param = &input.param;
+        if !is_identifier(param) || !param.starts_with("sysparm_") || param == "sysparm_quantity" {
+            out.push(format!(
+                "endpoint input {name:?} sends {param:?}, which must be a sysparm_ name other than sysparm_quantity"
+            ));
+        }
+        if !params.insert(param) {
+            out.push(format!("endpoint inputs send {param:?} twice"));
+        }
+        if input.description.trim().is_empty() {
+            out.push(format!("endpoint input {name:?} needs a description"));
+        }
     }
     out
 }
@@ -589,6 +626,15 @@ fn check_across(specs: &[ResourceSpec], problems: &mut Vec<String>) {
                     problems.push(format!(
                         "{r}: method {key}: endpoint follow names field {f:?}, which {} does not document",
                         follow.table
+                    ));
+                }
+            }
+            let inputs = method.endpoint.iter().flat_map(|e| &e.inputs);
+            for (input, spec) in inputs {
+                if !specs.iter().any(|s| s.table == spec.reference) {
+                    problems.push(format!(
+                        "{r}: method {key}: endpoint input {input:?} references table {:?}, which no resource documents",
+                        spec.reference
                     ));
                 }
             }

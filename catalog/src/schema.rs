@@ -3,7 +3,9 @@
 //! Also owns the wording that tells a model how to resolve a sys_id.
 
 use crate::naming::{example_number, list_tool_of};
-use crate::spec::{FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, ResourceSpec};
+use crate::spec::{
+    FieldSpec, FieldType, FileTransfer, MethodKind, MethodSpec, OrderInput, ResourceSpec,
+};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -490,6 +492,16 @@ pub fn input_schema(
                     "quantity".into(),
                     json!({ "type": "integer", "minimum": 1, "maximum": ORDER_QUANTITY_MAX }),
                 );
+                // Further inputs (`requested_for`) are references, shaped like a
+                // reference body field so names are offered where the target has lookups.
+                // Never cleared: an omitted input leaves ServiceNow's default.
+                for (name, input) in method.endpoint.iter().flat_map(|e| &e.inputs) {
+                    let field = order_input_field(input);
+                    let mut property = field_property(&field, FieldUse::Create, false, lookup);
+                    property["description"] =
+                        json!(format!("{}: {}", input.reference, input.description));
+                    properties.insert(name.clone(), property);
+                }
             }
         }
         MethodKind::Delete => {
@@ -512,6 +524,19 @@ pub fn input_schema(
     }
     schema.insert("additionalProperties".into(), json!(false));
     Value::Object(schema)
+}
+
+/// The reference field an order input stands for, to share its schema and lookups.
+pub fn order_input_field(input: &OrderInput) -> FieldSpec {
+    FieldSpec {
+        field_type: FieldType::Reference,
+        description: input.description.clone(),
+        reference: Some(input.reference.clone()),
+        choices: Vec::new(),
+        read_only: false,
+        max_length: None,
+        open_choices: false,
+    }
 }
 
 /// `fields` and `display_value`, where the method's endpoint takes them.

@@ -221,6 +221,22 @@ pub struct Endpoint {
     /// whose `field` is the answer's sys_id), returned beside the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow: Option<Follow>,
+    /// Only with content `order`: further optional inputs by name (`requested_for`),
+    /// each a reference sent as one member of the order's JSON body.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, OrderInput>,
+}
+
+/// An order input beyond `variables` and `quantity` (format: docs/tool-specs.md,
+/// "Orders"): a reference resolved like a body field's, then sent as `param`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// The member of the order's body it fills (`sysparm_requested_for`).
+    pub param: String,
+    /// The table it references, a documented resource's (`sys_user`).
+    pub reference: String,
+    pub description: String,
 }
 
 /// A read after a successful write (format: docs/tool-specs.md, "Orders").

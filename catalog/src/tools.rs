@@ -5,10 +5,13 @@
 use crate::describe::tool_description;
 use crate::naming::list_tool_of;
 use crate::naming::{tool_name, tool_title};
-use crate::schema::{field_spec, input_schema, object, output_schema, ResourceLookup};
+use crate::schema::{
+    field_spec, input_schema, object, order_input_field, output_schema, ResourceLookup,
+};
 use crate::spec::{FieldType, Hints, MethodKind, MethodSpec, ResourceSpec};
 use crate::{ReferenceTarget, Tool};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -116,8 +119,9 @@ pub fn annotations(hints: Hints) -> Value {
     })
 }
 
-/// The reference inputs of a tool (body fields of writes, filters of lists) and where
-/// each one points, so the upstream layer can resolve names without knowing specs.
+/// The reference inputs of a tool (body fields of writes, filters of lists, an order's
+/// endpoint `inputs`) and where each one points, so the upstream layer can resolve
+/// names without knowing specs.
 fn reference_targets(
     resource: &ResourceSpec,
     method: &MethodSpec,
@@ -129,10 +133,16 @@ fn reference_targets(
         MethodKind::Create | MethodKind::Update => &method.body,
         MethodKind::Get | MethodKind::Delete => return BTreeMap::new(),
     };
+    let order_inputs = method
+        .endpoint
+        .iter()
+        .flat_map(|e| &e.inputs)
+        .map(|(name, input)| (name, Cow::Owned(order_input_field(input))));
     inputs
         .iter()
-        .filter_map(|name| {
-            let field = field_spec(resource, name)?;
+        .filter_map(|name| Some((name, field_spec(resource, name)?)))
+        .chain(order_inputs)
+        .filter_map(|(name, field)| {
             let table = match (field.field_type, field.reference.as_deref()) {
                 (FieldType::Reference, Some(table)) => table.to_string(),
                 _ => return None,

@@ -70,6 +70,9 @@ pub fn checked_body(form: CallOutcome, order: &Order) -> Result<Map<String, Valu
         Value::String(order.quantity.to_string()),
     );
     body.insert("variables".into(), Value::Object(values));
+    for (param, value) in &order.params {
+        body.insert(param.clone(), Value::String(value.clone()));
+    }
     Ok(body)
 }
 

@@ -97,6 +97,9 @@ pub struct TableRequest {
 pub struct Order {
     pub variables: Map<String, Value>,
     pub quantity: u64,
+    /// Body members from the endpoint's `inputs` (`sysparm_requested_for`, sys_id),
+    /// resolved before the request is built.
+    pub params: Vec<(String, String)>,
 }
 
 impl TableRequest {
@@ -152,9 +155,19 @@ impl TableRequest {
             }
             MethodKind::Update if is_order(endpoint.as_ref()) => {
                 request.record = Some(record_ref(tool, call)?);
+                let inputs = endpoint.as_ref().map(|e| &e.inputs);
+                let params = call
+                    .inputs
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        let input = inputs?.get(name)?;
+                        Some((input.param.clone(), value.clone()))
+                    })
+                    .collect();
                 request.order = Some(Order {
                     variables: call.variables.clone().unwrap_or_default(),
                     quantity: call.quantity.unwrap_or(1),
+                    params,
                 });
             }
             MethodKind::Update => {

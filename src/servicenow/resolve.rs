@@ -40,13 +40,18 @@ impl Plan {
     }
 }
 
-/// The reference inputs of a call: body fields of writes, filters of lists.
-fn values(call: &ToolCall) -> impl Iterator<Item = &(String, String)> {
-    call.body.iter().chain(call.filters.iter())
+/// The reference inputs of a call: body fields of writes, filters of lists, and an
+/// order's further inputs (`requested_for`), with whether "" clears it (update bodies).
+fn values(call: &ToolCall, kind: MethodKind) -> impl Iterator<Item = (&String, &String, bool)> {
+    let clears = kind == MethodKind::Update;
+    (call.body.iter().map(move |(f, v)| (f, v, clears)))
+        .chain(call.filters.iter().map(|(f, v)| (f, v, false)))
+        .chain(call.inputs.iter().map(|(f, v)| (f, v, false)))
 }
 
 fn set_value(call: &mut ToolCall, field: &str, value: &str) {
-    for (name, slot) in call.body.iter_mut().chain(call.filters.iter_mut()) {
+    let slots = call.body.iter_mut().chain(call.filters.iter_mut());
+    for (name, slot) in slots.chain(call.inputs.iter_mut()) {
         if name == field {
             *slot = value.to_string();
         }
@@ -59,12 +64,12 @@ fn set_value(call: &mut ToolCall, field: &str, value: &str) {
 pub fn plan(tool: &Tool, call: &ToolCall) -> Result<Plan, String> {
     let mut out = call.clone();
     let mut pending = Vec::new();
-    for (field, raw) in values(call) {
+    for (field, raw, clears) in values(call, tool.kind) {
         let Some(target) = tool.references.get(field) else {
             continue;
         };
         // On update "" clears the reference: a documented value, not a name.
-        if raw.is_empty() && tool.kind == MethodKind::Update {
+        if raw.is_empty() && clears {
             continue;
         }
         let value = raw.trim();
