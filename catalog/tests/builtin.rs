@@ -4,7 +4,7 @@
 mod common;
 
 use common::{all, spec_schema, FIXTURE_SOURCES};
-use serde_json::Value;
+use serde_json::{json, Value};
 use snmcp_catalog::{
     builtin_spec_sources, is_valid_tool_name, Catalog, DESCRIPTION_BUDGET, MAX_TOOL_NAME_LEN,
     PAGE_SIZE, SCHEMA_KEYWORDS,
@@ -274,6 +274,35 @@ fn builtin_reference_fields_name_their_table_and_take_names_where_a_lookup_exist
             );
         }
     }
+}
+
+/// Ordering for someone else: an optional `requested_for` user, offered like a
+/// reference field (names accepted, resolved in sys_user) and mapped to its parameter.
+#[test]
+fn the_order_tool_takes_an_optional_requested_for_user() {
+    let catalog = builtin();
+    let tool = catalog
+        .tools()
+        .iter()
+        .find(|t| t.name == "order_now_service_now_sc_cat_item")
+        .expect("the order tool");
+    let schema = &tool.definition["inputSchema"];
+    let prop = &schema["properties"]["requested_for"];
+    assert_eq!(prop["type"], "string", "{schema}");
+    assert!(prop.get("pattern").is_none(), "names are accepted: {prop}");
+    assert!(
+        prop["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sys_user")),
+        "{prop}"
+    );
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    assert!(!required.contains(&json!("requested_for")), "{schema}");
+    let target = &tool.references["requested_for"];
+    assert_eq!(target.table, "sys_user");
+    assert_eq!(target.lookup, ["user_name", "email", "name"]);
+    let inputs = &tool.method_spec().and_then(|m| m.endpoint.as_ref()).unwrap().inputs;
+    assert_eq!(inputs["requested_for"].param, "sysparm_requested_for");
 }
 
 #[test]

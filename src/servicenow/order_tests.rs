@@ -300,3 +300,87 @@ fn the_order_tool_is_a_write_a_read_only_server_never_keeps() {
     let refused = catalog.check_call(order, Some(&json!({"id": ITEM, "quantity": 0})));
     assert!(refused.is_err());
 }
+
+const ALICE: &str = "62826bf03710200044e0bfc8bcbe5df1";
+
+fn alice() -> Value {
+    json!({"result": [{"sys_id": ALICE, "name": "Alice Johnson", "user_name": "alice.johnson"}]})
+}
+
+#[test]
+fn requested_for_given_by_name_is_looked_up_first_and_sent_as_its_sys_id() {
+    let run = Run::new(&[(200, alice()), (200, item()), (200, ordered()), (200, items())]);
+    let outcome = run.call(
+        ORDER,
+        json!({"id": ITEM, "requested_for": " alice.johnson ", "variables": {
+            "access_level": "standard", "business_justification": "New starter"}}),
+    );
+    assert!(
+        matches!(outcome, CallOutcome::Success { .. }),
+        "{outcome:?}"
+    );
+    let lines = run.lines();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert_eq!(
+        lines[0],
+        format!("GET {INSTANCE}/api/now/table/sys_user?sysparm_query=user_name%3Dalice.johnson%5EORemail%3Dalice.johnson%5EORname%3Dalice.johnson&sysparm_fields=sys_id%2Cname%2Cuser_name%2Cemail&sysparm_limit=6")
+    );
+    assert_eq!(
+        run.body(2),
+        json!({"sysparm_quantity": "1", "sysparm_requested_for": ALICE, "variables": {
+            "access_level": "standard", "business_justification": "New starter"}})
+    );
+}
+
+#[test]
+fn requested_for_given_as_a_sys_id_is_sent_without_a_lookup() {
+    let run = Run::new(&[(200, item()), (200, ordered()), (200, items())]);
+    let outcome = run.call(
+        ORDER,
+        json!({"id": ITEM, "requested_for": ALICE.to_uppercase(), "variables": {
+            "access_level": "standard", "business_justification": "x"}}),
+    );
+    assert!(
+        matches!(outcome, CallOutcome::Success { .. }),
+        "{outcome:?}"
+    );
+    let lines = run.lines();
+    assert_eq!(lines.len(), 3, "no lookup: {lines:#?}");
+    assert_eq!(run.body(1)["sysparm_requested_for"], json!(ALICE));
+}
+
+#[test]
+fn without_requested_for_the_order_leaves_servicenow_s_default() {
+    let run = Run::new(&[(200, item()), (200, ordered()), (200, items())]);
+    run.call(
+        ORDER,
+        json!({"id": ITEM, "variables": {"access_level": "standard", "business_justification": "x"}}),
+    );
+    assert!(run.body(1).get("sysparm_requested_for").is_none());
+}
+
+#[test]
+fn an_ambiguous_unknown_or_blank_requested_for_orders_nothing() {
+    let two = json!({"result": [
+        {"sys_id": ALICE, "name": "Alice Johnson", "user_name": "alice.johnson"},
+        {"sys_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "name": "Alice Johnson", "user_name": "alice.j2"}]});
+    let cases = [
+        ("ambiguous", "Alice Johnson", Some(two), "requested_for is ambiguous: 2 sys_user records"),
+        ("unknown", "Nobody Here", Some(json!({"result": []})), "requested_for: no sys_user records whose user_name, email or name is \"Nobody Here\""),
+        ("blank", "  ", None, "requested_for is empty"),
+        ("empty", "", None, "requested_for is empty"),
+    ];
+    for (case, value, lookup, expected) in cases {
+        let replies: Vec<(u16, Value)> = lookup.into_iter().map(|l| (200, l)).collect();
+        let run = Run::new(&replies);
+        let message = failure_text(run.call(
+            ORDER,
+            json!({"id": ITEM, "requested_for": value, "variables": {
+                "access_level": "standard", "business_justification": "x"}}),
+        ));
+        assert!(message.contains(expected), "{case}: {message}");
+        let lines = run.lines();
+        assert_eq!(lines.len(), replies.len(), "{case}: only the lookup: {lines:#?}");
+        assert!(lines.iter().all(|l| l.starts_with("GET ")), "{case}: {lines:#?}");
+    }
+}
