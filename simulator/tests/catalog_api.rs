@@ -178,6 +178,25 @@ fn order_now_writes_one_request_and_its_item() {
 }
 
 #[test]
+fn order_now_for_someone_else_stores_them_on_the_request_and_its_item() {
+    let mut sim = demo();
+    let vpn = seed_id("sc_cat_item", "vpn_access");
+    let alice = seed_id("sys_user", "alice.johnson");
+    let body = json!({"sysparm_requested_for": alice, "variables": {
+        "access_level": "standard", "business_justification": "New starter"}});
+    let url = format!("/api/sn_sc/servicecatalog/items/{vpn}/order_now");
+    let (status, answer) = json_of(&mut sim, as_user("itil", "POST", &url, &body.to_string()));
+    assert_eq!(status, 200, "{answer}");
+    let request_id = answer["result"]["sys_id"].as_str().unwrap();
+    let request = format!("/api/now/table/sc_request/{request_id}");
+    let (_, req) = json_of(&mut sim, as_user("itil", "GET", &request, ""));
+    assert_eq!(req["result"]["requested_for"]["value"], json!(alice), "{req}");
+    let items = format!("/api/now/table/sc_req_item?sysparm_query=request%3D{request_id}");
+    let (_, listed) = json_of(&mut sim, as_user("itil", "GET", &items, ""));
+    assert_eq!(listed["result"][0]["requested_for"]["value"], json!(alice));
+}
+
+#[test]
 fn refused_orders_write_nothing() {
     let mut sim = demo();
     let vpn = seed_id("sc_cat_item", "vpn_access");
@@ -222,6 +241,14 @@ fn refused_orders_write_nothing() {
             json!({"sysparm_quantity": "0", "variables": {"access_level": "admin", "business_justification": "x"}}).to_string(),
             400,
             "sysparm_quantity must be a positive integer",
+        ),
+        (
+            "requested for no user",
+            "itil",
+            order(&vpn),
+            json!({"sysparm_requested_for": "0123456789abcdef0123456789abcdef", "variables": {"access_level": "admin", "business_justification": "x"}}).to_string(),
+            400,
+            "Invalid sysparm_requested_for",
         ),
     ];
     for (case, user, url, body, status, message) in cases {

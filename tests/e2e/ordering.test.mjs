@@ -2,7 +2,9 @@
 // item's variables shown as a JSON Schema, orders refused before anything is sent (a
 // missing mandatory variable, a value of the wrong type: no order_now request reaches the
 // simulator and no sc_request row is added), a valid order returning its REQ and RITM
-// numbers with the rows in the simulator, the request's items listed by REQ number, and a
+// numbers with the rows in the simulator, the request's items listed by REQ number, an
+// order for someone else named by user_name or full name (requested_for on the sc_request
+// and sc_req_item rows) or refused when that name is unknown or ambiguous, and a
 // read-only server that neither lists nor reaches the order tool (directly or through
 // discovery mode's call tool).
 import { test, before, after } from 'node:test';
@@ -126,6 +128,50 @@ test('an order with all variables returns its REQ and RITM numbers; the rows are
   // The request's items and their state, by REQ number.
   const listed = (await call(ITEMS, { request: result.number })).structuredContent.result;
   assert.deepEqual(listed.map((i) => [i.number, i.state]), [[result.items[0].number, '1']]);
+});
+
+const user = async (userName) => (await rows('sys_user')).find((u) => u.user_name === userName);
+const vpnOrder = (extra) => ({
+  id: vpn, ...extra,
+  variables: { access_level: 'standard', business_justification: 'New starter' },
+});
+
+test('an order for someone named by user_name or full name is requested for that user', async () => {
+  for (const [who, given] of [['alice.johnson', 'alice.johnson'], ['david.smith', 'David Smith']]) {
+    await sim.clearRequests();
+    const expected = (await user(who)).sys_id;
+    const result = (await call(ORDER, vpnOrder({ requested_for: given }))).structuredContent.result;
+    const [sent] = await orderRequests();
+    assert.equal(sent.body.sysparm_requested_for, expected, `${given}: the order names the user's sys_id`);
+    const req = (await rows('sc_request')).find((q) => q.number === result.number);
+    assert.equal(req.requested_for, expected, `${given}: sc_request.requested_for`);
+    const ritm = (await rows('sc_req_item')).find((i) => i.number === result.items[0].number);
+    assert.equal(ritm.requested_for, expected, `${given}: sc_req_item.requested_for`);
+  }
+});
+
+test('an order for an unknown or ambiguous person is refused and nothing is ordered', async () => {
+  // A second "Fred Luddy" makes that full name ambiguous (user_name stays unique).
+  const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+  const dup = await fetch(`${sim.url}/api/now/table/sys_user`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ user_name: 'fred.luddy2', first_name: 'Fred', last_name: 'Luddy', name: 'Fred Luddy', email: 'fred2@example.com' }),
+  });
+  assert.equal(dup.status, 201, await dup.text());
+  const cases = [
+    ['unknown', 'Zaphod Beeblebrox', /requested_for: no sys_user records whose user_name, email or name is "Zaphod Beeblebrox"/],
+    ['ambiguous', 'Fred Luddy', /requested_for is ambiguous: 2 sys_user records/],
+  ];
+  for (const [kind, given, expected] of cases) {
+    await sim.clearRequests();
+    const before = (await rows('sc_request')).length;
+    const text = await refused(ORDER, vpnOrder({ requested_for: given }));
+    assert.match(text, expected, kind);
+    assert.match(text, /nothing was written/i, kind);
+    assert.deepEqual(await orderRequests(), [], `${kind}: no order_now request reached the simulator`);
+    assert.equal((await rows('sc_request')).length, before, `${kind}: no sc_request row`);
+  }
 });
 
 test('a read-only server neither lists nor reaches the order tool', async () => {
