@@ -564,9 +564,8 @@ fn order_input_problems(method: &MethodSpec, endpoint: &Endpoint) -> Vec<String>
     }
     let mut params = BTreeSet::new();
     for (name, input) in &endpoint.inputs {
-        let taken = name == "id"
-            || ORDER_PROPERTIES.contains(&name.as_str())
-            || method.body.contains(name);
+        let taken =
+            name == "id" || ORDER_PROPERTIES.contains(&name.as_str()) || method.body.contains(name);
         if !is_identifier(name) || taken {
             out.push(format!(
                 "endpoint input {name:?} must be an identifier other than id, variables, quantity and the body fields"

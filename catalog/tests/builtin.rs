@@ -301,7 +301,11 @@ fn the_order_tool_takes_an_optional_requested_for_user() {
     let target = &tool.references["requested_for"];
     assert_eq!(target.table, "sys_user");
     assert_eq!(target.lookup, ["user_name", "email", "name"]);
-    let inputs = &tool.method_spec().and_then(|m| m.endpoint.as_ref()).unwrap().inputs;
+    let inputs = &tool
+        .method_spec()
+        .and_then(|m| m.endpoint.as_ref())
+        .unwrap()
+        .inputs;
     assert_eq!(inputs["requested_for"].param, "sysparm_requested_for");
 }
 

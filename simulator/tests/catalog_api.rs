@@ -190,7 +190,11 @@ fn order_now_for_someone_else_stores_them_on_the_request_and_its_item() {
     let request_id = answer["result"]["sys_id"].as_str().unwrap();
     let request = format!("/api/now/table/sc_request/{request_id}");
     let (_, req) = json_of(&mut sim, as_user("itil", "GET", &request, ""));
-    assert_eq!(req["result"]["requested_for"]["value"], json!(alice), "{req}");
+    assert_eq!(
+        req["result"]["requested_for"]["value"],
+        json!(alice),
+        "{req}"
+    );
     let items = format!("/api/now/table/sc_req_item?sysparm_query=request%3D{request_id}");
     let (_, listed) = json_of(&mut sim, as_user("itil", "GET", &items, ""));
     assert_eq!(listed["result"][0]["requested_for"]["value"], json!(alice));

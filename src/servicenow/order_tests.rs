@@ -309,7 +309,12 @@ fn alice() -> Value {
 
 #[test]
 fn requested_for_given_by_name_is_looked_up_first_and_sent_as_its_sys_id() {
-    let run = Run::new(&[(200, alice()), (200, item()), (200, ordered()), (200, items())]);
+    let run = Run::new(&[
+        (200, alice()),
+        (200, item()),
+        (200, ordered()),
+        (200, items()),
+    ]);
     let outcome = run.call(
         ORDER,
         json!({"id": ITEM, "requested_for": " alice.johnson ", "variables": {
@@ -365,8 +370,18 @@ fn an_ambiguous_unknown_or_blank_requested_for_orders_nothing() {
         {"sys_id": ALICE, "name": "Alice Johnson", "user_name": "alice.johnson"},
         {"sys_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "name": "Alice Johnson", "user_name": "alice.j2"}]});
     let cases = [
-        ("ambiguous", "Alice Johnson", Some(two), "requested_for is ambiguous: 2 sys_user records"),
-        ("unknown", "Nobody Here", Some(json!({"result": []})), "requested_for: no sys_user records whose user_name, email or name is \"Nobody Here\""),
+        (
+            "ambiguous",
+            "Alice Johnson",
+            Some(two),
+            "requested_for is ambiguous: 2 sys_user records",
+        ),
+        (
+            "unknown",
+            "Nobody Here",
+            Some(json!({"result": []})),
+            "requested_for: no sys_user records whose user_name, email or name is \"Nobody Here\"",
+        ),
         ("blank", "  ", None, "requested_for is empty"),
         ("empty", "", None, "requested_for is empty"),
     ];
@@ -380,7 +395,14 @@ fn an_ambiguous_unknown_or_blank_requested_for_orders_nothing() {
         ));
         assert!(message.contains(expected), "{case}: {message}");
         let lines = run.lines();
-        assert_eq!(lines.len(), replies.len(), "{case}: only the lookup: {lines:#?}");
-        assert!(lines.iter().all(|l| l.starts_with("GET ")), "{case}: {lines:#?}");
+        assert_eq!(
+            lines.len(),
+            replies.len(),
+            "{case}: only the lookup: {lines:#?}"
+        );
+        assert!(
+            lines.iter().all(|l| l.starts_with("GET ")),
+            "{case}: {lines:#?}"
+        );
     }
 }
