@@ -11,7 +11,7 @@ use super::resolve::{self, lookup_request, map_lookup, Plan};
 use super::response::{map_call_response, map_number_lookup};
 use super::session::{redact, SendError, Session, Transport};
 use super::{CallOutcome, RecordLink, UpstreamContext};
-use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::store::IntegratedAccount;
 use serde_json::Value;
@@ -29,11 +29,11 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
     // Reference values are checked before any request; names are looked up in `run`.
     let plan = match resolve::plan(tool, call) {
         Ok(plan) => plan,
-        Err(message) => return failure(message),
+        Err(message) => return CallOutcome::failure(message),
     };
     let request = match TableRequest::from_call(tool, &plan.call, ctx.upload_max_bytes) {
         Ok(request) => request,
-        Err(ArgumentError(message)) => return failure(message),
+        Err(ArgumentError(message)) => return CallOutcome::failure(message),
     };
     let mut session = TableSession {
         session: Session::new(ctx, account),
@@ -58,7 +58,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         Some(RecordRef::SysId(id)) => (Some(id.clone()), None),
         Some(RecordRef::Number(number)) => {
             let lookup = number_lookup_request(instance, &request.table, number)
-                .map_err(|e| failure(e.0))?;
+                .map_err(|e| CallOutcome::failure(e.0))?;
             let response = session.send(lookup, Stage::NumberLookup).await?;
             let id = map_number_lookup(request, number, &response, session.now_secs())?;
             (Some(id), Some(number))
@@ -70,7 +70,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     let resolved;
     if !plan.pending.is_empty() {
         for reference in plan.pending.clone() {
-            let lookup = lookup_request(instance, &reference).map_err(failure)?;
+            let lookup = lookup_request(instance, &reference).map_err(CallOutcome::failure)?;
             let stage = Stage::NameLookup {
                 field: &reference.field,
                 value: &reference.value,
@@ -81,16 +81,17 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             plan.resolve(&reference.field, &id);
         }
         resolved = TableRequest::from_call(tool, &plan.call, session.upload_max_bytes)
-            .map_err(|e| failure(e.0))?;
+            .map_err(|e| CallOutcome::failure(e.0))?;
         request = &resolved;
     }
     // An order is checked against the item's form first; a wrong one sends nothing.
     let ordered;
     if let Some(order) = &request.order {
         let id = sys_id.as_ref().ok_or_else(|| {
-            failure("an order needs the item's sys_id in `id`; nothing was ordered".into())
+            CallOutcome::failure("an order needs the item's sys_id in `id`; nothing was ordered")
         })?;
-        let (form, read) = order::form_request(request, instance, id).map_err(|e| failure(e.0))?;
+        let (form, read) =
+            order::form_request(request, instance, id).map_err(|e| CallOutcome::failure(e.0))?;
         let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
         let answer = map_call_response(&form, Some(id), number, &response, session.now_secs());
         let mut checked = request.clone();
@@ -100,7 +101,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     }
     let http = request
         .to_http(instance, sys_id.as_ref())
-        .map_err(|e| failure(e.0))?;
+        .map_err(|e| CallOutcome::failure(e.0))?;
     let file_url = http.url.clone();
     let response = session.send(http, Stage::Call(request.kind)).await?;
     if request.download {
@@ -214,15 +215,12 @@ fn record_link(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or(sys_id.as_str())
         .to_string();
-    let target = format!("{}.do?sys_id={}", request.table, sys_id.as_str());
-    Some(RecordLink {
-        uri: format!(
-            "{}/nav_to.do?uri={}",
-            instance.trim_end_matches('/'),
-            percent_encode(&target)
-        ),
+    Some(RecordLink::to_record(
+        instance,
+        &request.table,
+        sys_id.as_str(),
         name,
-    })
+    ))
 }
 
 /// The shared session, with the tool's request for phrasing what went wrong.
@@ -267,15 +265,7 @@ impl<K: KvStore, U: Upstream, C: Clock> TableSession<'_, '_, '_, K, U, C> {
             Transport::Timeout { after_ms } => timeout_message(after_ms, self.request, stage),
             Transport::Network(error) => network_message(instance, &error, self.request, stage),
         };
-        Err(failure(message))
-    }
-}
-
-fn failure(message: String) -> CallOutcome {
-    CallOutcome::Failure {
-        message,
-        upstream_status: None,
-        rate_limit: Vec::new(),
+        Err(CallOutcome::failure(message))
     }
 }
 

@@ -42,6 +42,24 @@ pub struct RecordLink {
     pub name: String,
 }
 
+/// A record's page on the instance: `nav_to.do?uri=<table>.do?sys_id=<id>`, the inner
+/// part URL-encoded so the whole is one valid URL (tables and sys_ids are `[a-z0-9_]`).
+pub fn record_url(instance: &str, table: &str, sys_id: &str) -> String {
+    format!(
+        "{}/nav_to.do?uri={table}.do%3Fsys_id%3D{sys_id}",
+        instance.trim_end_matches('/')
+    )
+}
+
+impl RecordLink {
+    pub fn to_record(instance: &str, table: &str, sys_id: &str, name: String) -> Self {
+        RecordLink {
+            uri: record_url(instance, table, sys_id),
+            name,
+        }
+    }
+}
+
 /// A downloaded attachment, for the MCP layer to render beside the JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileContent {
@@ -84,4 +102,15 @@ pub enum CallOutcome {
         retry_after_secs: Option<u64>,
         headers: Vec<(String, String)>,
     },
+}
+
+impl CallOutcome {
+    /// An isError the model reads, with no upstream status or rate-limit headers.
+    pub fn failure(message: impl Into<String>) -> Self {
+        CallOutcome::Failure {
+            message: message.into(),
+            upstream_status: None,
+            rate_limit: Vec::new(),
+        }
+    }
 }

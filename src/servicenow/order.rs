@@ -6,7 +6,7 @@
 use super::request::{ArgumentError, Order, SysId, TableRequest};
 use super::response::compact;
 use super::{CallOutcome, RecordLink};
-use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use snmcp_catalog::{MethodKind, VariableForm};
 
@@ -54,12 +54,12 @@ pub fn checked_body(form: CallOutcome, order: &Order) -> Result<Map<String, Valu
     };
     let variables = item.pointer("/result/variables");
     let form = VariableForm::from_answer(variables).map_err(|e| {
-        failure(format!(
+        CallOutcome::failure(format!(
             "the item's order form could not be read ({e}); nothing was ordered"
         ))
     })?;
     let values = form.check(&order.variables).map_err(|problems| {
-        failure(format!(
+        CallOutcome::failure(format!(
             "Nothing was ordered: the variables do not match the item's form (its variables_schema):\n{}",
             problems.join("\n")
         ))
@@ -78,32 +78,23 @@ pub fn checked_body(form: CallOutcome, order: &Order) -> Result<Map<String, Valu
 
 /// A form read's result: the item's own fields, with its `variables` replaced by the
 /// JSON Schema an order's variables must match.
-pub fn with_variables_schema(outcome: CallOutcome) -> CallOutcome {
-    let CallOutcome::Success {
-        mut structured,
-        rate_limit,
-        link,
-        file,
-    } = outcome
-    else {
+pub fn with_variables_schema(mut outcome: CallOutcome) -> CallOutcome {
+    let CallOutcome::Success { structured, .. } = &mut outcome else {
         return outcome;
     };
     let Some(record) = structured.get_mut("result").and_then(Value::as_object_mut) else {
-        return failure("the item came back without its fields".into());
+        return CallOutcome::failure("the item came back without its fields");
     };
     let variables = record.remove("variables");
     match VariableForm::from_answer(variables.as_ref()) {
         Ok(form) => {
             record.insert("variables_schema".into(), form.schema());
         }
-        Err(e) => return failure(format!("the item's order form could not be read ({e})")),
+        Err(e) => {
+            return CallOutcome::failure(format!("the item's order form could not be read ({e})"))
+        }
     }
-    CallOutcome::Success {
-        structured,
-        rate_limit,
-        link,
-        file,
-    }
+    outcome
 }
 
 /// The written record's sys_id in a write's result, for the follow-up read.
@@ -120,18 +111,12 @@ pub fn result_sys_id(outcome: &CallOutcome) -> Option<SysId> {
 /// Adds the follow-up records (`result.<name>`) to a successful write; when they could
 /// not be read, `result.<name>_note` says so (the write itself happened).
 pub fn with_follow(
-    outcome: CallOutcome,
+    mut outcome: CallOutcome,
     name: &str,
     fields: &[String],
     read: Result<&HttpResponse, String>,
 ) -> CallOutcome {
-    let CallOutcome::Success {
-        mut structured,
-        rate_limit,
-        link,
-        file,
-    } = outcome
-    else {
+    let CallOutcome::Success { structured, .. } = &mut outcome else {
         return outcome;
     };
     if let Some(result) = structured.get_mut("result").and_then(Value::as_object_mut) {
@@ -156,12 +141,7 @@ pub fn with_follow(
             }
         }
     }
-    CallOutcome::Success {
-        structured,
-        rate_limit,
-        link,
-        file,
-    }
+    outcome
 }
 
 /// The page of the record an order created: the answer names its `table` (order_now:
@@ -186,23 +166,12 @@ pub fn created_record_link(instance: &str, outcome: &CallOutcome) -> Option<Reco
         .filter(|n| !n.trim().is_empty())
         .unwrap_or(sys_id.as_str())
         .to_string();
-    let target = format!("{table}.do?sys_id={}", sys_id.as_str());
-    Some(RecordLink {
-        uri: format!(
-            "{}/nav_to.do?uri={}",
-            instance.trim_end_matches('/'),
-            percent_encode(&target)
-        ),
+    Some(RecordLink::to_record(
+        instance,
+        table,
+        sys_id.as_str(),
         name,
-    })
-}
-
-fn failure(message: String) -> CallOutcome {
-    CallOutcome::Failure {
-        message,
-        upstream_status: None,
-        rate_limit: Vec::new(),
-    }
+    ))
 }
 
 #[cfg(test)]

@@ -25,14 +25,7 @@ pub fn result_id(table: &str, sys_id: &str) -> String {
     format!("{table}:{sys_id}")
 }
 
-/// The record's page on the instance: `nav_to.do?uri=<table>.do?sys_id=<id>`, inner part
-/// URL-encoded so the whole is one valid URL.
-pub fn record_url(instance: &str, table: &str, sys_id: &str) -> String {
-    format!(
-        "{}/nav_to.do?uri={table}.do%3Fsys_id%3D{sys_id}",
-        instance.trim_end_matches('/')
-    )
-}
+pub use crate::servicenow::record_url;
 
 /// `(prefix, number)` when `token` looks like a record number: letters then at least
 /// four digits (`INC0010001`, `KB0010002`, `RITM0010001`), upper-cased.

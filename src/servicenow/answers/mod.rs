@@ -19,14 +19,6 @@ use serde_json::{Map, Value};
 use session::Session;
 use snmcp_catalog::{AnswerTool, Catalog};
 
-fn failure(message: impl Into<String>) -> CallOutcome {
-    CallOutcome::Failure {
-        message: message.into(),
-        upstream_status: None,
-        rate_limit: Vec::new(),
-    }
-}
-
 /// Runs one answer tool call for `server` (the tool is one its filter exposes). Bad
 /// arguments are refused before the account is even loaded.
 pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
@@ -41,7 +33,7 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
         None | Some(Value::Null) => &empty,
         Some(Value::Object(map)) => map,
         Some(_) => {
-            return failure(format!(
+            return CallOutcome::failure(format!(
                 "Invalid arguments for {}: arguments must be an object.",
                 tool.name()
             ))
@@ -61,30 +53,30 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
     let planned = match tool {
         AnswerTool::Search => {
             if let Some(key) = extra(&["query"]) {
-                return failure(format!("Invalid arguments for search: unknown argument {key}; search takes only query."));
+                return CallOutcome::failure(format!("Invalid arguments for search: unknown argument {key}; search takes only query."));
             }
             match search::check_query(args.get("query")) {
                 Ok(query) => Planned::Search(query),
-                Err(message) => return failure(message),
+                Err(message) => return CallOutcome::failure(message),
             }
         }
         AnswerTool::Fetch => {
             if let Some(key) = extra(&["id"]) {
-                return failure(format!(
+                return CallOutcome::failure(format!(
                     "Invalid arguments for fetch: unknown argument {key}; fetch takes only id."
                 ));
             }
             let Some(raw) = args.get("id").and_then(Value::as_str) else {
-                return failure("fetch needs an id: one returned by search, or a record number such as INC0010001.");
+                return CallOutcome::failure("fetch needs an id: one returned by search, or a record number such as INC0010001.");
             };
             match ids::parse_fetch_id(catalog, filter, raw) {
                 Ok(id) => Planned::Fetch(id),
-                Err(message) => return failure(message),
+                Err(message) => return CallOutcome::failure(message),
             }
         }
         AnswerTool::Aggregate => match aggregate::plan(catalog, filter, args) {
             Ok(request) => Planned::Aggregate(request),
-            Err(message) => return failure(message),
+            Err(message) => return CallOutcome::failure(message),
         },
     };
     let Services {
@@ -94,13 +86,13 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
         clock,
     } = *services;
     let Some(sealing_key) = config.sealing_key.as_ref() else {
-        return failure("This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.");
+        return CallOutcome::failure("This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.");
     };
     let account = match store::load_account(kv, sealing_key, &server.account_id).await {
         Ok(Some(account)) => account,
-        Ok(None) => return failure("The ServiceNow account behind this MCP server no longer exists; an administrator must register it again."),
+        Ok(None) => return CallOutcome::failure("The ServiceNow account behind this MCP server no longer exists; an administrator must register it again."),
         Err(e) => {
-            return failure(crate::diagnostics::withheld(
+            return CallOutcome::failure(crate::diagnostics::withheld(
                 "load the ServiceNow account behind this MCP server",
                 &e,
             ))
