@@ -111,15 +111,8 @@ impl CatalogCall<'_> {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        let offset = params
-            .get("sysparm_offset")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        let limit = params
-            .get("sysparm_limit")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_LIMIT);
+        let offset = params.offset("sysparm_offset");
+        let limit = params.limit("sysparm_limit", DEFAULT_LIMIT);
         let mut matched: Vec<&Row> = self
             .store
             .rows(ITEM_TABLE)

@@ -83,15 +83,8 @@ impl CmdbCall<'_> {
         let Some(table) = self.schema.table(class) else {
             return Response::error(400, &format!("Invalid class name {class}"), None);
         };
-        let offset = params
-            .get("sysparm_offset")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        let limit = params
-            .get("sysparm_limit")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_LIMIT);
+        let offset = params.offset("sysparm_offset");
+        let limit = params.limit("sysparm_limit", DEFAULT_LIMIT);
         let query = EncodedQuery::parse(params.get("sysparm_query").unwrap_or(""));
         let renderer = self.renderer();
         let result: Vec<Value> = self

@@ -78,6 +78,21 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A paging offset: the parameter as a count, 0 when absent or not a number.
+    pub fn offset(&self, name: &str) -> usize {
+        self.get(name)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0)
+    }
+
+    /// A page size: the parameter as a positive count, else the API's `default`.
+    pub fn limit(&self, name: &str, default: usize) -> usize {
+        self.get(name)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default)
+    }
+
     /// `true` when the parameter is the string `true` (any case).
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)
@@ -151,6 +166,18 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_parameters_fall_back_when_absent_blank_zero_or_not_numbers() {
+        let p = Params::parse("sysparm_offset=%2040&sysparm_limit=5&limit=0&offset=-3&n=x");
+        assert_eq!(p.offset("sysparm_offset"), 40);
+        assert_eq!(p.offset("offset"), 0);
+        assert_eq!(p.offset("missing"), 0);
+        assert_eq!(p.limit("sysparm_limit", 20), 5);
+        assert_eq!(p.limit("limit", 20), 20);
+        assert_eq!(p.limit("n", 30), 30);
+        assert_eq!(p.limit("missing", 1000), 1000);
+    }
 
     #[test]
     fn params_decode_plus_and_percent_and_keep_the_first_value() {

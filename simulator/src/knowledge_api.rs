@@ -108,15 +108,8 @@ fn list<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    let limit = params
-        .get("limit")
-        .and_then(|l| l.trim().parse::<usize>().ok())
-        .filter(|l| *l > 0)
-        .unwrap_or(DEFAULT_LIMIT);
-    let offset = params
-        .get("offset")
-        .and_then(|o| o.trim().parse::<usize>().ok())
-        .unwrap_or(0);
+    let limit = params.limit("limit", DEFAULT_LIMIT);
+    let offset = params.offset("offset");
     let words = words(&query);
     let mut scored: Vec<(f64, &Row)> = renderer
         .store

@@ -179,11 +179,7 @@ impl TableCall<'_> {
             Some(Ok(n)) => usize::try_from(n).unwrap_or(usize::MAX),
             _ => 0,
         };
-        let limit = params
-            .get("sysparm_limit")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_LIMIT);
+        let limit = params.limit("sysparm_limit", DEFAULT_LIMIT);
         let mut query = EncodedQuery::parse(params.get("sysparm_query").unwrap_or(""));
         query.drop_unknown_fields(|path| self.schema.resolve_path(table, path).is_some());
         for dropped in query.dropped() {
