@@ -61,7 +61,12 @@ if (catalogBench.status === 0) process.stdout.write(catalogBench.stdout);
 else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split('\n').pop()}`);
 
 const sim = await startSimulator();
-const worker = await startWorker();
+// The `wrangler dev` command attaches a DevTools inspector session to the worker, which
+// reports every subrequest and console line over a WebSocket (about 2.5 ms per outbound
+// fetch here); a deployed Worker has none, so the figures below run the same worker
+// through wrangler's dev server without it (scripts/dev-worker.mjs). The cost of the
+// session is printed at the end.
+const worker = await startWorker({ inspector: false });
 try {
   const server = await provision(worker, sim);
   const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
@@ -144,5 +149,29 @@ try {
   }
 } finally {
   await worker.stop();
+}
+
+// The same call under the `wrangler dev` command, DevTools session attached.
+try {
+  const debugged = await startWorker();
+  try {
+    const server = await provision(debugged, sim);
+    const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { query: 'active=true', limit: 5 } } };
+    const same = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true`;
+    const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+    const rounds = {
+      health: () => fetch(`${debugged.url}/health`).then((r) => r.text()),
+      call: () => post(server.url, call),
+      same: () => fetch(same, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text()),
+    };
+    const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
+    for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
+    for (let i = 0; i < N; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
+    const m = (k) => median(times[k]);
+    console.log(`with the \`wrangler dev\` command's DevTools session attached: /health ${fmt(m('health'))}, tools/call ${fmt(m('call'))}, direct ${fmt(m('same'))}: ${fmt(m('call') - m('same') - m('health'))} over /health + direct (n=${N})`);
+  } finally {
+    await debugged.stop();
+  }
+} finally {
   await sim.stop();
 }

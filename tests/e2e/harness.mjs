@@ -74,16 +74,27 @@ export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = 
   };
 }
 
-/** Starts the built worker under workerd with its own local KV directory. */
-export async function startWorker({ vars = {} } = {}) {
+/** Starts the built worker under workerd with its own local KV directory: by default
+ * through the `wrangler dev` command, as a developer runs it; with `inspector: false`
+ * through wrangler's dev server API without the DevTools session that command attaches
+ * (scripts/dev-worker.mjs), for figures that measure the worker and not the debugger. */
+export async function startWorker({ vars = {}, inspector = true } = {}) {
   const port = await freePort();
-  const inspectorPort = await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'snmcp-kv-'));
   const allVars = { ADMIN_TOKEN, CREDENTIALS_KEY, ALLOW_HTTP_UPSTREAM: 'true', ...vars };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'log'];
+  let command;
+  let args;
+  if (inspector) {
+    const inspectorPort = await freePort();
+    command = join(ROOT, 'node_modules', '.bin', 'wrangler');
+    args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+      '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'log'];
+  } else {
+    command = process.execPath;
+    args = [join(ROOT, 'scripts', 'dev-worker.mjs'), '--port', String(port), '--persist-to', persist];
+  }
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+  const child = spawn(command, args, {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SKIP_WORKER_BUILD: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
   });
