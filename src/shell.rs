@@ -13,9 +13,11 @@ use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError}
 use crate::store::cache::{CachedKv, IsolateCache};
 use futures::future::{select, Either};
 use std::time::Duration;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_error, console_log, event, js_sys, AbortController, Context, Date, Delay, EncodeBody,
-    Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response,
+    console_error, console_log, event, js_sys, web_sys, ByteStream, Context, Date, Delay,
+    EncodeBody, Env, Headers, Response,
 };
 
 thread_local! {
@@ -23,6 +25,8 @@ thread_local! {
     static ISOLATE_CACHE: &'static IsolateCache = Box::leak(Box::default());
     /// Requests this isolate has served, and its random id (see `isolate_stats`).
     static SERVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The configuration, read from the environment once (see `isolate_config`).
+    static CONFIG: std::cell::OnceCell<&'static (Config, Vec<String>)> = const { std::cell::OnceCell::new() };
     static ISOLATE_ID: String = {
         let mut bytes = [0u8; 4];
         getrandom::fill(&mut bytes).map_or_else(|_| "unknown".to_string(), |()| {
@@ -115,23 +119,54 @@ struct WorkerFetch {
     waited_ms: std::cell::Cell<u64>,
 }
 
-fn to_worker_request(request: &HttpRequest) -> worker::Result<Request> {
-    let headers = Headers::new();
+/// The outgoing request as a `web_sys::Request`. Built on `web_sys` directly: the
+/// `worker::Request` wrapper reads the request's `cf` object on construction, work no
+/// outbound request needs.
+fn to_web_request(
+    request: &HttpRequest,
+    signal: &web_sys::AbortSignal,
+) -> Result<web_sys::Request, JsValue> {
+    let headers = web_sys::Headers::new()?;
     for (name, value) in &request.headers {
         headers.append(name, value)?;
     }
-    let mut init = RequestInit::new();
+    let init = web_sys::RequestInit::new();
+    init.set_method(&request.method);
+    init.set_headers(&headers);
     // Manual: a redirect would re-send credentials (and on 307/308 the OAuth form) to
     // wherever it points; the 3xx comes back as an answer the caller reports.
-    init.with_method(Method::from(request.method.clone()))
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_signal(Some(signal));
     if !request.body.is_empty() {
-        init.with_body(Some(
-            js_sys::Uint8Array::from(request.body.as_slice()).into(),
-        ));
+        init.set_body(&js_sys::Uint8Array::from(request.body.as_slice()).into());
     }
-    Request::new_with_init(&request.url, &init)
+    web_sys::Request::new_with_str_and_init(&request.url, &init)
+}
+
+/// A JS exception as text for an error message.
+fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "the runtime gave no reason".to_string())
+}
+
+fn header_pairs(headers: web_sys::Headers) -> Vec<(String, String)> {
+    Headers(headers)
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
+}
+
+/// A body read whole: one `arrayBuffer()`, one copy into wasm memory. (`worker`'s own
+/// `Response::bytes` reads a fetched body through its stream, one promise and several
+/// JS calls per chunk.)
+async fn array_buffer(promise: Result<js_sys::Promise, JsValue>) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(promise.map_err(|e| js_error_text(&e))?)
+        .await
+        .map_err(|e| js_error_text(&e))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// Whether an answer has a content encoding other than identity.
@@ -142,36 +177,33 @@ fn encoded(headers: &[(String, String)]) -> bool {
 }
 
 async fn read_response(
-    mut response: Response,
+    response: web_sys::Response,
     max_body_bytes: usize,
 ) -> Result<HttpResponse, UpstreamError> {
-    let network = |e: worker::Error| UpstreamError::Network(e.to_string());
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .entries()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
+    let headers = header_pairs(response.headers());
     let too_large = UpstreamError::TooLarge {
         limit_bytes: max_body_bytes,
     };
     if body_cap::declared_length(&headers).is_some_and(|n| n > max_body_bytes as u64) {
         return Err(too_large);
     }
-    let status = response.status_code();
+    let status = response.status();
     // A 3xx is reported, not read; a body-less answer has no stream.
     let body = if (300..400).contains(&status) {
         Vec::new()
     } else if body_cap::declared_length(&headers).is_some() && !encoded(&headers) {
         // Within the cap (checked above): one read, as for any answer with a length. Not
         // for an encoded answer: its length is the compressed one, the body is inflated.
-        response.bytes().await.map_err(network)?
+        array_buffer(response.array_buffer())
+            .await
+            .map_err(UpstreamError::Network)?
     } else {
-        match response.stream() {
-            Ok(stream) => body_cap::read_capped(stream, max_body_bytes)
+        match response.body() {
+            Some(stream) => body_cap::read_capped(ByteStream::from(stream), max_body_bytes)
                 .await
-                .map_err(network)?
+                .map_err(|e| UpstreamError::Network(e.to_string()))?
                 .ok_or(too_large)?,
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         }
     };
     Ok(HttpResponse {
@@ -187,16 +219,18 @@ impl Upstream for WorkerFetch {
         request: HttpRequest,
         timeout_ms: u64,
     ) -> Result<HttpResponse, UpstreamError> {
-        let worker_request =
-            to_worker_request(&request).map_err(|e| UpstreamError::Network(e.to_string()))?;
-        let controller = AbortController::default();
-        let signal = controller.signal();
+        let controller = web_sys::AbortController::new()
+            .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
+        let web_request = to_web_request(&request, &controller.signal())
+            .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
         let call = async {
-            let fetch = Fetch::Request(worker_request);
-            let response = fetch
-                .send_with_signal(&signal)
+            let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+            let response = JsFuture::from(global.fetch_with_request(&web_request))
                 .await
-                .map_err(|e| UpstreamError::Network(e.to_string()))?;
+                .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
+            let response: web_sys::Response = response
+                .dyn_into()
+                .map_err(|_| UpstreamError::Network("fetch gave no Response".to_string()))?;
             read_response(response, self.max_body_bytes).await
         };
         let timer = Delay::from(Duration::from_millis(timeout_ms));
@@ -227,43 +261,43 @@ impl Clock for WorkerClock {
 }
 
 /// The request line and headers, without the body.
-fn read_head(request: &Request) -> worker::Result<HttpRequest> {
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .entries()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    Ok(HttpRequest {
-        method: request.method().to_string(),
-        url: request.url()?.to_string(),
-        headers,
+fn read_head(request: &web_sys::Request) -> HttpRequest {
+    HttpRequest {
+        method: request.method(),
+        url: request.url(),
+        headers: header_pairs(request.headers()),
         body: Vec::new(),
-    })
+    }
 }
 
 /// `head` with its body read up to `cap`, or `Err` with the 413 to send as soon as the
 /// cap is passed (declared or streamed), before auth or anything else.
 async fn read_body(
-    mut request: Request,
+    request: web_sys::Request,
     mut head: HttpRequest,
     cap: usize,
 ) -> Result<HttpRequest, HttpResponse> {
     if body_cap::declared_length(&head.headers).is_some_and(|n| n > cap as u64) {
         return Err(body_cap::request_too_large(&head, cap));
     }
-    if matches!(
-        request.method(),
-        Method::Get | Method::Head | Method::Options
-    ) {
+    if matches!(head.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
         return Ok(head);
     }
     // A declared length within the cap is read in one go (the common case); only a body
     // without one (chunked) is streamed against the cap. No stream means no body; a body
     // that breaks off mid-way is read as far as it got (the JSON parse then names it).
     if body_cap::declared_length(&head.headers).is_some() {
-        head.body = request.bytes().await.unwrap_or_default();
-    } else if let Ok(stream) = request.stream() {
-        match body_cap::read_capped_draining(stream, cap, body_cap::drain_limit(cap)).await {
+        head.body = array_buffer(request.array_buffer())
+            .await
+            .unwrap_or_default();
+    } else if let Some(stream) = request.body() {
+        match body_cap::read_capped_draining(
+            ByteStream::from(stream),
+            cap,
+            body_cap::drain_limit(cap),
+        )
+        .await
+        {
             Ok(Some(body)) => head.body = body,
             Ok(None) => return Err(body_cap::request_too_large(&head, cap)),
             Err(e) => console_error!("request body broke off: {e}"),
@@ -321,6 +355,17 @@ fn loggable_path(path: &str) -> String {
     }
 }
 
+/// The configuration and its problems, read from `env` on the isolate's first request.
+/// Bindings and secrets are fixed for an isolate's life (a deployment or a changed secret
+/// starts new isolates), and reading them per request cost a sealing-key derivation and
+/// a dozen JS calls every time.
+fn isolate_config(env: &Env) -> (&'static Config, &'static [String]) {
+    let pair = CONFIG.with(|cell| {
+        *cell.get_or_init(|| Box::leak(Box::new(Config::from_lookup(|name| env_lookup(env, name)))))
+    });
+    (&pair.0, &pair.1)
+}
+
 fn env_lookup(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
@@ -329,15 +374,15 @@ fn env_lookup(env: &Env, name: &str) -> Option<String> {
 }
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let method = request.method().to_string();
-    let path = loggable_path(&request.path());
-    let (config, problems) = Config::from_lookup(|name| env_lookup(&env, name));
+    let head = read_head(&request);
+    let method = head.method.clone();
+    let path = loggable_path(head.path());
+    let (config, problems) = isolate_config(&env);
     for problem in problems {
         console_error!("configuration: {problem}");
     }
-    let head = read_head(&request)?;
     let mut upstream_note = String::new();
     let response = match env.kv(KV_BINDING) {
         Ok(kv) => {
@@ -350,7 +395,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
                 waited_ms: Default::default(),
             };
             let services = Services {
-                config: &config,
+                config,
                 kv: &kv,
                 upstream: &upstream,
                 clock: &WorkerClock,
