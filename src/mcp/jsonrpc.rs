@@ -46,6 +46,11 @@ pub struct RpcResponse {
     pub result: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RpcError>,
+    /// A tool result's `structuredContent` as JSON text, kept out of `result` so that it
+    /// is serialised once (its text item holds the same JSON): `transport::render` writes
+    /// it as the result's last member, where a sorted map would have put it.
+    #[serde(skip)]
+    pub structured_content: Option<String>,
 }
 
 impl RpcResponse {
@@ -55,6 +60,14 @@ impl RpcResponse {
             id,
             result: Some(result),
             error: None,
+            structured_content: None,
+        }
+    }
+    /// A tool result whose `structuredContent` is already JSON text.
+    pub fn tool_result(id: Value, result: Value, structured_content: String) -> Self {
+        RpcResponse {
+            structured_content: Some(structured_content),
+            ..RpcResponse::result(id, result)
         }
     }
     pub fn error(id: Value, error: RpcError) -> Self {
@@ -63,7 +76,31 @@ impl RpcResponse {
             id,
             result: None,
             error: Some(error),
+            structured_content: None,
         }
+    }
+
+    /// The response as JSON text, `structuredContent` included.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string(self).unwrap_or_default();
+        let has_members = self
+            .result
+            .as_ref()
+            .and_then(Value::as_object)
+            .is_some_and(|o| !o.is_empty());
+        if let (Some(structured), true, Some(body)) = (
+            &self.structured_content,
+            has_members,
+            text.strip_suffix("}}"),
+        ) {
+            let mut spliced = String::with_capacity(text.len() + structured.len() + 24);
+            spliced.push_str(body);
+            spliced.push_str(",\"structuredContent\":");
+            spliced.push_str(structured);
+            spliced.push_str("}}");
+            text = spliced;
+        }
+        text
     }
 }
 
@@ -153,6 +190,29 @@ pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_tool_result_is_written_as_if_structured_content_were_in_its_result() {
+        let structured = json!({"result": [{"number": "INC0010001", "short_description": "VPN \"down\""}], "next_cursor": "x"});
+        let base = json!({"content": [{"type": "text", "text": structured.to_string()}], "isError": false});
+        let mut modern = base.clone();
+        modern["resultType"] = json!("complete");
+        modern["_meta"] = json!({"io.example/serverInfo": {"name": "s"}});
+        for (id, result) in [(json!(7), base), (json!("a\"}}"), modern)] {
+            let mut whole = result.clone();
+            whole["structuredContent"] = structured.clone();
+            let expected = serde_json::to_string(&RpcResponse::result(id.clone(), whole)).unwrap();
+            let written = RpcResponse::tool_result(id, result, structured.to_string()).to_json();
+            // Byte for byte: the sorted map puts structuredContent last.
+            assert_eq!(written, expected);
+        }
+        // Without a result to put it in, nothing is spliced.
+        let error = RpcResponse {
+            structured_content: Some("{}".into()),
+            ..RpcResponse::error(json!(1), RpcError::new(INVALID_PARAMS, "no"))
+        };
+        assert_eq!(error.to_json(), serde_json::to_string(&error).unwrap());
+    }
 
     #[test]
     fn classification_table() {

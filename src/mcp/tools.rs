@@ -53,13 +53,16 @@ pub(super) fn tools_list(
 
 /// A successful tool result: `structuredContent` (matching the tool's outputSchema),
 /// the same JSON as one text item for clients that ignore structured output, and the
-/// record's page on the instance as a `resource_link` when there is one record.
+/// record's page on the instance as a `resource_link` when there is one record. The
+/// structured JSON is serialised once and used for both.
 pub(super) fn success_result(
-    structured: Value,
+    id: Value,
+    structured: &Value,
     link: Option<RecordLink>,
     file: Option<FileContent>,
-) -> Value {
-    let mut content = vec![json!({ "type": "text", "text": structured.to_string() })];
+) -> RpcResponse {
+    let text = structured.to_string();
+    let mut content = vec![json!({ "type": "text", "text": text.clone() })];
     match file {
         Some(FileContent::Image { data, mime_type }) => content.push(json!({
             "type": "image",
@@ -86,11 +89,14 @@ pub(super) fn success_result(
             "mimeType": "text/html",
         }));
     }
-    json!({
-        "content": content,
-        "structuredContent": structured,
-        "isError": false,
-    })
+    RpcResponse::tool_result(
+        id,
+        json!({
+            "content": content,
+            "isError": false,
+        }),
+        text,
+    )
 }
 
 /// A tool result the model reads as a failure it can act on.
@@ -273,7 +279,11 @@ fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> 
 }
 
 fn ok(id: Value, structured: Value) -> Reply {
-    Reply::ok(id, success_result(structured, None, None))
+    Reply {
+        status: 200,
+        response: success_result(id, &structured, None, None),
+        headers: Vec::new(),
+    }
 }
 
 /// One catalog tool, by name: the same filter, validation and upstream path whether it
@@ -340,7 +350,7 @@ fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
             file,
         } => Reply {
             status: 200,
-            response: RpcResponse::result(id, success_result(structured, link, file.map(|f| *f))),
+            response: success_result(id, &structured, link, file.map(|f| *f)),
             headers: rate_limit,
         },
         CallOutcome::Failure {

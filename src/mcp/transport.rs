@@ -214,11 +214,7 @@ pub fn wants_event_stream(request: &HttpRequest) -> bool {
 /// Frames a JSON-RPC response as JSON, or, for a 200 to a client that accepts only an
 /// event stream, as a single SSE `message` event.
 pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> HttpResponse {
-    frame(
-        request,
-        status,
-        serde_json::to_string(response).unwrap_or_default(),
-    )
+    frame(request, status, response.to_json())
 }
 
 /// Frames a success whose `result` is already JSON text (a cached `tools/list`).

@@ -5,6 +5,7 @@
 pub mod answers;
 mod auth;
 mod call;
+mod compact_parse;
 mod cursor;
 mod errors;
 mod file;

@@ -1,6 +1,7 @@
 //! Response mapping: a Table API answer becomes a [`CallOutcome`]: records with paging
 //! and hidden-field hints, `{deleted: true}`, an isError text, or a rate-limit answer.
 
+use super::compact_parse::compact_result_of;
 use super::cursor::ListCursor;
 use super::errors::{
     error_message, no_record_with_number, unexpected_success_message, Stage, Subject,
@@ -87,13 +88,13 @@ pub fn map_call_response(
         upstream_status: Some(response.status),
         rate_limit: rate_limit.clone(),
     };
-    let Some(result) = result_of(response, &request.records) else {
-        return unexpected();
-    };
     let result = if request.compact_display {
-        compact(result, &request.labelled)
+        compact_result_of(&response.body, &request.records, &request.labelled)
     } else {
-        result
+        result_of(response, &request.records)
+    };
+    let Some(result) = result else {
+        return unexpected();
     };
     let structured = match (request.kind, result) {
         (MethodKind::List, Value::Array(rows)) => list_result(request, rows, response),
