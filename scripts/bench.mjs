@@ -1,10 +1,11 @@
 // Prints the project's figures: bundle size, MCP latency through workerd on loopback,
 // tools/list size, and the latency a tools/call adds over calling the simulator directly.
 // Every loop is bounded; everything started is stopped.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { ROOT, startSimulator, startWorker, provision, rpc } from '../tests/e2e/harness.mjs';
 
@@ -23,21 +24,72 @@ const post = (url, message, headers = {}) => fetch(url, {
   body: JSON.stringify(message),
 }).then((r) => r.text());
 
-/** Bytes of an answer as they cross the wire (not inflated) and its Content-Encoding. */
-function wireBytes(url, message) {
+/** An answer as it crosses the wire (not inflated): its bytes and Content-Encoding. */
+function wireBytes(url, message, acceptEncoding = 'gzip, deflate') {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = http.request({
       host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': 'gzip, deflate' },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': acceptEncoding },
     }, (res) => {
-      let n = 0;
-      res.on('data', (c) => { n += c.length; });
-      res.on('end', () => resolve({ bytes: n, encoding: res.headers['content-encoding'] || 'identity' }));
+      const chunks = [];
+      res.on('data', (c) => { chunks.push(c); });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ body, bytes: body.length, encoding: res.headers['content-encoding'] || 'identity' });
+      });
     });
     req.on('error', reject);
     req.end(JSON.stringify(message));
   });
+}
+
+/**
+ * The client's own share of an answer: a plain Node server in its own process, on
+ * loopback, answering /health and the tools/list bytes exactly as the worker sent them
+ * (gzip or plain by Accept-Encoding). What this client pays to receive, inflate and read
+ * them over /health, with no workerd, proxy or worker on the way.
+ */
+async function clientFloor(gzip, plain, health) {
+  const dir = mkdtempSync(join(tmpdir(), 'snmcp-floor-'));
+  writeFileSync(join(dir, 'list.gz'), gzip);
+  writeFileSync(join(dir, 'list.json'), plain);
+  writeFileSync(join(dir, 'health.json'), health);
+  const server = `
+    const http = require('node:http'); const fs = require('node:fs'); const path = require('node:path');
+    const dir = ${JSON.stringify(dir)};
+    const gz = fs.readFileSync(path.join(dir, 'list.gz')), plain = fs.readFileSync(path.join(dir, 'list.json')), health = fs.readFileSync(path.join(dir, 'health.json'));
+    const srv = http.createServer((req, res) => { req.resume(); req.on('end', () => {
+      if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json', 'content-length': health.length }); res.end(health); return; }
+      const g = /gzip/.test(req.headers['accept-encoding'] || '');
+      const body = g ? gz : plain;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, ...(g ? { 'content-encoding': 'gzip' } : {}) });
+      res.end(body);
+    }); });
+    srv.listen(0, '127.0.0.1', () => console.log('port ' + srv.address().port));
+    setTimeout(() => process.exit(0), 300000).unref();`;
+  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('floor server did not start')), 10000);
+      child.stdout.on('data', (c) => { const m = /port (\d+)/.exec(String(c)); if (m) { clearTimeout(timer); resolve(Number(m[1])); } });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+    const rounds = {
+      health: () => fetch(`${url}/health`).then((r) => r.text()),
+      list: () => post(`${url}/mcp`, list),
+      listPlain: () => post(`${url}/mcp`, list, { 'accept-encoding': 'identity' }),
+    };
+    const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
+    for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
+    for (let i = 0; i < N; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
+    const m = (k) => median(times[k]);
+    return { gzip: m('list') - m('health'), plain: m('listPlain') - m('health') };
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function time(fn) {
@@ -139,6 +191,10 @@ try {
   console.log(`initialize via workerd: ${line('init')}`);
   console.log(`tools/list via workerd: ${line('list')}: ${fmt(m('list') - m('health'))} over /health (goal: 1 ms)`);
   console.log(`  the same, Accept-Encoding: identity (no inflating on the client): ${line('listPlain')}: ${fmt(m('listPlain') - m('health'))} over /health`);
+  const plainWire = await wireBytes(server.url, list, 'identity');
+  const healthBody = Buffer.from(await (await fetch(`${worker.url}/health`)).text());
+  const floor = await clientFloor(wire.body, plainWire.body, healthBody);
+  console.log(`  the client's own share (a Node server answering the same bytes, no workerd): ${fmt(floor.gzip)} over its /health gzip, ${fmt(floor.plain)} plain; the worker and runtime's share: ${fmt(m('list') - m('health') - floor.gzip)} gzip, ${fmt(m('listPlain') - m('health') - floor.plain)} plain`);
   const w = m('call'); const d = m('same');
   console.log(`tools/call list_all_service_now_sys_users (limit 5): via worker median ${fmt(w)}, the same GET direct to the simulator ${fmt(d)} (codes-only GET ${fmt(m('codes'))}), added ${fmt(w - d)}: ${fmt(w - d - m('health'))} over /health + direct (goal: 1.5 ms) (n=${N})`);
   // The worker's own log line splits each call into ServiceNow's time and the rest.
