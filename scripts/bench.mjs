@@ -1,11 +1,11 @@
 // Prints the project's figures: bundle size, MCP latency through workerd on loopback,
 // tools/list size, and the latency a tools/call adds over calling the simulator directly.
 // Every loop is bounded; everything started is stopped.
-import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { ROOT, startSimulator, startWorker, provision, rpc } from '../tests/e2e/harness.mjs';
 
@@ -45,51 +45,25 @@ function wireBytes(url, message, acceptEncoding = 'gzip, deflate') {
 }
 
 /**
- * The client's own share of an answer: a plain Node server in its own process, on
- * loopback, answering /health and the tools/list bytes exactly as the worker sent them
- * (gzip or plain by Accept-Encoding). What this client pays to receive, inflate and read
- * them over /health, with no workerd, proxy or worker on the way.
+ * Starts scripts/reference-worker.js under the same wrangler dev server, in a temporary
+ * directory holding the real worker's tools/list answer (`gzip` and `plain` bytes), with
+ * assets routing like the real worker's; its calls go to `upstreamUrl`.
  */
-async function clientFloor(gzip, plain, health) {
-  const dir = mkdtempSync(join(tmpdir(), 'snmcp-floor-'));
+async function startReference(gzip, plain, upstreamUrl, upstreamAuth) {
+  const dir = mkdtempSync(join(tmpdir(), 'snmcp-reference-'));
+  copyFileSync(join(ROOT, 'scripts', 'reference-worker.js'), join(dir, 'index.js'));
   writeFileSync(join(dir, 'list.gz'), gzip);
-  writeFileSync(join(dir, 'list.json'), plain);
-  writeFileSync(join(dir, 'health.json'), health);
-  const server = `
-    const http = require('node:http'); const fs = require('node:fs'); const path = require('node:path');
-    const dir = ${JSON.stringify(dir)};
-    const gz = fs.readFileSync(path.join(dir, 'list.gz')), plain = fs.readFileSync(path.join(dir, 'list.json')), health = fs.readFileSync(path.join(dir, 'health.json'));
-    const srv = http.createServer((req, res) => { req.resume(); req.on('end', () => {
-      if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json', 'content-length': health.length }); res.end(health); return; }
-      const g = /gzip/.test(req.headers['accept-encoding'] || '');
-      const body = g ? gz : plain;
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, ...(g ? { 'content-encoding': 'gzip' } : {}) });
-      res.end(body);
-    }); });
-    srv.listen(0, '127.0.0.1', () => console.log('port ' + srv.address().port));
-    setTimeout(() => process.exit(0), 300000).unref();`;
-  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('floor server did not start')), 10000);
-      child.stdout.on('data', (c) => { const m = /port (\d+)/.exec(String(c)); if (m) { clearTimeout(timer); resolve(Number(m[1])); } });
-    });
-    const url = `http://127.0.0.1:${port}`;
-    const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
-    const rounds = {
-      health: () => fetch(`${url}/health`).then((r) => r.text()),
-      list: () => post(`${url}/mcp`, list),
-      listPlain: () => post(`${url}/mcp`, list, { 'accept-encoding': 'identity' }),
-    };
-    const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
-    for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
-    for (let i = 0; i < N; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
-    const m = (k) => median(times[k]);
-    return { gzip: m('list') - m('health'), plain: m('listPlain') - m('health') };
-  } finally {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  writeFileSync(join(dir, 'list.json.txt'), plain);
+  mkdirSync(join(dir, 'public'));
+  writeFileSync(join(dir, 'public', 'robots.txt'), 'User-agent: *\nDisallow: /\n');
+  writeFileSync(join(dir, 'wrangler.toml'), [
+    'name = "reference"', 'main = "index.js"', 'compatibility_date = "2026-04-01"',
+    '[[rules]]', 'type = "Data"', 'globs = ["**/*.gz"]',
+    '[[rules]]', 'type = "Text"', 'globs = ["**/*.txt"]',
+    '[assets]', 'directory = "./public"', '',
+  ].join('\n'));
+  const worker = await startWorker({ inspector: false, config: join(dir, 'wrangler.toml'), vars: { UPSTREAM_URL: upstreamUrl, UPSTREAM_AUTH: upstreamAuth } });
+  return { ...worker, async stop() { await worker.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function time(fn) {
@@ -113,6 +87,7 @@ if (catalogBench.status === 0) process.stdout.write(catalogBench.stdout);
 else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split('\n').pop()}`);
 
 const sim = await startSimulator();
+let reference;
 // The `wrangler dev` command attaches a DevTools inspector session to the worker, which
 // reports every subrequest and console line over a WebSocket (about 2.5 ms per outbound
 // fetch here); a deployed Worker has none, so the figures below run the same worker
@@ -168,6 +143,11 @@ try {
   const codes = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_exclude_reference_link=true`;
   const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
   const get = (url) => fetch(url, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text());
+  // The floor beside the worker: the least a worker can do for the same two requests,
+  // under the same dev server (scripts/reference-worker.js).
+  const plainWire = await wireBytes(server.url, list, 'identity');
+  reference = await startReference(wire.body, plainWire.body, same, auth);
+  const ref = reference;
   // One round of every request per iteration, so that a neighbour's load on a shared
   // machine falls on all of them alike rather than on whichever loop ran at the time.
   const rounds = {
@@ -180,6 +160,10 @@ try {
     call: () => post(server.url, call),
     same: () => get(same),
     codes: () => get(codes),
+    refHealth: () => fetch(`${ref.url}/health`).then((r) => r.text()),
+    refList: () => post(`${ref.url}/list`, list),
+    refListPlain: () => post(`${ref.url}/list`, list, { 'accept-encoding': 'identity' }),
+    refCall: () => post(`${ref.url}/call`, call),
   };
   const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
   for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
@@ -191,12 +175,11 @@ try {
   console.log(`initialize via workerd: ${line('init')}`);
   console.log(`tools/list via workerd: ${line('list')}: ${fmt(m('list') - m('health'))} over /health (goal: 1 ms)`);
   console.log(`  the same, Accept-Encoding: identity (no inflating on the client): ${line('listPlain')}: ${fmt(m('listPlain') - m('health'))} over /health`);
-  const plainWire = await wireBytes(server.url, list, 'identity');
-  const healthBody = Buffer.from(await (await fetch(`${worker.url}/health`)).text());
-  const floor = await clientFloor(wire.body, plainWire.body, healthBody);
-  console.log(`  the client's own share (a Node server answering the same bytes, no workerd): ${fmt(floor.gzip)} over its /health gzip, ${fmt(floor.plain)} plain; the worker and runtime's share: ${fmt(m('list') - m('health') - floor.gzip)} gzip, ${fmt(m('listPlain') - m('health') - floor.plain)} plain`);
+  const over = (k, floor) => m(k) - m(floor);
+  console.log(`  reference worker answering the same bytes from memory: ${fmt(over('refList', 'refHealth'))} over its /health (${fmt(over('refListPlain', 'refHealth'))} identity), so the worker's own share is ${fmt(over('list', 'health') - over('refList', 'refHealth'))} (${fmt(over('listPlain', 'health') - over('refListPlain', 'refHealth'))} identity)`);
   const w = m('call'); const d = m('same');
   console.log(`tools/call list_all_service_now_sys_users (limit 5): via worker median ${fmt(w)}, the same GET direct to the simulator ${fmt(d)} (codes-only GET ${fmt(m('codes'))}), added ${fmt(w - d)}: ${fmt(w - d - m('health'))} over /health + direct (goal: 1.5 ms) (n=${N})`);
+  console.log(`  reference worker sending the same GET: ${fmt(m('refCall') - d - m('refHealth'))} over its /health + direct, so the worker's own share is ${fmt(w - d - m('health') - (m('refCall') - d - m('refHealth')))}`);
   // The worker's own log line splits each call into ServiceNow's time and the rest.
   const logged = worker.logs().split('\n').map((l) => / (\d+)ms \(ServiceNow (\d+)ms over 1 /.exec(l)).filter(Boolean).slice(-N);
   if (logged.length) {
@@ -204,6 +187,7 @@ try {
     console.log(`  inside the worker (its log, ms resolution): ${total} ms per call, of which ${waited} ms waiting for the simulator`);
   }
 } finally {
+  await reference?.stop();
   await worker.stop();
 }
 

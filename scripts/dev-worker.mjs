@@ -6,6 +6,7 @@
 // never pays. The benchmarks use this to measure the worker rather than the debugger.
 //
 //   node scripts/dev-worker.mjs --port P --persist-to DIR [--var K:V ...] [--inspector]
+//                               [--config wrangler.toml]   (default: the project's)
 //
 // Prints "ready <url>" once serving; stops (and stops workerd) on SIGTERM or SIGINT.
 import { join, dirname } from 'node:path';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const opts = { port: 0, persist: undefined, vars: {}, inspector: false };
+  const opts = { port: 0, persist: undefined, vars: {}, inspector: false, config: join(ROOT, 'wrangler.toml') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -24,6 +25,7 @@ function parseArgs(argv) {
     if (arg === '--port') opts.port = Number(value());
     else if (arg === '--persist-to') opts.persist = value();
     else if (arg === '--inspector') opts.inspector = true;
+    else if (arg === '--config') opts.config = value();
     else if (arg === '--var') {
       const pair = value();
       const at = pair.indexOf(':');
@@ -53,7 +55,7 @@ const { unstable_startWorker: startWorker } = await import(join(ROOT, 'node_modu
 
 const bindings = Object.fromEntries(Object.entries(opts.vars).map(([name, value]) => [name, { type: 'plain_text', value }]));
 const worker = await startWorker({
-  config: join(ROOT, 'wrangler.toml'),
+  config: opts.config,
   bindings,
   dev: {
     server: { hostname: '127.0.0.1', port: opts.port },

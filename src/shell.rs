@@ -16,8 +16,8 @@ use std::time::Duration;
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_error, console_log, event, js_sys, web_sys, ByteStream, Context, Date, Delay,
-    EncodeBody, Env, Headers, Response,
+    console_error, console_log, event, js_sys, web_sys, ByteStream, Context, Delay, EncodeBody,
+    Env, Headers, Response,
 };
 
 thread_local! {
@@ -235,11 +235,11 @@ impl Upstream for WorkerFetch {
         };
         let timer = Delay::from(Duration::from_millis(timeout_ms));
         futures::pin_mut!(call);
-        let started = Date::now().as_millis();
+        let started = now_ms();
         let outcome = select(call, timer).await;
         self.sent.set(self.sent.get() + 1);
         self.waited_ms
-            .set(self.waited_ms.get() + Date::now().as_millis().saturating_sub(started));
+            .set(self.waited_ms.get() + now_ms().saturating_sub(started));
         match outcome {
             Either::Left((result, _)) => result,
             Either::Right(((), _)) => {
@@ -252,11 +252,22 @@ impl Upstream for WorkerFetch {
     }
 }
 
+/// Milliseconds since the epoch, without the `Date` object `worker::Date::now` builds.
+fn now_ms() -> u64 {
+    // A clock before 1970 or past u64 is no clock: read as 0.
+    let ms = js_sys::Date::now();
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
 struct WorkerClock;
 
 impl Clock for WorkerClock {
     fn now_ms(&self) -> u64 {
-        Date::now().as_millis()
+        now_ms()
     }
 }
 
@@ -375,7 +386,7 @@ fn env_lookup(env: &Env, name: &str) -> Option<String> {
 
 #[event(fetch)]
 async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let started = Date::now().as_millis();
+    let started = now_ms();
     let head = read_head(&request);
     let method = head.method.clone();
     let path = loggable_path(head.path());
@@ -388,7 +399,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Re
         Ok(kv) => {
             let worker_kv = WorkerKv(kv);
             let cache = ISOLATE_CACHE.with(|cache| *cache);
-            let kv = CachedKv::new(&worker_kv, cache, Date::now().as_millis());
+            let kv = CachedKv::new(&worker_kv, cache, now_ms());
             let upstream = WorkerFetch {
                 max_body_bytes: config.upstream_max_body_bytes,
                 sent: Default::default(),
@@ -430,7 +441,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Re
     console_log!(
         "{method} {path} {} {}ms{upstream_note}",
         response.status,
-        Date::now().as_millis().saturating_sub(started)
+        now_ms().saturating_sub(started)
     );
     for note in crate::diagnostics::drain() {
         console_error!("{note}");

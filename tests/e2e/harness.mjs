@@ -77,8 +77,9 @@ export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = 
 /** Starts the built worker under workerd with its own local KV directory: by default
  * through the `wrangler dev` command, as a developer runs it; with `inspector: false`
  * through wrangler's dev server API without the DevTools session that command attaches
- * (scripts/dev-worker.mjs), for figures that measure the worker and not the debugger. */
-export async function startWorker({ vars = {}, inspector = true } = {}) {
+ * (scripts/dev-worker.mjs), for figures that measure the worker and not the debugger;
+ * `config` then runs another wrangler.toml (the bench's reference worker). */
+export async function startWorker({ vars = {}, inspector = true, config } = {}) {
   const port = await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'snmcp-kv-'));
   const allVars = { ADMIN_TOKEN, CREDENTIALS_KEY, ALLOW_HTTP_UPSTREAM: 'true', ...vars };
@@ -92,6 +93,7 @@ export async function startWorker({ vars = {}, inspector = true } = {}) {
   } else {
     command = process.execPath;
     args = [join(ROOT, 'scripts', 'dev-worker.mjs'), '--port', String(port), '--persist-to', persist];
+    if (config) args.push('--config', config);
   }
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
   const child = spawn(command, args, {
