@@ -1,6 +1,6 @@
 //! The Workers shell: `#[event(fetch)]`, and the adapters of the ports over `worker::kv`,
-//! `worker::Fetch` and `Date`. The only module that names `worker::*`; it moves bytes
-//! in and out and decides nothing.
+//! the runtime's `fetch` (through `web_sys`) and `Date.now()`. The only module that
+//! names `worker::*`; it moves bytes in and out and decides nothing.
 
 use crate::app;
 use crate::body_cap;
