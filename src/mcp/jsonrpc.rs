@@ -47,7 +47,7 @@ pub struct RpcResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RpcError>,
     /// A tool result's `structuredContent` as JSON text, kept out of `result` so that it
-    /// is serialised once (its text item holds the same JSON): `transport::render` writes
+    /// is serialised once (its text item holds the same JSON): [`Self::to_json`] writes
     /// it as the result's last member, where a sorted map would have put it.
     #[serde(skip)]
     pub structured_content: Option<String>,
