@@ -10,6 +10,36 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// The scalar `visit_*` methods of a visitor that keeps a scalar as the `Value` it is,
+/// passed through `$keep` (the same `Value`s `serde_json::Value` builds).
+macro_rules! keep_scalars {
+    ($keep:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($keep(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($keep(Value::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($keep(Value::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($keep(
+                serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+            ))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($keep(Value::String(v.to_string())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($keep(Value::String(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($keep(Value::Null))
+        }
+    };
+}
+
 /// The compact records at `path` (dot-separated, e.g. `result` or `result.attributes`)
 /// of a JSON answer; `None` when the body is not JSON or has nothing at `path`.
 pub fn compact_result_of(body: &[u8], path: &str, labelled: &[String]) -> Option<Value> {
@@ -87,24 +117,8 @@ impl<'de> Visitor<'de> for Member<'_> {
         Ok(None)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    // Anything but an object has no members: nothing at the path.
+    keep_scalars!(|_: Value| None);
 }
 
 /// A member name, borrowed from the body unless it has escapes.
@@ -169,27 +183,7 @@ impl<'de> Visitor<'de> for Records<'_> {
         .visit_map(map)
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
+    keep_scalars!(|value| value);
 }
 
 /// One record: each field's pair made its stored value, labels collected; anything that
@@ -245,27 +239,7 @@ impl<'de> Visitor<'de> for Record<'_> {
         Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_bool(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_i64(v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_u64(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_f64(v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_str(v)
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Records { labelled: &[] }.visit_string(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
+    keep_scalars!(|value| value);
 }
 
 /// A record's field: a `{display_value, value}` object (any other members dropped, a
@@ -314,27 +288,7 @@ impl<'de> Deserialize<'de> for Field {
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field, A::Error> {
                 Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Field::Plain)
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Field, E> {
-                Ok(Field::Plain(Value::Bool(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Field, E> {
-                Ok(Field::Plain(Value::from(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field, E> {
-                Ok(Field::Plain(Value::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Field, E> {
-                Records { labelled: &[] }.visit_f64(v).map(Field::Plain)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-                Ok(Field::Plain(Value::String(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Field, E> {
-                Ok(Field::Plain(Value::String(v)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
-                Ok(Field::Plain(Value::Null))
-            }
+            keep_scalars!(Field::Plain);
         }
         deserializer.deserialize_any(FieldVisitor)
     }
@@ -343,19 +297,18 @@ impl<'de> Deserialize<'de> for Field {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servicenow::response::compact;
+    use crate::http::HttpResponse;
+    use crate::servicenow::response::{compact, result_of};
     use serde_json::json;
 
-    /// The reference: parse whole, take the path, then compact.
+    /// The reference: the answer parsed whole, the path taken, then compacted.
     fn slow(body: &[u8], path: &str, labelled: &[String]) -> Option<Value> {
-        let mut value = serde_json::from_slice::<Value>(body).ok()?;
-        for part in path.split('.') {
-            value = match value {
-                Value::Object(mut body) => body.remove(part)?,
-                _ => return None,
-            };
-        }
-        Some(compact(value, labelled))
+        let response = HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: body.to_vec(),
+        };
+        result_of(&response, path).map(|found| compact(found, labelled))
     }
 
     fn labelled() -> Vec<String> {

@@ -212,7 +212,7 @@ fn compact_record(record: Value, labelled: &[String]) -> Value {
 
 /// The record(s) of a JSON answer, at `path` (`result` on the Table API,
 /// `result.attributes` on the CMDB Instance API).
-fn result_of(response: &HttpResponse, path: &str) -> Option<Value> {
+pub(super) fn result_of(response: &HttpResponse, path: &str) -> Option<Value> {
     let mut value = serde_json::from_slice::<Value>(&response.body).ok()?;
     for part in path.split('.') {
         value = match value {
