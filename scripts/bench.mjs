@@ -88,6 +88,33 @@ else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split(
 
 const sim = await startSimulator();
 let reference;
+const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { query: 'active=true', limit: 5 } } };
+// The same GET the worker sends for this call (it asks for display values too, and
+// ServiceNow, like the simulator, works harder for them), and the codes-only GET the
+// bench compared against before.
+const same = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true`;
+const codes = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_exclude_reference_link=true`;
+const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+const get = (url) => fetch(url, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text());
+/** The timed requests to a worker at `url` serving the MCP server at `mcp`. */
+const requestsTo = (url, mcp) => ({
+  health: () => fetch(`${url}/health`).then((r) => r.text()),
+  list: () => post(mcp, list),
+  // The same answer uncompressed: what the worker and the runtime cost without the
+  // client inflating 160 KB.
+  listPlain: () => post(mcp, list, { 'accept-encoding': 'identity' }),
+  call: () => post(mcp, call),
+});
+// One round of every request per iteration, so that a neighbour's load on a shared
+// machine falls on all of them alike rather than on whichever loop ran at the time.
+async function measure(rounds, n) {
+  const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
+  for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
+  for (let i = 0; i < n; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
+  return times;
+}
 // The `wrangler dev` command attaches a DevTools inspector session to the worker, which
 // reports every subrequest and console line over a WebSocket (about 2.5 ms per outbound
 // fetch here); a deployed Worker has none, so the figures below run the same worker
@@ -96,8 +123,6 @@ let reference;
 const worker = await startWorker({ inspector: false });
 try {
   const server = await provision(worker, sim);
-  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
-  const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
   // What the catalog costs a model on every turn, per mode: bytes of the tools/list
   // result's tools array, bytes per tool, and estimated tokens (bytes / 4).
   const listed = await rpc(server.url, list);
@@ -133,35 +158,10 @@ try {
   const after = await incidents({});
   console.log(`10-record incident list (structuredContent): codes only ${before} bytes, with display values ${after} bytes (${(after / before).toFixed(2)}x)`);
 
-  const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { query: 'active=true', limit: 5 } } };
   const check = await rpc(server.url, call);
   if (check.body?.result?.isError !== false) throw new Error(`tools/call failed: ${JSON.stringify(check.body)}`);
-  // The same GET the worker sends for this call (it asks for display values too, and
-  // ServiceNow, like the simulator, works harder for them), and the codes-only GET the
-  // bench compared against before.
-  const same = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true`;
-  const codes = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_exclude_reference_link=true`;
-  const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
-  const get = (url) => fetch(url, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text());
-  // One round of every request per iteration, so that a neighbour's load on a shared
-  // machine falls on all of them alike rather than on whichever loop ran at the time.
-  const measure = async (rounds, n) => {
-    const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
-    for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
-    for (let i = 0; i < n; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
-    return times;
-  };
-  const times = await measure({
-    health: () => fetch(`${worker.url}/health`).then((r) => r.text()),
-    init: () => post(server.url, init),
-    list: () => post(server.url, list),
-    // The same answer uncompressed: what the worker and the runtime cost without the
-    // client inflating 160 KB.
-    listPlain: () => post(server.url, list, { 'accept-encoding': 'identity' }),
-    call: () => post(server.url, call),
-    same: () => get(same),
-    codes: () => get(codes),
-  }, N);
+  const ours = requestsTo(worker.url, server.url);
+  const times = await measure({ ...ours, init: () => post(server.url, init), same: () => get(same), codes: () => get(codes) }, N);
   const m = (k) => median(times[k]);
   const line = (k) => `median ${fmt(m(k))}, p95 ${fmt(p95(times[k]))} (n=${N})`;
   // Floor of the local stack (wrangler's dev proxy + workerd) without KV or MCP work.
@@ -185,16 +185,14 @@ try {
   const plainWire = await wireBytes(server.url, list, 'identity');
   reference = await startReference(wire.body, plainWire.body, same, auth);
   const ref = reference;
+  const theirs = requestsTo(ref.url, `${ref.url}/mcp`);
   const paired = await measure({
-    health: () => fetch(`${worker.url}/health`).then((r) => r.text()),
-    list: () => post(server.url, list),
-    listPlain: () => post(server.url, list, { 'accept-encoding': 'identity' }),
-    call: () => post(server.url, call),
+    ...ours,
     same: () => get(same),
-    refHealth: () => fetch(`${ref.url}/health`).then((r) => r.text()),
-    refList: () => post(`${ref.url}/list`, list),
-    refListPlain: () => post(`${ref.url}/list`, list, { 'accept-encoding': 'identity' }),
-    refCall: () => post(`${ref.url}/call`, call),
+    refHealth: theirs.health,
+    refList: theirs.list,
+    refListPlain: theirs.listPlain,
+    refCall: theirs.call,
   }, Math.max(1, Math.round(N / 2)));
   const pm = (k) => median(paired[k]);
   const over = (k, floor) => pm(k) - pm(floor);
@@ -213,17 +211,8 @@ try {
   const debugged = await startWorker();
   try {
     const server = await provision(debugged, sim);
-    const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { query: 'active=true', limit: 5 } } };
-    const same = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true`;
-    const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
-    const rounds = {
-      health: () => fetch(`${debugged.url}/health`).then((r) => r.text()),
-      call: () => post(server.url, call),
-      same: () => fetch(same, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text()),
-    };
-    const times = Object.fromEntries(Object.keys(rounds).map((k) => [k, []]));
-    for (let i = 0; i < WARMUP; i++) for (const fn of Object.values(rounds)) await fn();
-    for (let i = 0; i < N; i++) for (const [k, fn] of Object.entries(rounds)) times[k].push(await time(fn));
+    const { health, call: debuggedCall } = requestsTo(debugged.url, server.url);
+    const times = await measure({ health, call: debuggedCall, same: () => get(same) }, N);
     const m = (k) => median(times[k]);
     console.log(`with the \`wrangler dev\` command's DevTools session attached: /health ${fmt(m('health'))}, tools/call ${fmt(m('call'))}, direct ${fmt(m('same'))}: ${fmt(m('call') - m('same') - m('health'))} over /health + direct (n=${N})`);
   } finally {

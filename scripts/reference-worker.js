@@ -2,10 +2,10 @@
 // measure, run under the same wrangler dev server beside the real one (same assets
 // routing, no DevTools session). `make bench` copies it into a temporary directory with
 // the real worker's tools/list answer (list.gz, list.json) and starts it there.
-//   POST /list  answers those bytes as they are (gzip when the client accepts it);
-//   POST /call  reads the JSON-RPC body, sends the same GET the real worker sends for
-//               the benchmarked call (to env.UPSTREAM_URL, Basic auth from env) and
-//               answers its body as one text item.
+//   POST /mcp  reads the JSON-RPC body; tools/list answers those bytes as they are
+//              (gzip when the client accepts it); tools/call sends the same GET the real
+//              worker sends for the benchmarked call (to env.UPSTREAM_URL, Basic auth
+//              from env) and answers its body as one text item.
 import listGzip from './list.gz';
 import listJson from './list.json.txt';
 
@@ -17,15 +17,14 @@ export default {
     if (pathname === '/health') {
       return new Response(HEALTH, { headers: { 'content-type': 'application/json' } });
     }
-    if (pathname === '/list') {
-      await request.arrayBuffer();
-      const gzip = /gzip/.test(request.headers.get('accept-encoding') || '');
-      return gzip
-        ? new Response(listGzip, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'accept-encoding' }, encodeBody: 'manual' })
-        : new Response(listJson, { headers: { 'content-type': 'application/json', vary: 'accept-encoding' } });
-    }
-    if (pathname === '/call') {
+    if (pathname === '/mcp' && request.method === 'POST') {
       const rpc = await request.json();
+      if (rpc.method === 'tools/list') {
+        const gzip = /gzip/.test(request.headers.get('accept-encoding') || '');
+        return gzip
+          ? new Response(listGzip, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'accept-encoding' }, encodeBody: 'manual' })
+          : new Response(listJson, { headers: { 'content-type': 'application/json', vary: 'accept-encoding' } });
+      }
       const upstream = await fetch(env.UPSTREAM_URL, {
         headers: { authorization: env.UPSTREAM_AUTH, accept: 'application/json' },
         redirect: 'manual',
