@@ -10,10 +10,13 @@ use std::fmt;
 
 /// SHA-256 of `data`, lowercase hex: how tokens are keyed in KV.
 pub fn sha256_hex(data: &str) -> String {
+    // A table, not `format!` per byte: every MCP request hashes its token at least twice.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(data.as_bytes());
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     out
 }

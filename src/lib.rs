@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod gzip;
 pub mod http;
 pub mod isolate_stats;
+pub mod json_text;
 pub mod mcp;
 pub mod ports;
 pub mod servicenow;

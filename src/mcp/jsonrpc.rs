@@ -1,5 +1,6 @@
 //! JSON-RPC 2.0 message model and the classification of one incoming body.
 
+use crate::json_text;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -80,27 +81,30 @@ impl RpcResponse {
         }
     }
 
-    /// The response as JSON text, `structuredContent` included.
+    /// The response as JSON text, `structuredContent` included: the bytes
+    /// `serde_json::to_string` writes for it (with `structuredContent` in its result),
+    /// written by [`json_text`], whose escaper is the faster one.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string(self).unwrap_or_default();
-        let has_members = self
-            .result
-            .as_ref()
-            .and_then(Value::as_object)
-            .is_some_and(|o| !o.is_empty());
-        if let (Some(structured), true, Some(body)) = (
-            &self.structured_content,
-            has_members,
-            text.strip_suffix("}}"),
-        ) {
-            let mut spliced = String::with_capacity(text.len() + structured.len() + 24);
-            spliced.push_str(body);
-            spliced.push_str(",\"structuredContent\":");
-            spliced.push_str(structured);
-            spliced.push_str("}}");
-            text = spliced;
+        let (Some(result), None) = (&self.result, &self.error) else {
+            return serde_json::to_string(self).unwrap_or_default();
+        };
+        let structured = self.structured_content.as_deref().unwrap_or_default();
+        let mut out = Vec::with_capacity(64 + 2 * structured.len());
+        out.extend_from_slice(b"{\"jsonrpc\":");
+        json_text::write_str(&mut out, self.jsonrpc);
+        out.extend_from_slice(b",\"id\":");
+        json_text::write_value(&mut out, &self.id);
+        out.extend_from_slice(b",\"result\":");
+        json_text::write_value(&mut out, result);
+        let has_members = result.as_object().is_some_and(|o| !o.is_empty());
+        if self.structured_content.is_some() && has_members && out.last() == Some(&b'}') {
+            out.pop();
+            out.extend_from_slice(b",\"structuredContent\":");
+            out.extend_from_slice(structured.as_bytes());
+            out.push(b'}');
         }
-        text
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
@@ -212,6 +216,37 @@ mod tests {
             ..RpcResponse::error(json!(1), RpcError::new(INVALID_PARAMS, "no"))
         };
         assert_eq!(error.to_json(), serde_json::to_string(&error).unwrap());
+    }
+
+    #[test]
+    fn to_json_writes_what_serde_json_writes() {
+        let results = [
+            json!({}),
+            json!({"tools": [{"name": "a", "description": "say \"hi\"\n"}]}),
+            json!({"content": [{"type": "text", "text": "{\"a\":1}"}], "isError": true}),
+            json!([1, 2]),
+            json!(null),
+        ];
+        for id in [
+            json!(1),
+            json!("x\"\\y"),
+            json!(null),
+            json!(-3),
+            json!(2.5),
+        ] {
+            for result in &results {
+                let response = RpcResponse::result(id.clone(), result.clone());
+                assert_eq!(
+                    response.to_json(),
+                    serde_json::to_string(&response).unwrap()
+                );
+            }
+            let error = RpcResponse::error(
+                id.clone(),
+                RpcError::new(INVALID_PARAMS, "bad \"x\"").with_data(json!({"k": [1]})),
+            );
+            assert_eq!(error.to_json(), serde_json::to_string(&error).unwrap());
+        }
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub(super) fn success_result(
     link: Option<RecordLink>,
     file: Option<FileContent>,
 ) -> RpcResponse {
-    let text = structured.to_string();
+    let text = crate::json_text::to_string(structured);
     let mut content = vec![json!({ "type": "text", "text": text.clone() })];
     match file {
         Some(FileContent::Image { data, mime_type }) => content.push(json!({

@@ -211,13 +211,15 @@ impl<'de> Visitor<'de> for Record<'_> {
         let mut out = Map::new();
         let mut labels = Map::new();
         while let Some(name) = map.next_key::<String>()? {
-            match map.next_value::<Field>()? {
+            // Only a labelled field's label is kept: any other's is skipped unread.
+            let labelled = self.labelled.contains(&name);
+            match map.next_value_seed(FieldSeed { labelled })? {
                 Field::Pair { stored, display } => {
                     // A repeated field: the last one counts, its label included.
                     labels.remove(&name);
                     if let Some(display) = display {
                         let differs = stored.as_str() != Some(display.as_str());
-                        if differs && !display.is_empty() && self.labelled.contains(&name) {
+                        if differs && !display.is_empty() && labelled {
                             labels.insert(name.clone(), Value::String(display));
                         }
                     }
@@ -252,9 +254,19 @@ enum Field {
     Plain(Value),
 }
 
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
+/// Reads a [`Field`]; `labelled` says whether its label is wanted (if not, the
+/// `display_value` is skipped without building a string for it).
+struct FieldSeed {
+    labelled: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Field;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        struct FieldVisitor {
+            labelled: bool,
+        }
         impl<'de> Visitor<'de> for FieldVisitor {
             type Value = Field;
 
@@ -268,7 +280,7 @@ impl<'de> Deserialize<'de> for Field {
                 while let Some(key) = map.next_key::<KeyText<'de>>()? {
                     match key.0.as_ref() {
                         "value" => stored = Some(map.next_value::<Value>()?),
-                        "display_value" => {
+                        "display_value" if self.labelled => {
                             display = match map.next_value::<Value>()? {
                                 Value::String(text) => Some(text),
                                 _ => None,
@@ -290,7 +302,9 @@ impl<'de> Deserialize<'de> for Field {
             }
             keep_scalars!(Field::Plain);
         }
-        deserializer.deserialize_any(FieldVisitor)
+        deserializer.deserialize_any(FieldVisitor {
+            labelled: self.labelled,
+        })
     }
 }
 
