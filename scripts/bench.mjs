@@ -3,11 +3,11 @@
 // Every loop is bounded; everything started is stopped.
 import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync, inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { ROOT, startSimulator, startWorker, provision, rpc } from '../tests/e2e/harness.mjs';
+import { ROOT, SIM_BIN, SIM_RELEASE_BIN, startSimulator, startWorker, provision, rpc } from '../tests/e2e/harness.mjs';
 
 const N = Number(process.env.BENCH_N || 400);
 const WARMUP = 5;
@@ -15,14 +15,42 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 const p95 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]; };
 const fmt = (ms) => `${ms.toFixed(2)} ms`;
 
-// Every timed request reads the answer as text and nothing more (no JSON.parse), as the
-// /health floor does, so the figures compare the same client work. Node's fetch sends
-// Accept-Encoding: gzip, deflate, like MCP clients and browsers.
-const post = (url, message, headers = {}) => fetch(url, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-  body: JSON.stringify(message),
-}).then((r) => r.text());
+// The timed client: node:http with one kept-alive connection per host (as fetch keeps
+// one), asking for gzip as MCP clients do, and reading every answer whole: inflated,
+// decoded as UTF-8, nothing parsed, the same for /health as for an MCP answer. Not Node's
+// fetch: on this machine its WHATWG streams spend about as much CPU turning the 14.8 KB
+// tools/list answer into a string as the worker and workerd spend producing it, which is
+// the client's cost, not the worker's (the fetch figures are printed too, for comparison).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const sized = body === undefined ? {} : { 'content-length': Buffer.byteLength(body) };
+    const req = http.request({
+      agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method,
+      headers: { 'accept-encoding': 'gzip, deflate', ...headers, ...sized },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => { chunks.push(c); });
+      res.on('error', reject);
+      res.on('end', () => {
+        if (res.statusCode >= 400) { reject(new Error(`${method} ${u.pathname}: HTTP ${res.statusCode}`)); return; }
+        const raw = Buffer.concat(chunks);
+        const encoding = res.headers['content-encoding'];
+        try {
+          resolve((encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : raw).toString('utf8'));
+        } catch (e) { reject(e); }
+      });
+    });
+    req.setTimeout(30000, () => req.destroy(new Error(`${method} ${u.pathname}: no answer in 30 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const post = (url, message, headers = {}) => request(url, { method: 'POST', headers: { ...mcpHeaders, ...headers }, body: JSON.stringify(message) });
+// The same requests through Node's fetch (it sends Accept-Encoding: gzip, deflate too).
+const fetchPost = (url, message) => fetch(url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify(message) }).then((r) => r.text());
 
 /** An answer as it crosses the wire (not inflated): its bytes and Content-Encoding. */
 function wireBytes(url, message, acceptEncoding = 'gzip, deflate') {
@@ -86,7 +114,10 @@ const catalogBench = spawnSync('cargo', ['run', '-q', '--release', '-p', 'snmcp-
 if (catalogBench.status === 0) process.stdout.write(catalogBench.stdout);
 else console.log(`catalog bench unavailable: ${catalogBench.stderr.trim().split('\n').pop()}`);
 
-const sim = await startSimulator();
+// The simulator's release build (see SIM_RELEASE_BIN); the debug one if it cannot be built.
+const simBuild = spawnSync('cargo', ['build', '-q', '--release', '-p', 'servicenow-simulator'], { cwd: ROOT, encoding: 'utf8' });
+if (simBuild.status !== 0) console.log(`simulator release build failed, using the debug one: ${simBuild.stderr.trim().split('\n').pop()}`);
+const sim = await startSimulator({ bin: simBuild.status === 0 ? SIM_RELEASE_BIN : SIM_BIN });
 let reference;
 const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
 const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
@@ -97,10 +128,11 @@ const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'lis
 const same = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true`;
 const codes = `${sim.url}/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=5&sysparm_exclude_reference_link=true`;
 const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
-const get = (url) => fetch(url, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text());
+const get = (url) => request(url, { headers: { authorization: auth, accept: 'application/json' } });
+const fetchGet = (url) => fetch(url, { headers: { authorization: auth, accept: 'application/json' } }).then((r) => r.text());
 /** The timed requests to a worker at `url` serving the MCP server at `mcp`. */
 const requestsTo = (url, mcp) => ({
-  health: () => fetch(`${url}/health`).then((r) => r.text()),
+  health: () => request(`${url}/health`),
   list: () => post(mcp, list),
   // The same answer uncompressed: what the worker and the runtime cost without the
   // client inflating 160 KB.
@@ -178,6 +210,17 @@ try {
     console.log(`  inside the worker (its log, ms resolution): ${total} ms per call, of which ${waited} ms waiting for the simulator`);
   }
 
+  // The same worker with Node's fetch as the client: what the client's own reading of the
+  // answers adds (not part of the goals, which measure the worker).
+  const viaFetch = await measure({
+    health: () => fetch(`${worker.url}/health`).then((r) => r.text()),
+    list: () => fetchPost(server.url, list),
+    call: () => fetchPost(server.url, call),
+    same: () => fetchGet(same),
+  }, Math.max(1, Math.round(N / 2)));
+  const fm = (k) => median(viaFetch[k]);
+  console.log(`with Node's fetch as the client (n=${viaFetch.health.length}): /health ${fmt(fm('health'))}, tools/list ${fmt(fm('list') - fm('health'))} over /health, tools/call ${fmt(fm('call') - fm('same') - fm('health'))} over /health + direct`);
+
   // What is the worker's and what is the stack's: the least a worker can do for the same
   // two requests (scripts/reference-worker.js), under the same dev server, measured in
   // rounds beside the real one. A second phase, so that the goals above are measured
@@ -220,4 +263,5 @@ try {
   }
 } finally {
   await sim.stop();
+  agent.destroy();
 }

@@ -13,6 +13,9 @@ export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijkl';
 export const CREDENTIALS_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
 export const SIM_BIN = join(TARGET, 'debug', 'servicenow-sim');
+/** The release build, for the benchmarks: the debug one spends milliseconds of CPU on each
+ * answer, on the same two cores as the worker being measured. */
+export const SIM_RELEASE_BIN = join(TARGET, 'release', 'servicenow-sim');
 export const CLI_BIN = join(TARGET, 'debug', 'snmcp');
 
 export function freePort() {
@@ -42,11 +45,11 @@ function stopGroup(child) {
 }
 
 /** Starts the simulator; resolves when it printed its address. */
-export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = {}) {
+export async function startSimulator({ seed = 'demo', rateLimit, rateWindow, bin = SIM_BIN } = {}) {
   const args = ['--host', '127.0.0.1', '--port', '0', '--seed', seed, '--specs', join(ROOT, 'tool-specs', 'servicenow')];
   if (rateLimit) args.push('--rate-limit', String(rateLimit));
   if (rateWindow) args.push('--rate-window', String(rateWindow));
-  const child = spawn(SIM_BIN, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`simulator did not start in 15 s:\n${output}`)), 15000);
@@ -58,7 +61,7 @@ export async function startSimulator({ seed = 'demo', rateLimit, rateWindow } = 
     child.stdout.on('data', onData);
     child.stderr.on('data', (c) => { output += c; });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`simulator exited (${code}):\n${output}`)); });
-    child.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${SIM_BIN}: ${e.message} (run \`make bins\`)`)); });
+    child.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${bin}: ${e.message} (run \`make bins\`)`)); });
   });
   child.stdout.resume();
   return {
