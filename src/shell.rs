@@ -11,13 +11,11 @@ use crate::isolate_stats;
 use crate::mcp::Services;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
 use crate::store::cache::{CachedKv, IsolateCache};
-use futures::future::{select, Either};
-use std::time::Duration;
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_error, console_log, event, js_sys, web_sys, ByteStream, Context, Delay, EncodeBody,
-    Env, Headers, Response,
+    console_error, console_log, event, js_sys, web_sys, ByteStream, Context, EncodeBody, Env,
+    Headers, Response,
 };
 
 thread_local! {
@@ -176,16 +174,26 @@ fn encoded(headers: &[(String, String)]) -> bool {
         .any(|(k, v)| k == "content-encoding" && !v.trim().eq_ignore_ascii_case("identity"))
 }
 
+/// Why an answer could not be read: over the cap, or a failure (the caller tells a
+/// timeout from the rest).
+enum ReadFailure {
+    TooLarge(usize),
+    Failed(String),
+}
+
+impl From<String> for ReadFailure {
+    fn from(error: String) -> Self {
+        ReadFailure::Failed(error)
+    }
+}
+
 async fn read_response(
     response: web_sys::Response,
     max_body_bytes: usize,
-) -> Result<HttpResponse, UpstreamError> {
+) -> Result<HttpResponse, ReadFailure> {
     let headers = header_pairs(response.headers());
-    let too_large = UpstreamError::TooLarge {
-        limit_bytes: max_body_bytes,
-    };
     if body_cap::declared_length(&headers).is_some_and(|n| n > max_body_bytes as u64) {
-        return Err(too_large);
+        return Err(ReadFailure::TooLarge(max_body_bytes));
     }
     let status = response.status();
     // A 3xx is reported, not read; a body-less answer has no stream.
@@ -194,15 +202,13 @@ async fn read_response(
     } else if body_cap::declared_length(&headers).is_some() && !encoded(&headers) {
         // Within the cap (checked above): one read, as for any answer with a length. Not
         // for an encoded answer: its length is the compressed one, the body is inflated.
-        array_buffer(response.array_buffer())
-            .await
-            .map_err(UpstreamError::Network)?
+        array_buffer(response.array_buffer()).await?
     } else {
         match response.body() {
             Some(stream) => body_cap::read_capped(ByteStream::from(stream), max_body_bytes)
                 .await
-                .map_err(|e| UpstreamError::Network(e.to_string()))?
-                .ok_or(too_large)?,
+                .map_err(|e| e.to_string())?
+                .ok_or(ReadFailure::TooLarge(max_body_bytes))?,
             None => Vec::new(),
         }
     };
@@ -219,36 +225,39 @@ impl Upstream for WorkerFetch {
         request: HttpRequest,
         timeout_ms: u64,
     ) -> Result<HttpResponse, UpstreamError> {
-        let controller = web_sys::AbortController::new()
-            .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
-        let web_request = to_web_request(&request, &controller.signal())
-            .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
-        let call = async {
+        // The runtime's own timeout signal aborts the fetch and the read of its body alike;
+        // no timer, closure or race is kept on our side. A failure once it has fired is
+        // the timeout, whatever the runtime called it.
+        let signal = web_sys::AbortSignal::timeout_with_f64(timeout_ms as f64);
+        let failed = |error: String| {
+            if signal.aborted() {
+                UpstreamError::Timeout {
+                    after_ms: timeout_ms,
+                }
+            } else {
+                UpstreamError::Network(error)
+            }
+        };
+        let started = now_ms();
+        let outcome = async {
+            let web_request = to_web_request(&request, &signal).map_err(|e| js_error_text(&e))?;
             let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
             let response = JsFuture::from(global.fetch_with_request(&web_request))
                 .await
-                .map_err(|e| UpstreamError::Network(js_error_text(&e)))?;
+                .map_err(|e| js_error_text(&e))?;
             let response: web_sys::Response = response
                 .dyn_into()
-                .map_err(|_| UpstreamError::Network("fetch gave no Response".to_string()))?;
+                .map_err(|_| "fetch gave no Response".to_string())?;
             read_response(response, self.max_body_bytes).await
-        };
-        let timer = Delay::from(Duration::from_millis(timeout_ms));
-        futures::pin_mut!(call);
-        let started = now_ms();
-        let outcome = select(call, timer).await;
+        }
+        .await;
         self.sent.set(self.sent.get() + 1);
         self.waited_ms
             .set(self.waited_ms.get() + now_ms().saturating_sub(started));
-        match outcome {
-            Either::Left((result, _)) => result,
-            Either::Right(((), _)) => {
-                controller.abort();
-                Err(UpstreamError::Timeout {
-                    after_ms: timeout_ms,
-                })
-            }
-        }
+        outcome.map_err(|e| match e {
+            ReadFailure::TooLarge(limit_bytes) => UpstreamError::TooLarge { limit_bytes },
+            ReadFailure::Failed(error) => failed(error),
+        })
     }
 }
 
