@@ -174,14 +174,14 @@ fn main() {
         call.clone(),
         &[],
     );
-    // What serialising the structured result costs (it is written twice: as
-    // structuredContent and, escaped, as the text item).
+    // What writing the structured result costs (`json_text`, as the worker does; it is
+    // written twice: as structuredContent and, escaped, as the text item).
     let answer: Value = serde_json::from_slice(&mcp(&call, &[]).body).expect("JSON");
     let structured = &answer["result"]["structuredContent"];
     let xs: Vec<f64> = (0..RUNS)
         .map(|_| {
             let t0 = Instant::now();
-            let text = serde_json::to_string(structured).unwrap_or_default();
+            let text = servicenow_mcp::json_text::to_string(structured);
             let us = t0.elapsed().as_secs_f64() * 1e6;
             assert!(!text.is_empty());
             us
