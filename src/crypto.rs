@@ -10,13 +10,17 @@ use std::fmt;
 
 /// SHA-256 of `data`, lowercase hex: how tokens are keyed in KV.
 pub fn sha256_hex(data: &str) -> String {
-    // A table, not `format!` per byte: every MCP request hashes its token at least twice.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(data.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    hex(&Sha256::digest(data.as_bytes()))
+}
+
+/// `bytes` as lowercase hex. From a table, not `format!` per byte: every MCP request
+/// hashes its token at least twice.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     out
 }
@@ -55,8 +59,7 @@ pub fn new_token() -> Result<String, CryptoError> {
 /// A short random identifier with a prefix, e.g. `mcp_3f9a...` (not a secret).
 pub fn new_id(prefix: &str) -> Result<String, CryptoError> {
     let bytes = random_bytes(10)?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{prefix}_{hex}"))
+    Ok(format!("{prefix}_{}", hex(&bytes)))
 }
 
 /// One AES-256-GCM key and its public id (the first 8 hex digits of a SHA-256 of the key,
@@ -100,7 +103,7 @@ impl Key {
         let mut labelled = b"snmcp sealing key id\n".to_vec();
         labelled.extend_from_slice(&bytes);
         let digest = Sha256::digest(&labelled);
-        let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let id = hex(&digest[..4]);
         Ok(Key { cipher, id })
     }
 

@@ -28,7 +28,7 @@ thread_local! {
     static ISOLATE_ID: String = {
         let mut bytes = [0u8; 4];
         getrandom::fill(&mut bytes).map_or_else(|_| "unknown".to_string(), |()| {
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
+            crate::crypto::hex(&bytes)
         })
     };
 }
