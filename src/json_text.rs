@@ -142,13 +142,8 @@ mod tests {
 
     #[test]
     fn agrees_on_random_values() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::test_rng::TestRng::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = move || rng.next();
         const PIECES: [&str; 10] = [
             "a", "\"", "\\", "\n", "\u{1}", "é", "😀", " ", "/", "\u{7f}",
         ];

@@ -20,3 +20,5 @@ pub mod servicenow;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 pub mod store;
+#[cfg(test)]
+mod test_rng;

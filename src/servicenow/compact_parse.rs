@@ -407,13 +407,8 @@ mod tests {
     #[test]
     fn agrees_on_random_records() {
         // Deterministic pseudo-random records: pairs, plain values, repeated names.
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::test_rng::TestRng::new(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = move || rng.next();
         let names = [
             "caller_id",
             "state",
