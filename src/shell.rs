@@ -226,18 +226,8 @@ impl Upstream for WorkerFetch {
         timeout_ms: u64,
     ) -> Result<HttpResponse, UpstreamError> {
         // The runtime's own timeout signal aborts the fetch and the read of its body alike;
-        // no timer, closure or race is kept on our side. A failure once it has fired is
-        // the timeout, whatever the runtime called it.
+        // no timer, closure or race is kept on our side.
         let signal = web_sys::AbortSignal::timeout_with_f64(timeout_ms as f64);
-        let failed = |error: String| {
-            if signal.aborted() {
-                UpstreamError::Timeout {
-                    after_ms: timeout_ms,
-                }
-            } else {
-                UpstreamError::Network(error)
-            }
-        };
         let started = now_ms();
         let outcome = async {
             let web_request = to_web_request(&request, &signal).map_err(|e| js_error_text(&e))?;
@@ -256,7 +246,11 @@ impl Upstream for WorkerFetch {
             .set(self.waited_ms.get() + now_ms().saturating_sub(started));
         outcome.map_err(|e| match e {
             ReadFailure::TooLarge(limit_bytes) => UpstreamError::TooLarge { limit_bytes },
-            ReadFailure::Failed(error) => failed(error),
+            // A failure once the signal fired is the timeout, whatever the runtime called it.
+            ReadFailure::Failed(_) if signal.aborted() => UpstreamError::Timeout {
+                after_ms: timeout_ms,
+            },
+            ReadFailure::Failed(error) => UpstreamError::Network(error),
         })
     }
 }
