@@ -88,16 +88,17 @@ impl RpcResponse {
         let (Some(result), None) = (&self.result, &self.error) else {
             return serde_json::to_string(self).unwrap_or_default();
         };
-        let structured = self.structured_content.as_deref().unwrap_or_default();
-        let mut out = Vec::with_capacity(64 + 2 * structured.len());
+        let structured = self.structured_content.as_deref();
+        let mut out = Vec::with_capacity(64 + 2 * structured.map_or(0, str::len));
         out.extend_from_slice(b"{\"jsonrpc\":");
         json_text::write_str(&mut out, self.jsonrpc);
         out.extend_from_slice(b",\"id\":");
         json_text::write_value(&mut out, &self.id);
         out.extend_from_slice(b",\"result\":");
         json_text::write_value(&mut out, result);
+        // Into a non-empty object only: its closing brace gives way to the member.
         let has_members = result.as_object().is_some_and(|o| !o.is_empty());
-        if self.structured_content.is_some() && has_members && out.last() == Some(&b'}') {
+        if let (Some(structured), true) = (structured, has_members) {
             out.pop();
             out.extend_from_slice(b",\"structuredContent\":");
             out.extend_from_slice(structured.as_bytes());
