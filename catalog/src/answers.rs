@@ -71,6 +71,19 @@ impl Catalog {
             .is_some_and(|r| resource_readable(r, filter))
     }
 
+    /// Whether `filter` exposes writing `table`: the filter keeps one of its resource's
+    /// create, update or delete methods (standard or custom).
+    pub fn writable(&self, table: &str, filter: &ToolFilter) -> bool {
+        self.resource_for_table(table).is_some_and(|r| {
+            r.methods.iter().any(|(key, method)| {
+                let kind = crate::MethodKind::parse(key).or(method.kind);
+                kind.is_some_and(|kind| {
+                    !kind.is_read() && crate::filter::keeps_parts(kind, key, &r.tags, filter)
+                })
+            })
+        })
+    }
+
     /// Tables whose records `filter` lets the server read, in table-name order.
     pub fn readable_tables(&self, filter: &ToolFilter) -> Vec<&str> {
         let mut tables: Vec<&str> = self

@@ -109,6 +109,17 @@ fn check_resource(spec: &ResourceSpec, problems: &mut Vec<String>) {
             ));
         }
     }
+    if let Some(name) = &spec.row_table {
+        let usable = spec
+            .fields
+            .get(name)
+            .is_some_and(|f| f.field_type == FieldType::String);
+        if !usable {
+            report(format!(
+                "row_table field {name:?} must be a documented string field"
+            ));
+        }
+    }
     if let Some(dup) = first_duplicate(&spec.lookup) {
         report(format!("lookup lists {dup:?} twice"));
     }

@@ -604,6 +604,7 @@ mod tests {
             number_prefix: None,
             display_field: "sys_id".into(),
             lookup: Vec::new(),
+            row_table: None,
             fields: BTreeMap::new(),
             methods: BTreeMap::new(),
         }

@@ -25,6 +25,11 @@ pub struct ResourceSpec {
     /// by an exact match on any of them. Empty: references to this table take sys_ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lookup: Vec<String>,
+    /// The field naming the table of the record each row belongs to (`table_name` of
+    /// an attachment, `name` of a journal entry): rows of every table live here, so a
+    /// server reaches only the rows of tables its own filter exposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_table: Option<String>,
     pub fields: BTreeMap<String, FieldSpec>,
     pub methods: BTreeMap<String, MethodSpec>,
 }

@@ -336,7 +336,14 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     };
     outcome_reply(
         id,
-        servicenow::call_tool(&context, &account, tool, &call).await,
+        servicenow::call_tool(
+            &context,
+            &account,
+            &servicenow::Scope::new(catalog, &server.config),
+            tool,
+            &call,
+        )
+        .await,
     )
 }
 

@@ -8,7 +8,8 @@ use super::request::{
     follow_request, number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest,
 };
 use super::resolve::{self, lookup_request, map_lookup, Plan};
-use super::response::{map_call_response, map_number_lookup};
+use super::response::{map_call_response, map_number_lookup, rate_limited};
+use super::scope::Scope;
 use super::session::{redact, SendError, Session, Transport};
 use super::{CallOutcome, RecordLink, UpstreamContext};
 use crate::http::{HttpRequest, HttpResponse};
@@ -20,9 +21,11 @@ use snmcp_catalog::{MethodKind, Tool, ToolCall};
 /// Runs one validated tool call against the account's instance. Never panics, never
 /// retries (a 401 on a cached OAuth token re-authenticates once), and never puts a
 /// credential in a message.
+/// `scope` is what the server's filter lets the call reach beyond the tool itself.
 pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
     ctx: &UpstreamContext<'_, K, U, C>,
     account: &IntegratedAccount,
+    scope: &Scope<'_>,
     tool: &Tool,
     call: &ToolCall,
 ) -> CallOutcome {
@@ -31,7 +34,7 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
         Ok(plan) => plan,
         Err(message) => return CallOutcome::failure(message),
     };
-    let request = match TableRequest::from_call(tool, &plan.call, ctx.upload_max_bytes) {
+    let request = match TableRequest::from_call(tool, &plan.call, scope, ctx.upload_max_bytes) {
         Ok(request) => request,
         Err(ArgumentError(message)) => return CallOutcome::failure(message),
     };
@@ -39,6 +42,7 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
         session: Session::new(ctx, account),
         request: &request,
         upload_max_bytes: ctx.upload_max_bytes,
+        scope,
     };
     let outcome = match run(&mut session, tool, plan).await {
         Ok(outcome) | Err(outcome) => outcome,
@@ -64,6 +68,9 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             (Some(id), Some(number))
         }
     };
+    if let Some(id) = &sys_id {
+        check_row_owner(session, tool, id).await?;
+    }
     // One read-only lookup per reference given as a name; any failure stops the call
     // before the write.
     let mut plan = plan;
@@ -77,10 +84,16 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
                 table: &reference.target.table,
             };
             let response = session.send(lookup, stage).await?;
-            let id = map_lookup(&reference, &response, session.now_secs())?;
+            let names_shown = session.scope.readable(&reference.target.table);
+            let id = map_lookup(&reference, &response, session.now_secs(), names_shown)?;
             plan.resolve(&reference.field, &id);
         }
-        resolved = TableRequest::from_call(tool, &plan.call, session.upload_max_bytes)
+        resolved = TableRequest::from_call(
+            tool,
+            &plan.call,
+            session.scope,
+            session.upload_max_bytes,
+        )
             .map_err(|e| CallOutcome::failure(e.0))?;
         request = &resolved;
     }
@@ -171,6 +184,75 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     }
 }
 
+/// A record of a resource holding rows of every table (an attachment, a journal entry)
+/// is read first for the table it belongs to: a get, download, update or delete goes on
+/// only when the server's scope reaches that table (writable for a change).
+async fn check_row_owner<K: KvStore, U: Upstream, C: Clock>(
+    session: &mut TableSession<'_, '_, '_, K, U, C>,
+    tool: &Tool,
+    sys_id: &SysId,
+) -> Result<(), CallOutcome> {
+    let resource = tool.resource.as_ref();
+    let Some(field) = &resource.row_table else {
+        return Ok(());
+    };
+    let instance = session.session.account.instance_url.trim_end_matches('/');
+    // The resource's own metadata read (the Attachment API for attachments).
+    let metadata = resource
+        .methods
+        .get("get")
+        .and_then(|m| m.endpoint.as_ref())
+        .filter(|e| e.content.is_none() && e.method == snmcp_catalog::spec::HttpMethod::Get);
+    let url = match metadata {
+        Some(endpoint) => format!(
+            "{instance}{}",
+            endpoint.path.replace("{sys_id}", sys_id.as_str())
+        ),
+        None => format!(
+            "{instance}/api/now/table/{}/{}?sysparm_fields={field}",
+            resource.table,
+            sys_id.as_str()
+        ),
+    };
+    let read = HttpRequest::new("GET", url).with_header("accept", "application/json");
+    let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
+    let now = session.now_secs();
+    if response.status == 429 {
+        return Err(rate_limited(&response, now));
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(map_call_response(
+            session.request,
+            Some(sys_id),
+            None,
+            &response,
+            now,
+        ));
+    }
+    let owner = serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .and_then(|body| {
+            let value = body.get("result")?.get(field)?;
+            value
+                .as_str()
+                .or_else(|| value.get("value").and_then(Value::as_str))
+                .map(str::to_string)
+        })
+        .filter(|table| !table.trim().is_empty());
+    let Some(owner) = owner else {
+        return Err(CallOutcome::failure(format!(
+            "ServiceNow did not say which table the {} {} belongs to ({field} is missing or hidden), so this server cannot tell whether it may reach it; nothing more was sent.",
+            resource.title.to_ascii_lowercase(),
+            sys_id.as_str()
+        )));
+    };
+    let write = tool.kind != MethodKind::Get;
+    session
+        .scope
+        .check_row_table(resource, &owner, write)
+        .map_err(CallOutcome::failure)
+}
+
 /// Adds the record's page on the instance to a get, create or update result.
 fn with_link(outcome: CallOutcome, instance: &str, request: &TableRequest) -> CallOutcome {
     let CallOutcome::Success {
@@ -229,6 +311,7 @@ struct TableSession<'r, 's, 'a, K, U, C> {
     request: &'r TableRequest,
     /// For rebuilding the request once names are resolved.
     upload_max_bytes: usize,
+    scope: &'r Scope<'r>,
 }
 
 impl<K: KvStore, U: Upstream, C: Clock> TableSession<'_, '_, '_, K, U, C> {

@@ -27,6 +27,8 @@ struct Harness {
     timeout_ms: u64,
     upload_max_bytes: usize,
     with_key: bool,
+    /// The server's filter, for what the call may reach (default: everything).
+    filter: snmcp_catalog::ToolFilter,
 }
 
 impl Harness {
@@ -41,6 +43,7 @@ impl Harness {
             timeout_ms: 25_000,
             upload_max_bytes: crate::config::DEFAULT_UPLOAD_MAX_BYTES,
             with_key: true,
+            filter: snmcp_catalog::ToolFilter::default(),
         }
     }
 
@@ -64,9 +67,11 @@ impl Harness {
             generation: "gen_1".into(),
         };
         let args = args.as_object().cloned().unwrap();
+        let catalog = snmcp_catalog::Catalog::builtin().unwrap();
         block_on(call_tool(
             &ctx,
             &account,
+            &Scope::new(catalog, &self.filter),
             tool,
             &ToolCall::from_valid(tool, &args),
         ))
@@ -988,4 +993,161 @@ fn an_instance_refusing_the_extension_or_the_size_is_named() {
     let (message, _) =
         failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.txt", b"hello")));
     assert!(!message.contains("glide.attachment"), "{message}");
+}
+
+fn builtin_tool(name: &str) -> Tool {
+    let everything = snmcp_catalog::ToolFilter::default();
+    snmcp_catalog::Catalog::builtin()
+        .unwrap()
+        .find(name, &everything)
+        .unwrap_or_else(|| panic!("{name}"))
+        .clone()
+}
+
+fn tagged(tags: &[&str]) -> snmcp_catalog::ToolFilter {
+    snmcp_catalog::ToolFilter {
+        tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+        ..Default::default()
+    }
+}
+
+const ATTACHMENTS: &str = "https://dev1.service-now.com/api/now/attachment";
+
+#[test]
+fn attachment_lists_reach_only_the_tables_the_server_exposes() {
+    let mut h = Harness::new();
+    h.filter = tagged(&["incident", "attachments"]);
+    let list = builtin_tool("list_all_service_now_sys_attachment");
+    h.reply(200, json!({"result": []}));
+    success(h.call_tool(&basic(), &list, json!({"table_sys_id": SYS_ID})));
+    let lines = h.lines();
+    assert!(
+        lines[0].starts_with(&format!(
+            "GET {ATTACHMENTS}?sysparm_query=table_nameINincident%2Cincident_task%5Etable_sys_id%3D{SYS_ID}&"
+        )),
+        "{lines:?}"
+    );
+    // A filter naming another table is refused before anything is sent.
+    let (message, _) = failure_text(h.call_tool(
+        &basic(),
+        &list,
+        json!({"table_name": "hr_case", "table_sys_id": SYS_ID}),
+    ));
+    assert!(message.contains("\"hr_case\""), "{message}");
+    assert_eq!(h.lines().len(), 1);
+}
+
+#[test]
+fn an_attachment_of_a_foreign_table_is_read_for_its_table_then_refused() {
+    let mut h = Harness::new();
+    h.filter = tagged(&["incident", "attachments"]);
+    for (tool, kind) in [
+        ("get_single_service_now_sys_attachment_by_id", "read"),
+        ("read_file_service_now_sys_attachment", "read"),
+        ("delete_a_service_now_sys_attachment_by_id", "write"),
+    ] {
+        let before = h.lines().len();
+        h.reply(200, json!({"result": {"sys_id": SYS_ID, "table_name": "hr_case"}}));
+        let (message, _) =
+            failure_text(h.call_tool(&basic(), &builtin_tool(tool), json!({"id": SYS_ID})));
+        assert!(message.contains("\"hr_case\"") && message.contains(&format!("may not {kind}")), "{tool}: {message}");
+        let lines = h.lines();
+        assert_eq!(lines.len(), before + 1, "{tool}: only the metadata read: {lines:?}");
+        assert_eq!(lines[before], format!("GET {ATTACHMENTS}/{SYS_ID}"), "{tool}");
+    }
+    // An incident's attachment goes through: the metadata read, then the call.
+    h.reply(200, json!({"result": {"sys_id": SYS_ID, "table_name": "incident"}}));
+    h.reply_with(HttpResponse {
+        status: 204,
+        headers: Vec::new(),
+        body: Vec::new(),
+    });
+    let outcome = h.call_tool(
+        &basic(),
+        &builtin_tool("delete_a_service_now_sys_attachment_by_id"),
+        json!({"id": SYS_ID}),
+    );
+    assert!(matches!(outcome, CallOutcome::Success { .. }), "{outcome:?}");
+    assert_eq!(h.lines().last().unwrap(), &format!("DELETE {ATTACHMENTS}/{SYS_ID}"));
+}
+
+#[test]
+fn an_upload_to_a_table_the_server_cannot_write_sends_nothing() {
+    let mut h = Harness::new();
+    h.filter = snmcp_catalog::ToolFilter {
+        tags: Some(vec!["incident".into(), "attachments".into()]),
+        methods: Some(vec!["read".into(), "attach_file".into()]),
+        ..Default::default()
+    };
+    let mut args = attach_args("notes.txt", b"hello");
+    let (message, _) = failure_text(h.call_tool(&basic(), &attach_tool(), args.clone()));
+    assert!(message.contains("may not write"), "{message}");
+    h.filter = tagged(&["incident", "attachments"]);
+    args["table_name"] = json!("sys_user");
+    let (message, _) = failure_text(h.call_tool(&basic(), &attach_tool(), args));
+    assert!(message.contains("\"sys_user\""), "{message}");
+    assert!(h.lines().is_empty(), "{:?}", h.lines());
+}
+
+#[test]
+fn journal_reads_reach_only_the_tables_the_server_exposes() {
+    let mut h = Harness::new();
+    h.filter = tagged(&["incident", "journal"]);
+    h.reply(200, json!({"result": []}));
+    success(h.call_tool(
+        &basic(),
+        &builtin_tool("read_notes_service_now_sys_journal_field"),
+        json!({"element_id": SYS_ID}),
+    ));
+    let line = &h.lines()[0];
+    assert!(
+        line.contains("sysparm_query=nameINincident%2Cincident_task%5EelementINwork_notes"),
+        "{line}"
+    );
+    // A journal entry of another table, by sys_id: read for its table, then refused.
+    h.reply(200, json!({"result": {"name": "hr_case"}}));
+    let (message, _) = failure_text(h.call_tool(
+        &basic(),
+        &builtin_tool("get_single_service_now_sys_journal_field_by_id"),
+        json!({"id": SYS_ID}),
+    ));
+    assert!(message.contains("\"hr_case\""), "{message}");
+    assert_eq!(
+        h.lines()[1],
+        format!("GET {INSTANCE}/api/now/table/sys_journal_field/{SYS_ID}?sysparm_fields=name")
+    );
+    assert_eq!(h.lines().len(), 2);
+}
+
+#[test]
+fn hidden_tables_stay_hidden_through_fields_queries_and_lookups() {
+    let mut h = Harness::new();
+    h.filter = tagged(&["incident"]);
+    let list = builtin_tool("list_all_service_now_incident");
+    for args in [
+        json!({"fields": ["number", "caller_id.email"]}),
+        json!({"query": "caller_id.email=ceo@example.com"}),
+        json!({"query": "RLQUERYsys_user_grmember.user,>=1^ENDRLQUERY"}),
+        json!({"query": "active=true^ORDERBYcaller_id.name"}),
+    ] {
+        let (message, _) = failure_text(h.call_tool(&basic(), &list, args.clone()));
+        assert!(message.contains("does not expose"), "{args}: {message}");
+    }
+    assert!(h.lines().is_empty(), "{:?}", h.lines());
+    // A name lookup in the hidden user table: candidates by sys_id only.
+    h.reply(
+        200,
+        json!({"result": [
+            {"sys_id": SYS_ID, "name": "Alice Johnson", "user_name": "alice", "email": "a@x"},
+            {"sys_id": "0123456789abcdef0123456789abcdef", "name": "Alice Jones", "user_name": "ajones", "email": "b@x"}
+        ]}),
+    );
+    let create = builtin_tool("create_a_service_now_incident");
+    let (message, _) = failure_text(h.call_tool(
+        &basic(),
+        &create,
+        json!({"short_description": "x", "caller_id": "Alice"}),
+    ));
+    assert!(message.contains("names withheld"), "{message}");
+    assert!(!message.contains("Alice Jo"), "{message}");
 }

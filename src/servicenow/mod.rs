@@ -11,6 +11,7 @@ mod errors;
 mod file;
 mod order;
 mod query;
+mod scope;
 pub(crate) mod rate_limit;
 mod request;
 mod resolve;
@@ -18,6 +19,7 @@ mod response;
 mod session;
 
 pub use call::call_tool;
+pub use scope::Scope;
 pub use rate_limit::normalize_rate_limit_headers;
 
 use crate::crypto::SealingKey;

@@ -48,7 +48,9 @@ impl Run {
         let catalog = Catalog::builtin().unwrap();
         let tool = catalog.find(tool, &ToolFilter::default()).unwrap();
         let call = catalog.check_call(tool, Some(&args)).unwrap();
-        block_on(call_tool(&ctx, &account, tool, &call))
+        let everything = snmcp_catalog::ToolFilter::default();
+        let scope = crate::servicenow::Scope::new(snmcp_catalog::Catalog::builtin().unwrap(), &everything);
+        block_on(call_tool(&ctx, &account, &scope, tool, &call))
     }
 
     fn lines(&self) -> Vec<String> {

@@ -5,7 +5,10 @@
 
 use super::cursor::{query_scope, ListCursor};
 use super::file::{self, check_file_name, Upload};
-use super::query::{equality_condition, is_field_name, join_query, opens_new_query_block};
+use super::query::{
+    equality_condition, is_field_name, join_query, opens_new_query_block, ANCHOR,
+};
+use super::scope::Scope;
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
@@ -103,11 +106,13 @@ pub struct Order {
 }
 
 impl TableRequest {
-    /// The request of `call`, a typed call of `tool`; a file an upload sends may be up
-    /// to `upload_max_bytes` (after decoding).
+    /// The request of `call`, a typed call of `tool`, within the tables `scope` lets
+    /// the server reach; a file an upload sends may be up to `upload_max_bytes` (after
+    /// decoding).
     pub fn from_call(
         tool: &Tool,
         call: &ToolCall,
+        scope: &Scope<'_>,
         upload_max_bytes: usize,
     ) -> Result<TableRequest, ArgumentError> {
         let resource = tool.resource.as_ref();
@@ -138,14 +143,28 @@ impl TableRequest {
             variables_schema: false,
             order: None,
         };
+        if let (MethodKind::Create, Some(field)) = (tool.kind, &resource.row_table) {
+            // A row of another table's record (an attachment): that table must be
+            // writable here.
+            let table = call.body.iter().find(|(name, _)| name == field);
+            let Some((_, table)) = table else {
+                return Err(ArgumentError(format!(
+                    "{} needs `{field}`: the table of the record this belongs to. Nothing was sent to ServiceNow.",
+                    tool.name
+                )));
+            };
+            scope
+                .check_row_table(resource, table, true)
+                .map_err(ArgumentError)?;
+        }
         let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
         let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
         let call = &call;
         match tool.kind {
-            MethodKind::List => request.list_params(tool, call)?,
+            MethodKind::List => request.list_params(tool, call, scope)?,
             MethodKind::Get => {
                 request.record = Some(record_ref(tool, call)?);
-                request.read_params(tool, call)?;
+                request.read_params(tool, call, scope)?;
             }
             MethodKind::Create => {
                 request.body = Some(write_body(tool, call)?);
@@ -241,9 +260,12 @@ impl TableRequest {
         tool: &Tool,
         args: &Map<String, Value>,
     ) -> Result<TableRequest, ArgumentError> {
+        let catalog = snmcp_catalog::Catalog::builtin().map_err(|e| ArgumentError(e.to_string()))?;
+        let everything = snmcp_catalog::ToolFilter::default();
         TableRequest::from_call(
             tool,
             &ToolCall::from_valid(tool, args),
+            &Scope::new(catalog, &everything),
             crate::config::DEFAULT_UPLOAD_MAX_BYTES,
         )
     }
@@ -258,7 +280,13 @@ impl TableRequest {
         tool_name(&self.resource, MethodKind::Get.as_str())
     }
 
-    fn list_params(&mut self, tool: &Tool, call: &ToolCall) -> Result<(), ArgumentError> {
+    fn list_params(
+        &mut self,
+        tool: &Tool,
+        call: &ToolCall,
+        scope: &Scope<'_>,
+    ) -> Result<(), ArgumentError> {
+        let resource = tool.resource.as_ref();
         // The model's filters, then the fixed values of a custom list method, which win.
         let mut filters: BTreeMap<&str, String> = BTreeMap::new();
         for (field, value) in &call.filters {
@@ -266,7 +294,20 @@ impl TableRequest {
                 filters.insert(field, value.clone());
             }
         }
-        let mut fixed = Vec::new();
+        // Rows of every table (attachments, journal entries): only those of tables this
+        // server exposes, as the first condition; a filter naming another table is refused.
+        let mut fixed: Vec<String> = scope
+            .row_condition(resource)
+            .map_err(ArgumentError)?
+            .into_iter()
+            .collect();
+        if let Some(field) = &resource.row_table {
+            if let Some(table) = filters.get(field.as_str()).filter(|t| !t.is_empty()) {
+                scope
+                    .check_row_table(resource, table, false)
+                    .map_err(ArgumentError)?;
+            }
+        }
         for (field, value) in &tool.set {
             let value = set_text(tool, field, value)?;
             fixed.push(equality_condition(field, &value).map_err(ArgumentError)?);
@@ -280,10 +321,14 @@ impl TableRequest {
             .map(|(field, value)| equality_condition(field, value).map_err(ArgumentError))
             .collect::<Result<Vec<String>, ArgumentError>>()?;
 
-        let query = call.query.as_deref();
+        let query = call.query.as_deref().filter(|q| !q.trim().is_empty());
         if let Some(q) = query {
-            if (!tool.set.is_empty() || where_query.is_some()) && escapes_fixed_filter(q) {
-                let mut names: Vec<&str> = tool.set.keys().map(String::as_str).collect();
+            scope
+                .check_query(&self.table, q, "`query`")
+                .map_err(ArgumentError)?;
+            if !fixed.is_empty() && escapes_fixed_filter(q) {
+                let mut names: Vec<&str> = resource.row_table.iter().map(String::as_str).collect();
+                names.extend(tool.set.keys().map(String::as_str));
                 names.extend(where_query);
                 return Err(ArgumentError(format!(
                     "`query` must not start with OR, NQ or ^ nor contain ^NQ here: {} always filters on {}, and a new OR block would \
@@ -292,15 +337,20 @@ impl TableRequest {
                     names.join(", ")
                 )));
             }
+            // An OR the query starts anyway (behind an ORDERBY) binds to this anchor,
+            // true of every record, never to a fixed condition.
+            if !fixed.is_empty() {
+                fixed.push(ANCHOR.to_string());
+            }
         }
         // Fixed conditions come first, AND-ed before the model's own text, which cannot
         // start a new OR block (refused above).
         fixed.append(&mut conditions);
         let encoded = join_query(&fixed, query);
-        let scope = query_scope(&self.table, &encoded);
+        let page_scope = query_scope(&self.table, &encoded);
         let offset = match call.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
             Some(raw) => {
-                ListCursor::decode(raw, &scope)
+                ListCursor::decode(raw, &page_scope)
                     .map_err(|e| ArgumentError(e.message().to_string()))?
                     .offset
             }
@@ -316,15 +366,20 @@ impl TableRequest {
         self.page = Some(ListPage {
             offset,
             limit,
-            scope,
+            scope: page_scope,
         });
-        self.read_params(tool, call)
+        self.read_params(tool, call, scope)
     }
 
     /// `sysparm_fields`, `sysparm_display_value` and plain sys_ids for references.
     /// Without `display_value` both forms are asked for (`all`) and the response keeps
     /// the codes, with names and labels beside them for reference and choice fields.
-    fn read_params(&mut self, tool: &Tool, call: &ToolCall) -> Result<(), ArgumentError> {
+    fn read_params(
+        &mut self,
+        tool: &Tool,
+        call: &ToolCall,
+        scope: &Scope<'_>,
+    ) -> Result<(), ArgumentError> {
         let resource: &ResourceSpec = tool.resource.as_ref();
         if call.fields.len() > FIELDS_MAX_ITEMS as usize {
             return Err(ArgumentError(format!(
@@ -338,6 +393,9 @@ impl TableRequest {
                     "`{name}` in `fields` is not a field name (letters, digits, `_`, dot-walks like caller_id.name)"
                 )));
             }
+            scope
+                .check_field(&resource.table, name, "`fields`")
+                .map_err(ArgumentError)?;
         }
         self.requested_fields = call.fields.clone();
         let returns = tool.method_spec().map_or(&[][..], |m| m.returns.as_slice());
@@ -776,16 +834,6 @@ pub(crate) mod tests {
                 None,
             ),
             (
-                "list filter values cannot inject operators",
-                "list",
-                json!({"short_description": "db down^ORactive=false"}),
-                format!(
-                    "GET {base}?sysparm_query=short_description%3Ddb%20down%5E%5EORactive%3Dfalse\
-                     &sysparm_limit=20&sysparm_offset=0&sysparm_display_value=all&sysparm_exclude_reference_link=true"
-                ),
-                None,
-            ),
-            (
                 "list continues from its cursor",
                 "list",
                 json!({"state": "1", "limit": 10, "next_cursor": cursor_for("state=1", 30)}),
@@ -1155,16 +1203,22 @@ pub(crate) mod tests {
                 "{query}: {message}"
             );
         }
+        // The neutral anchor after the fixed condition takes any OR the query binds
+        // behind an ORDERBY: `active=true` always holds.
         for (query, encoded) in [
-            ("ORDERBYnumber", "active=true^ORDERBYnumber"),
+            ("ORDERBYnumber", "active=true^sys_idISNOTEMPTY^ORDERBYnumber"),
+            (
+                "ORDERBYnumber^ORactive=false",
+                "active=true^sys_idISNOTEMPTY^ORDERBYnumber^ORactive=false",
+            ),
             (
                 "priority=1^ORpriority=2",
-                "active=true^priority=1^ORpriority=2",
+                "active=true^sys_idISNOTEMPTY^priority=1^ORpriority=2",
             ),
-            ("order=1", "active=true^order=1"),
+            ("order=1", "active=true^sys_idISNOTEMPTY^order=1"),
             (
                 "short_descriptionLIKEor",
-                "active=true^short_descriptionLIKEor",
+                "active=true^sys_idISNOTEMPTY^short_descriptionLIKEor",
             ),
         ] {
             let request = TableRequest::from_tool(&open, &args(json!({ "query": query }))).unwrap();
@@ -1176,5 +1230,30 @@ pub(crate) mod tests {
                 .collect();
             assert_eq!(sent, vec![encoded], "{query}");
         }
+    }
+
+    #[test]
+    fn filter_values_with_carets_or_script_are_refused() {
+        let spec = incident_spec();
+        let list = tool(&spec, "list");
+        for (value, why) in [
+            ("db down^ORactive=false", "contains `^`"),
+            ("javascript:gs.getUserID()", "javascript:"),
+            (" JAVASCRIPT:gs.sleep(9)", "javascript:"),
+        ] {
+            let message = TableRequest::from_tool(&list, &args(json!({"short_description": value})))
+                .map(|_| ())
+                .unwrap_err()
+                .0;
+            assert!(message.contains(why), "{value}: {message}");
+        }
+        let message = TableRequest::from_tool(
+            &list,
+            &args(json!({"query": "sys_created_on>=javascript:gs.daysAgoStart(7)"})),
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .0;
+        assert!(message.contains("javascript:"), "{message}");
     }
 }

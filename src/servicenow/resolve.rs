@@ -144,10 +144,13 @@ pub fn lookup_request(instance_url: &str, pending: &Pending) -> Result<HttpReque
 }
 
 /// The sys_id one lookup found, or the isError text (nothing has been written yet).
+/// `names_shown`: whether the server exposes the target table; when it does not, an
+/// ambiguity lists the candidates' sys_ids only (and says why), never their names.
 pub fn map_lookup(
     pending: &Pending,
     response: &HttpResponse,
     now_secs: u64,
+    names_shown: bool,
 ) -> Result<SysId, CallOutcome> {
     if response.status == 429 {
         return Err(rate_limited(response, now_secs));
@@ -201,15 +204,29 @@ pub fn map_lookup(
             let shown: Vec<String> = rows
                 .iter()
                 .take(MAX_CANDIDATES)
-                .map(|row| candidate(row, target))
+                .map(|row| {
+                    if names_shown {
+                        candidate(row, target)
+                    } else {
+                        format!("sys_id {}", text(row, "sys_id").unwrap_or("hidden"))
+                    }
+                })
                 .collect();
+            let withheld = if names_shown {
+                String::new()
+            } else {
+                format!(
+                    " (names withheld: this server does not expose {} records)",
+                    title(target)
+                )
+            };
             let count = if rows.len() > MAX_CANDIDATES {
                 format!("more than {MAX_CANDIDATES}")
             } else {
                 rows.len().to_string()
             };
             Err(failure(format!(
-                "{field} is ambiguous: {count} {searched}: {}. Nothing was written; call again with the sys_id of the one you mean.",
+                "{field} is ambiguous: {count} {searched}: {}{withheld}. Nothing was written; call again with the sys_id of the one you mean.",
                 shown.join("; ")
             )))
         }

@@ -2,6 +2,8 @@
 //! `having`, `order_by`) before anything is sent, one `GET /api/now/stats/{table}`, and
 //! ServiceNow's string numbers turned into JSON numbers, groups into `{group, stats}`.
 
+use super::super::query::{opens_new_query_block, ANCHOR};
+use super::super::scope::Scope;
 use super::super::CallOutcome;
 use super::session::Session;
 use crate::ports::{Clock, KvStore, Upstream};
@@ -63,14 +65,29 @@ pub fn plan(
         }
     };
     let mut params: Vec<(&'static str, String)> = Vec::new();
-    match args.get("query") {
-        None | Some(Value::Null) => {}
+    let scope = Scope::new(catalog, filter);
+    // Attachments and journal entries: only rows of tables this server exposes.
+    let fixed = scope.row_condition(resource)?;
+    let query = match args.get("query") {
+        None | Some(Value::Null) => None,
         Some(Value::String(q)) if q.chars().count() <= 4000 => {
-            if !q.trim().is_empty() {
-                params.push(("sysparm_query", q.trim().to_string()));
-            }
+            Some(q.trim()).filter(|q| !q.is_empty())
         }
         Some(_) => return Err("query must be an encoded query string of at most 4000 characters, e.g. \"priority=1^active=true\".".into()),
+    };
+    if let Some(q) = query {
+        scope.check_query(&table, q, "query")?;
+    }
+    match (fixed, query) {
+        (Some(fixed), Some(q)) => {
+            if q.starts_with('^') || opens_new_query_block(q) {
+                return Err(format!("query must not start with OR, NQ or ^ nor contain ^NQ on {table}: the server always limits it to the tables it exposes, and a new OR block would escape that."));
+            }
+            params.push(("sysparm_query", format!("{fixed}^{ANCHOR}^{q}")));
+        }
+        (Some(fixed), None) => params.push(("sysparm_query", fixed)),
+        (None, Some(q)) => params.push(("sysparm_query", q.to_string())),
+        (None, None) => {}
     }
     let group_by = field_list(resource, args, "group_by")?;
     let mut any_function = false;

@@ -59,7 +59,11 @@ pub fn parse_fetch_id(
     };
     if let Some((table, rest)) = raw.split_once(':') {
         let table = table.trim();
-        if !catalog.readable(table, filter) {
+        // Attachments and journal entries hold rows of every table: never fetched by id.
+        let row_table = catalog
+            .resource_for_table(table)
+            .is_some_and(|r| r.row_table.is_some());
+        if row_table || !catalog.readable(table, filter) {
             return Err(format!(
                 "This server cannot read the table \"{}\"; fetch works on ids from search and record numbers of the tables it exposes.",
                 table.chars().take(80).collect::<String>()
