@@ -565,4 +565,46 @@ mod tests {
         };
         assert!(plan(catalog, &write_only, &args(json!({"table": "incident"}))).is_err());
     }
+
+    #[test]
+    fn aggregates_of_attachments_and_journals_count_only_exposed_tables() {
+        let catalog = Catalog::builtin().unwrap();
+        let filter = ToolFilter {
+            tags: Some(vec!["incident".into(), "journal".into()]),
+            ..ToolFilter::default()
+        };
+        let planned = plan(
+            catalog,
+            &filter,
+            &args(json!({"table": "sys_journal_field", "group_by": ["name"], "query": "element=work_notes"})),
+        )
+        .unwrap();
+        assert_eq!(
+            planned.params[0],
+            (
+                "sysparm_query",
+                "nameINincident,incident_task^sys_idISNOTEMPTY^element=work_notes".to_string()
+            )
+        );
+        for (query, why) in [
+            ("NQname=hr_case", "new OR block"),
+            ("element=javascript:gs.getUser()", "javascript:"),
+            ("element_id.caller_id=x", "not a documented reference"),
+        ] {
+            let refused = plan(
+                catalog,
+                &filter,
+                &args(json!({"table": "sys_journal_field", "query": query})),
+            )
+            .unwrap_err();
+            assert!(refused.contains(why), "{query}: {refused}");
+        }
+        let script = plan(
+            catalog,
+            &ToolFilter::default(),
+            &args(json!({"table": "incident", "query": "opened_at>javascript:gs.daysAgo(1)"})),
+        )
+        .unwrap_err();
+        assert!(script.contains("javascript:"), "{script}");
+    }
 }

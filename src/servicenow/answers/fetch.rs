@@ -281,7 +281,7 @@ pub fn render(
             metadata.insert((*field).to_string(), Value::String(shown));
         }
     }
-    let text = if resource.table == KNOWLEDGE_TABLE {
+    let (text, whole) = if resource.table == KNOWLEDGE_TABLE {
         article_text(&headline, &value(record, "text"))
     } else {
         record_text(resource, record, &headline, journal)
@@ -292,18 +292,20 @@ pub fn render(
         } else {
             headline
         },
-        text: cut(text, MAX_TEXT_CHARS, "Text"),
+        text: cut(text, MAX_TEXT_CHARS, "Text", whole),
         metadata,
     }
 }
 
-fn article_text(headline: &str, body_html: &str) -> String {
-    let body = html_to_text(body_html);
-    if body.is_empty() {
+/// The article as text, and whether its body converted whole (within the text cap).
+fn article_text(headline: &str, body_html: &str) -> (String, bool) {
+    let (body, whole) = html_to_text(body_html, MAX_TEXT_CHARS);
+    let text = if body.is_empty() {
         format!("{headline}\n\n(The article has no body text.)")
     } else {
         format!("{headline}\n\n{body}")
-    }
+    };
+    (text, whole)
 }
 
 fn record_text(
@@ -311,8 +313,9 @@ fn record_text(
     record: &Map<String, Value>,
     headline: &str,
     journal: Option<Result<Vec<JournalEntry>, String>>,
-) -> String {
+) -> (String, bool) {
     let mut text = format!("{headline}\n{} ({})\n", resource.title, resource.table);
+    let mut whole = true;
     for (name, field) in SUMMARY_FIELDS {
         let shown = label(record, field);
         if !shown.is_empty() {
@@ -329,7 +332,9 @@ fn record_text(
             .get(*field)
             .is_some_and(|f| f.field_type == FieldType::Html);
         let body = if is_html {
-            html_to_text(&raw)
+            let (body, converted) = html_to_text(&raw, MAX_TEXT_CHARS);
+            whole &= converted;
+            body
         } else {
             raw.trim().to_string()
         };
@@ -358,7 +363,7 @@ fn record_text(
         }
         Some(Err(why)) => text.push_str(&format!("\n{why}\n")),
     }
-    text.trim_end().to_string()
+    (text.trim_end().to_string(), whole)
 }
 
 #[cfg(test)]

@@ -1,7 +1,16 @@
 //! HTML to readable plain text for `fetch` (knowledge article bodies, HTML fields):
 //! paragraphs and headings as blank-line-separated blocks, list items as `- ` or `1. `,
 //! table rows as ` | `-separated cells, `pre` kept verbatim; scripts, styles and
-//! comments dropped; entities decoded. A linear scan, never a panic on broken markup.
+//! comments dropped; entities decoded. A linear scan, never a panic on broken markup,
+//! and bounded output: list nesting is indented at most [`MAX_INDENT`] levels and
+//! tracked at most [`MAX_LIST_DEPTH`] deep, and the writer stops once it holds more
+//! than the caller's character budget, so no input costs more than a constant times
+//! that budget (deeply nested lists once made the text quadratic in their depth).
+
+/// Nested list levels shown by indentation; deeper items stay at this indent.
+pub const MAX_INDENT: usize = 8;
+/// Nested lists tracked (numbering, indentation); deeper ones are read as their parent.
+pub const MAX_LIST_DEPTH: usize = 32;
 
 /// Tags whose whole content is dropped.
 const DROPPED: [&str; 7] = [
@@ -33,13 +42,19 @@ const BLOCKS: [&str; 22] = [
     "form",
 ];
 
-/// Converts an HTML fragment or document to plain text.
-pub fn html_to_text(html: &str) -> String {
-    let mut out = Writer::default();
+/// Converts an HTML fragment or document to plain text of at most `max_chars`
+/// characters and a few more; the flag is false when the conversion stopped there.
+pub fn html_to_text(html: &str, max_chars: usize) -> (String, bool) {
+    let mut out = Writer {
+        budget: max_chars,
+        ..Writer::default()
+    };
     let mut lists: Vec<Option<u32>> = Vec::new();
+    // Lists opened past MAX_LIST_DEPTH, closed before the tracked ones.
+    let mut untracked = 0usize;
     let mut pre_depth = 0usize;
     let mut rest = html;
-    while !rest.is_empty() {
+    while !rest.is_empty() && !out.full() {
         let Some(lt) = rest.find('<') else {
             out.text(rest, pre_depth > 0);
             break;
@@ -91,10 +106,18 @@ pub fn html_to_text(html: &str) -> String {
                 } else {
                     out.line_break();
                 }
-                lists.push((tag.name == "ol").then_some(0));
+                if lists.len() < MAX_LIST_DEPTH {
+                    lists.push((tag.name == "ol").then_some(0));
+                } else {
+                    untracked += 1;
+                }
             }
             ("ul" | "ol", true) => {
-                lists.pop();
+                if untracked > 0 {
+                    untracked -= 1;
+                } else {
+                    lists.pop();
+                }
                 if lists.is_empty() {
                     out.block();
                 } else {
@@ -103,7 +126,7 @@ pub fn html_to_text(html: &str) -> String {
             }
             ("li", false) => {
                 out.line_break();
-                let depth = lists.len().saturating_sub(1);
+                let depth = lists.len().saturating_sub(1).min(MAX_INDENT);
                 let marker = match lists.last_mut() {
                     Some(Some(n)) => {
                         *n += 1;
@@ -124,15 +147,21 @@ pub fn html_to_text(html: &str) -> String {
     out.finish()
 }
 
-/// Cuts `text` to at most `max_chars` characters, saying so in a final note.
-pub fn cut(text: String, max_chars: usize, what: &str) -> String {
+/// Cuts `text` to at most `max_chars` characters, saying so in a final note; `whole`
+/// is false when the text itself was already stopped short (its length is unknown).
+pub fn cut(text: String, max_chars: usize, what: &str, whole: bool) -> String {
     let total = text.chars().count();
-    if total <= max_chars {
+    if total <= max_chars && whole {
         return text;
     }
     let kept: String = text.chars().take(max_chars).collect();
+    let of = if whole {
+        format!("of {total} characters")
+    } else {
+        "characters of a longer text".to_string()
+    };
     format!(
-        "{}\n\n[{what} cut at {max_chars} of {total} characters; open the url for the rest.]",
+        "{}\n\n[{what} cut at {max_chars} {of}; open the url for the rest.]",
         kept.trim_end()
     )
 }
@@ -187,15 +216,29 @@ struct Writer {
     newlines: usize,
     /// The next text is the first of a table cell after another one in the row.
     cell_sep: bool,
+    /// Characters written so far, and how many may be (past it, nothing more is).
+    chars: usize,
+    budget: usize,
 }
 
 impl Writer {
+    fn full(&self) -> bool {
+        self.chars > self.budget
+    }
+
+    fn push(&mut self, text: &str) {
+        if !self.full() {
+            self.chars += text.chars().count();
+            self.out.push_str(text);
+        }
+    }
+
     fn text(&mut self, raw: &str, verbatim: bool) {
         let decoded = decode_entities(raw);
         if verbatim {
             if !decoded.is_empty() {
                 self.flush_breaks();
-                self.out.push_str(&decoded);
+                self.push(&decoded);
             }
             return;
         }
@@ -217,13 +260,13 @@ impl Writer {
         if self.newlines > 0 {
             self.flush_breaks();
         } else if self.cell_sep {
-            self.out.push_str(" | ");
+            self.push(" | ");
         } else if self.space && !self.out.is_empty() && !self.out.ends_with([' ', '\n']) {
-            self.out.push(' ');
+            self.push(" ");
         }
         self.cell_sep = false;
         self.space = false;
-        self.out.push_str(word);
+        self.push(word);
     }
 
     fn flush_breaks(&mut self) {
@@ -232,7 +275,7 @@ impl Writer {
             self.out.truncate(trimmed);
             let have = self.out.len() - self.out.trim_end_matches('\n').len();
             for _ in have..self.newlines {
-                self.out.push('\n');
+                self.push("\n");
             }
         }
         self.newlines = 0;
@@ -243,7 +286,7 @@ impl Writer {
     /// Text written as is (list markers), after pending breaks.
     fn raw(&mut self, text: &str) {
         self.flush_breaks();
-        self.out.push_str(text);
+        self.push(text);
     }
 
     fn line_break(&mut self) {
@@ -261,8 +304,9 @@ impl Writer {
         }
     }
 
-    fn finish(self) -> String {
-        self.out.trim().to_string()
+    fn finish(self) -> (String, bool) {
+        let whole = !self.full();
+        (self.out.trim().to_string(), whole)
     }
 }
 
@@ -383,14 +427,14 @@ mod tests {
             ("doctype", "<!DOCTYPE html><html><head><title>T</title></head><body>Body</body></html>", "Body"),
         ];
         for (name, html, want) in cases {
-            assert_eq!(html_to_text(html), *want, "{name}");
+            assert_eq!(html_to_text(html, 10_000), (want.to_string(), true), "{name}");
         }
     }
 
     #[test]
     fn no_tag_survives_a_real_article() {
         let html = "<h1>VPN</h1><p>If the client says <code>&lt;timeout&gt;</code>:</p><ol><li>Quit</li></ol><table><tbody><tr><td>a</td></tr></tbody></table>";
-        let text = html_to_text(html);
+        let (text, _) = html_to_text(html, 10_000);
         assert!(!text.contains("<ol") && !text.contains("</"), "{text}");
         assert!(text.contains("<timeout>"));
     }
@@ -398,20 +442,44 @@ mod tests {
     #[test]
     fn long_text_is_cut_with_a_note() {
         let text = "é".repeat(50);
-        let cut_text = cut(text.clone(), 10, "Article");
+        let cut_text = cut(text.clone(), 10, "Article", true);
         assert!(cut_text.starts_with(&"é".repeat(10)));
         assert!(
             cut_text.contains("cut at 10 of 50 characters"),
             "{cut_text}"
         );
-        assert_eq!(cut(text.clone(), 50, "Article"), text);
+        assert_eq!(cut(text.clone(), 50, "Article", true), text);
+        let stopped = cut(text.clone(), 50, "Article", false);
+        assert!(stopped.contains("cut at 50 characters of a longer text"), "{stopped}");
     }
 
     #[test]
-    fn multi_megabyte_bodies_convert_in_one_pass() {
+    fn multi_megabyte_bodies_convert_in_one_pass_up_to_the_budget() {
         let html = "<p>word &amp; more</p>".repeat(200_000);
-        let text = html_to_text(&html);
-        assert!(text.len() > 1_000_000);
+        let (text, whole) = html_to_text(&html, 1_500_000);
+        assert!(!whole);
+        assert!(text.len() > 1_000_000 && text.chars().count() <= 1_500_100);
         assert!(!text.contains('<'));
+        let (small, whole) = html_to_text(&"<p>word &amp; more</p>".repeat(10), 1_000);
+        assert!(whole && small.len() < 1_000);
+    }
+
+    #[test]
+    fn deep_list_nesting_costs_a_bounded_output() {
+        // 100 KB of `<ul><li>`: the indentation once grew with the depth (over 70 MB of
+        // text from 50 KB); now it stops at MAX_INDENT and the output at the budget.
+        let html = "<ul><li>x".repeat(100_000 / 9);
+        let (text, whole) = html_to_text(&html, 100_000);
+        assert!(!whole);
+        assert!(text.len() <= 100_100, "{} bytes", text.len());
+        let widest = text.lines().map(|l| l.len()).max().unwrap_or(0);
+        assert!(widest <= 2 * MAX_INDENT + 3, "{widest}");
+        // Without a budget in reach, the whole nesting converts linearly.
+        let (text, whole) = html_to_text(&html, usize::MAX - 1);
+        assert!(whole);
+        assert!(text.len() < 25 * 100_000 / 9, "{} bytes", text.len());
+        // Closing more lists than were tracked never underflows.
+        let closes = format!("{}{}", "<ol><li>a".repeat(40), "</li></ol>".repeat(80));
+        assert!(html_to_text(&closes, 10_000).1);
     }
 }

@@ -225,6 +225,15 @@ mod tests {
                 "no_such_table:46d44a5fa9fe198101cd4bc3a2ae2b7a",
                 Err("cannot read the table"),
             ),
+            // Rows of every table: never fetched by id, even on an unrestricted server.
+            (
+                "sys_journal_field:46d44a5fa9fe198101cd4bc3a2ae2b7a",
+                Err("cannot read the table"),
+            ),
+            (
+                "sys_attachment:46d44a5fa9fe198101cd4bc3a2ae2b7a",
+                Err("cannot read the table"),
+            ),
             ("ZZZ0010001", Err("No table this server reads")),
             ("INC12", Err("Unknown id")),
         ];
