@@ -14,6 +14,13 @@ pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
 /// clamped to this.
 pub const UPLOAD_MAX_BYTES_LIMIT: usize = 10 * 1024 * 1024;
 
+/// Highest `UPSTREAM_MAX_BODY_BYTES` accepted (16 MiB). A ServiceNow answer is held as
+/// bytes, parsed into a JSON tree (two to three times its size for record lists) and
+/// written back out as `structuredContent` and its text copy: about five times the
+/// answer at the peak, which at 16 MiB stays inside a Worker isolate's 128 MB with room
+/// for the request and the runtime. Larger values are clamped to this, with a warning.
+pub const UPSTREAM_MAX_BODY_BYTES_LIMIT: usize = 16 * 1024 * 1024;
+
 /// Lowest `UPLOAD_MAX_BYTES` accepted (1 KiB).
 const UPLOAD_MAX_BYTES_FLOOR: usize = 1024;
 
@@ -98,11 +105,17 @@ impl Config {
             .map(|v| v.parse::<usize>())
         {
             None => DEFAULT_UPSTREAM_MAX_BODY_BYTES,
-            Some(Ok(bytes)) if (64 * 1024..=64 * 1024 * 1024).contains(&bytes) => bytes,
+            Some(Ok(bytes)) if bytes > UPSTREAM_MAX_BODY_BYTES_LIMIT => {
+                problems.push(format!(
+                    "UPSTREAM_MAX_BODY_BYTES {bytes} is above the {UPSTREAM_MAX_BODY_BYTES_LIMIT}-byte maximum a Worker can parse safely; using {UPSTREAM_MAX_BODY_BYTES_LIMIT}"
+                ));
+                UPSTREAM_MAX_BODY_BYTES_LIMIT
+            }
+            Some(Ok(bytes)) if bytes >= 64 * 1024 => bytes,
             Some(_) => {
-                problems.push(
-                    "UPSTREAM_MAX_BODY_BYTES must be an integer between 65536 and 67108864".into(),
-                );
+                problems.push(format!(
+                    "UPSTREAM_MAX_BODY_BYTES must be an integer between 65536 and {UPSTREAM_MAX_BODY_BYTES_LIMIT}"
+                ));
                 DEFAULT_UPSTREAM_MAX_BODY_BYTES
             }
         };
@@ -175,5 +188,19 @@ mod tests {
         assert_eq!(upload_max(Some("104857600")), (UPLOAD_MAX_BYTES_LIMIT, 1));
         assert_eq!(upload_max(Some("10")), (DEFAULT_UPLOAD_MAX_BYTES, 1));
         assert_eq!(upload_max(Some("5MB")), (DEFAULT_UPLOAD_MAX_BYTES, 1));
+    }
+
+    #[test]
+    fn the_upstream_answer_cap_is_clamped_at_16_mib() {
+        let cap = |value: &str| {
+            let (config, problems) = Config::from_lookup(|name| {
+                (name == "UPSTREAM_MAX_BODY_BYTES").then(|| value.to_string())
+            });
+            (config.upstream_max_body_bytes, problems.len())
+        };
+        assert_eq!(cap("1048576"), (1_048_576, 0));
+        assert_eq!(cap("16777216"), (16_777_216, 0));
+        assert_eq!(cap("67108864"), (UPSTREAM_MAX_BODY_BYTES_LIMIT, 1));
+        assert_eq!(cap("100"), (DEFAULT_UPSTREAM_MAX_BODY_BYTES, 1));
     }
 }

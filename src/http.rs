@@ -9,7 +9,8 @@ pub struct HttpRequest {
     /// Absolute URL (`https://host/path?query`).
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared, so a clone (a retried send, an upload handed on) never copies a file.
+    pub body: bytes::Bytes,
 }
 
 /// An HTTP response. Header names are stored lowercase.
@@ -41,7 +42,7 @@ impl HttpRequest {
         self
     }
 
-    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+    pub fn with_body(mut self, body: impl Into<bytes::Bytes>) -> Self {
         self.body = body.into();
         self
     }

@@ -136,7 +136,7 @@ fn to_web_request(
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_signal(Some(signal));
     if !request.body.is_empty() {
-        init.set_body(&js_sys::Uint8Array::from(request.body.as_slice()).into());
+        init.set_body(&js_sys::Uint8Array::from(&request.body[..]).into());
     }
     web_sys::Request::new_with_str_and_init(&request.url, &init)
 }
@@ -280,7 +280,7 @@ fn read_head(request: &web_sys::Request) -> HttpRequest {
         method: request.method(),
         url: request.url(),
         headers: header_pairs(request.headers()),
-        body: Vec::new(),
+        body: bytes::Bytes::new(),
     }
 }
 
@@ -303,7 +303,8 @@ async fn read_body(
     if body_cap::declared_length(&head.headers).is_some() {
         head.body = array_buffer(request.array_buffer())
             .await
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into();
     } else if let Some(stream) = request.body() {
         match body_cap::read_capped_draining(
             ByteStream::from(stream),
@@ -312,7 +313,7 @@ async fn read_body(
         )
         .await
         {
-            Ok(Some(body)) => head.body = body,
+            Ok(Some(body)) => head.body = body.into(),
             Ok(None) => return Err(body_cap::request_too_large(&head, cap)),
             Err(e) => console_error!("request body broke off: {e}"),
         }

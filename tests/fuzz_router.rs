@@ -521,7 +521,7 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
             message.to_string().into_bytes()
         }
     };
-    request.body = body;
+    request.body = body.into();
     // Now and then a body past 1 MiB: an upload call, or any message padded out.
     if rng.chance(2) {
         let size = SMALL_CAP + rng.below(SMALL_CAP);
@@ -532,13 +532,14 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
                     "content": "A".repeat(size / 4 * 4)}}})
             .to_string()
             .into_bytes()
+            .into()
         } else {
             let mut message = serde_json::from_slice::<Value>(&request.body)
                 .ok()
                 .filter(Value::is_object)
                 .unwrap_or_else(|| json!({"jsonrpc": "2.0", "id": 8, "method": "ping"}));
             message["params"] = json!({"_meta": {"pad": "x".repeat(size)}});
-            message.to_string().into_bytes()
+            message.to_string().into_bytes().into()
         };
     }
     if rng.chance(90) {

@@ -73,7 +73,9 @@ pub struct ToolCall {
 /// The file an upload method sends, as the model gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileBody {
-    pub content: String,
+    /// Shared: a call is cloned on its way (reference planning, endpoint mapping), and
+    /// an upload's content may be megabytes.
+    pub content: std::sync::Arc<String>,
     /// `encoding: "base64"`: `content` is the bytes in base64, else UTF-8 text.
     pub base64: bool,
 }
@@ -153,7 +155,7 @@ impl ToolCall {
                 }
                 if uploads {
                     call.file = text("content").map(|content| FileBody {
-                        content,
+                        content: std::sync::Arc::new(content),
                         base64: text("encoding").as_deref() == Some("base64"),
                     });
                 }
@@ -171,6 +173,22 @@ impl ToolCall {
                     .collect();
             }
             MethodKind::Get | MethodKind::Delete => {}
+        }
+        call
+    }
+}
+
+impl ToolCall {
+    /// [`ToolCall::from_valid`] on arguments handed over: an upload's `content` moves
+    /// into the call (no copy of the file's text).
+    pub fn from_owned(tool: &Tool, mut args: Map<String, Value>) -> ToolCall {
+        let content = match args.get_mut("content") {
+            Some(Value::String(content)) => Some(std::mem::take(content)),
+            _ => None,
+        };
+        let mut call = ToolCall::from_valid(tool, &args);
+        if let (Some(file), Some(content)) = (call.file.as_mut(), content) {
+            file.content = std::sync::Arc::new(content);
         }
         call
     }

@@ -334,9 +334,19 @@ impl Catalog {
         tool: &Tool,
         args: Option<&Value>,
     ) -> Result<ToolCall, ArgumentErrors> {
+        self.check_owned_call(tool, args.cloned())
+    }
+
+    /// [`Self::check_call`] on arguments the caller hands over: an upload's `content`
+    /// (megabytes of base64) moves into the call instead of being copied.
+    pub fn check_owned_call(
+        &self,
+        tool: &Tool,
+        args: Option<Value>,
+    ) -> Result<ToolCall, ArgumentErrors> {
         let mut args = match args {
             None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(args) => args.clone(),
+            Some(args) => args,
         };
         if let Value::Object(fields) = &mut args {
             schema::coerce(&tool.resource, fields);
@@ -360,11 +370,10 @@ impl Catalog {
             Ok(validator) => validate::check(tool, validator, &args, &lookup)?,
             Err(broken) => return Err(ArgumentErrors(vec![broken.clone()])),
         }
-        let empty = Map::new();
-        Ok(ToolCall::from_valid(
-            tool,
-            args.as_object().unwrap_or(&empty),
-        ))
+        match args {
+            Value::Object(args) => Ok(ToolCall::from_owned(tool, args)),
+            _ => Ok(ToolCall::from_valid(tool, &Map::new())),
+        }
     }
 
     /// The resource whose table is `table`, for "find it with list_all_..." hints.

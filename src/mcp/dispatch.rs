@@ -81,7 +81,9 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
         ),
         (Era::Legacy, "ping") => Reply::ok(id, json!({})),
         (Era::Legacy, "tools/list") => tools_list(catalog, server, id, params),
-        (Era::Legacy, "tools/call") => tools_call(services, catalog, server, id, params).await,
+        (Era::Legacy, "tools/call") => {
+            tools_call(services, catalog, server, id, request.params).await
+        }
         (Era::Legacy, other) => Reply::error(
             id,
             RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {other}")),
@@ -98,7 +100,7 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
             reply
         }
         (Era::Modern, "tools/call") => modern(
-            tools_call(services, catalog, server, id, params).await,
+            tools_call(services, catalog, server, id, request.params).await,
             server,
         ),
         (Era::Modern, other) => Reply {

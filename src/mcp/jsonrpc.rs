@@ -134,7 +134,7 @@ pub enum Incoming {
 pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| RpcError::new(PARSE_ERROR, format!("Parse error: body is not JSON ({e})")))?;
-    let object =
+    let mut object =
         match value {
             Value::Object(o) => o,
             Value::Array(_) => return Err(RpcError::new(
@@ -172,7 +172,8 @@ pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
         (Some(Value::String(method)), Some(id)) => Ok(Incoming::Request(RpcRequest {
             id: id.clone(),
             method: method.clone(),
-            params: object.get("params").cloned(),
+            // Moved, not copied: an upload's params hold the file.
+            params: object.remove("params"),
         })),
         (Some(Value::String(method)), None) => Ok(Incoming::Notification {
             method: method.clone(),

@@ -116,9 +116,14 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     catalog: &Catalog,
     server: &McpServerRecord,
     id: Value,
-    params: Option<&Value>,
+    params: Option<Value>,
 ) -> Reply {
-    let Some(name) = params.and_then(|p| p.get("name")).and_then(Value::as_str) else {
+    // Owned, so an upload's file moves into the call rather than being copied.
+    let mut params = match params {
+        Some(Value::Object(params)) => params,
+        _ => Map::new(),
+    };
+    let Some(Value::String(name)) = params.remove("name") else {
         return Reply::error(
             id,
             RpcError::new(
@@ -127,21 +132,26 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             ),
         );
     };
-    let arguments = match params.and_then(|p| p.get("arguments")) {
+    let arguments = match params.remove("arguments") {
         None | Some(Value::Null) => None,
         Some(a) => Some(a),
     };
     if server.config.tool_mode == ToolMode::Discovery {
-        return discovery_call(services, catalog, server, id, name, arguments).await;
+        return discovery_call(services, catalog, server, id, &name, arguments).await;
     }
     // search, fetch, aggregate_service_now_records (docs/answers.md); tools mode only.
-    if let Some(answer) = catalog.answer_tool(name, &server.config) {
-        let outcome =
-            servicenow::answers::call_answer_tool(services, catalog, server, answer, arguments)
-                .await;
+    if let Some(answer) = catalog.answer_tool(&name, &server.config) {
+        let outcome = servicenow::answers::call_answer_tool(
+            services,
+            catalog,
+            server,
+            answer,
+            arguments.as_ref(),
+        )
+        .await;
         return outcome_reply(id, outcome);
     }
-    call_catalog_tool(services, catalog, server, id, name, arguments).await
+    call_catalog_tool(services, catalog, server, id, &name, arguments).await
 }
 
 /// The three discovery-mode tools. A catalog tool is reached only through
@@ -152,11 +162,10 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
     server: &McpServerRecord,
     id: Value,
     name: &str,
-    arguments: Option<&Value>,
+    arguments: Option<Value>,
 ) -> Reply {
-    let empty = Map::new();
-    let args = match arguments {
-        None => &empty,
+    let mut args = match arguments {
+        None => Map::new(),
         Some(Value::Object(args)) => args,
         Some(_) => {
             return tool_error(
@@ -168,7 +177,7 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
     };
     let filter = &server.config;
     match name {
-        discovery::SEARCH_TOOL => match search_arguments(args) {
+        discovery::SEARCH_TOOL => match search_arguments(&args) {
             Ok((query, limit)) => {
                 let tools: Vec<Value> = discovery::search(catalog, filter, query, limit)
                     .into_iter()
@@ -216,7 +225,8 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
             let extra = args
                 .keys()
                 .find(|k| !matches!(k.as_str(), "name" | "arguments"));
-            let inner_arguments = match args.get("arguments") {
+            let extra = extra.cloned();
+            let inner_arguments = match args.remove("arguments") {
                 None | Some(Value::Null) => None,
                 Some(a) => Some(a),
             };
@@ -294,7 +304,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     server: &McpServerRecord,
     id: Value,
     name: &str,
-    arguments: Option<&Value>,
+    arguments: Option<Value>,
 ) -> Reply {
     // A tool this server does not expose is indistinguishable from an unknown one.
     let Some(tool) = catalog.find(name, &server.config) else {
@@ -306,7 +316,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
             ),
         );
     };
-    let call = match catalog.check_call(tool, arguments) {
+    let call = match catalog.check_owned_call(tool, arguments) {
         Ok(call) => call,
         Err(problems) => {
             return tool_error(

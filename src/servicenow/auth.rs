@@ -387,7 +387,7 @@ mod tests {
                 request.header("content-type"),
                 Some("application/x-www-form-urlencoded")
             );
-            assert_eq!(String::from_utf8(request.body).unwrap(), body);
+            assert_eq!(String::from_utf8(request.body.to_vec()).unwrap(), body);
         }
     }
 

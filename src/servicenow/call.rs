@@ -88,13 +88,9 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             let id = map_lookup(&reference, &response, session.now_secs(), names_shown)?;
             plan.resolve(&reference.field, &id);
         }
-        resolved = TableRequest::from_call(
-            tool,
-            &plan.call,
-            session.scope,
-            session.upload_max_bytes,
-        )
-            .map_err(|e| CallOutcome::failure(e.0))?;
+        resolved =
+            TableRequest::from_call(tool, &plan.call, session.scope, session.upload_max_bytes)
+                .map_err(|e| CallOutcome::failure(e.0))?;
         request = &resolved;
     }
     // An order is checked against the item's form first; a wrong one sends nothing.

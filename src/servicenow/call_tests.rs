@@ -290,7 +290,7 @@ fn update_by_number_resolves_the_sys_id_first() {
             && h.request(1).header("authorization").is_some()
     );
     assert_eq!(
-        String::from_utf8(h.request(1).body).unwrap(),
+        String::from_utf8(h.request(1).body.to_vec()).unwrap(),
         r#"{"state":"2"}"#
     );
     assert_eq!(out, json!({"result": record()}));
@@ -389,7 +389,7 @@ fn oauth_token_is_fetched_sealed_in_kv_and_reused() {
         Some("application/x-www-form-urlencoded")
     );
     assert_eq!(
-        String::from_utf8(token_request.body).unwrap(),
+        String::from_utf8(token_request.body.to_vec()).unwrap(),
         format!("grant_type=client_credentials&client_id=mcp-client&client_secret={CLIENT_SECRET}")
     );
     assert_eq!(
@@ -445,7 +445,7 @@ fn revoked_cached_token_is_replaced_once_on_401() {
     h.reply(200, token("access-1", 1_800))
         .reply(200, json!({"result": record()}));
     success(h.call(&password_grant, "get", json!({"id": SYS_ID})));
-    assert!(String::from_utf8(h.request(0).body)
+    assert!(String::from_utf8(h.request(0).body.to_vec())
         .unwrap()
         .starts_with("grant_type=password&"));
 
@@ -932,7 +932,7 @@ fn an_upload_of_exactly_the_cap_is_sent_and_one_byte_more_is_not() {
     let (message, status) = failure_text(h.call_tool(
         &basic(),
         &attach_tool(),
-        attach_args("big.bin", &vec![7u8; cap + 1]),
+        attach_args("big.zip", &vec![7u8; cap + 1]),
     ));
     assert!(message.contains("up to 5242880 bytes (5 MiB)"), "{message}");
     assert_eq!(status, None);
@@ -945,7 +945,7 @@ fn an_upload_of_exactly_the_cap_is_sent_and_one_byte_more_is_not() {
     success(h.call_tool(
         &basic(),
         &attach_tool(),
-        attach_args("big.bin", &vec![7u8; cap]),
+        attach_args("big.zip", &vec![7u8; cap]),
     ));
     let sent = h.request(0);
     assert_eq!(sent.method, "POST");
@@ -962,7 +962,7 @@ fn a_smaller_configured_cap_is_the_one_enforced() {
     let mut h = Harness::new();
     h.upload_max_bytes = 2048;
     let (message, _) =
-        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.bin", &[1u8; 2049])));
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("a.zip", &[1u8; 2049])));
     assert!(message.contains("up to 2048 bytes (2 KiB)"), "{message}");
     assert!(h.lines().is_empty());
 }
@@ -972,12 +972,12 @@ fn an_instance_refusing_the_extension_or_the_size_is_named() {
     let h = Harness::new();
     let refusal =
         |message: &str| json!({"error": {"message": message, "detail": null}, "status": "failure"});
-    h.reply(400, refusal("Attachment file extension exe is not allowed"));
+    h.reply(400, refusal("Attachment file extension zip is not allowed"));
     let (message, status) =
-        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("setup.exe", b"MZ")));
+        failure_text(h.call_tool(&basic(), &attach_tool(), attach_args("logs.zip", b"PK")));
     assert_eq!(status, Some(400));
     for words in [
-        "extension .exe",
+        "extension .zip",
         "glide.attachment.extensions",
         "nothing was written",
     ] {
@@ -1047,16 +1047,33 @@ fn an_attachment_of_a_foreign_table_is_read_for_its_table_then_refused() {
         ("delete_a_service_now_sys_attachment_by_id", "write"),
     ] {
         let before = h.lines().len();
-        h.reply(200, json!({"result": {"sys_id": SYS_ID, "table_name": "hr_case"}}));
+        h.reply(
+            200,
+            json!({"result": {"sys_id": SYS_ID, "table_name": "hr_case"}}),
+        );
         let (message, _) =
             failure_text(h.call_tool(&basic(), &builtin_tool(tool), json!({"id": SYS_ID})));
-        assert!(message.contains("\"hr_case\"") && message.contains(&format!("may not {kind}")), "{tool}: {message}");
+        assert!(
+            message.contains("\"hr_case\"") && message.contains(&format!("may not {kind}")),
+            "{tool}: {message}"
+        );
         let lines = h.lines();
-        assert_eq!(lines.len(), before + 1, "{tool}: only the metadata read: {lines:?}");
-        assert_eq!(lines[before], format!("GET {ATTACHMENTS}/{SYS_ID}"), "{tool}");
+        assert_eq!(
+            lines.len(),
+            before + 1,
+            "{tool}: only the metadata read: {lines:?}"
+        );
+        assert_eq!(
+            lines[before],
+            format!("GET {ATTACHMENTS}/{SYS_ID}"),
+            "{tool}"
+        );
     }
     // An incident's attachment goes through: the metadata read, then the call.
-    h.reply(200, json!({"result": {"sys_id": SYS_ID, "table_name": "incident"}}));
+    h.reply(
+        200,
+        json!({"result": {"sys_id": SYS_ID, "table_name": "incident"}}),
+    );
     h.reply_with(HttpResponse {
         status: 204,
         headers: Vec::new(),
@@ -1067,8 +1084,14 @@ fn an_attachment_of_a_foreign_table_is_read_for_its_table_then_refused() {
         &builtin_tool("delete_a_service_now_sys_attachment_by_id"),
         json!({"id": SYS_ID}),
     );
-    assert!(matches!(outcome, CallOutcome::Success { .. }), "{outcome:?}");
-    assert_eq!(h.lines().last().unwrap(), &format!("DELETE {ATTACHMENTS}/{SYS_ID}"));
+    assert!(
+        matches!(outcome, CallOutcome::Success { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        h.lines().last().unwrap(),
+        &format!("DELETE {ATTACHMENTS}/{SYS_ID}")
+    );
 }
 
 #[test]

@@ -19,25 +19,108 @@ use serde_json::{Map, Value};
 /// The largest file a read returns inline (1 MiB): beyond it, a link and the metadata.
 pub const DOWNLOAD_MAX_BYTES: usize = 1024 * 1024;
 
-/// Types refused on upload: programs and scripts, and types an instance renders as a
-/// page (HTML, SVG), which could run script for whoever opens the attachment.
-pub const REFUSED_CONTENT_TYPES: [&str; 9] = [
-    "application/x-msdownload",
-    "application/x-msdos-program",
-    "application/x-executable",
-    "application/vnd.microsoft.portable-executable",
-    "application/x-sh",
-    "application/x-bat",
-    "application/java-archive",
-    "text/html",
-    "image/svg+xml",
+/// What an upload may be: a file name extension and the types it may be declared as
+/// (besides `application/octet-stream`, which models often send for any file). Anything
+/// else is refused, so programs, scripts and pages an instance would render (`html`,
+/// `svg`, `xml`, `js`, executables) never reach it whatever type they are declared as.
+pub const ALLOWED_UPLOADS: [(&str, &[&str]); 34] = [
+    ("txt", &["text/plain"]),
+    ("log", &["text/plain"]),
+    ("md", &["text/markdown", "text/plain"]),
+    ("csv", &["text/csv", "application/csv", "text/plain"]),
+    ("tsv", &["text/tab-separated-values", "text/plain"]),
+    ("json", &["application/json", "text/plain"]),
+    (
+        "yaml",
+        &[
+            "application/yaml",
+            "application/x-yaml",
+            "text/yaml",
+            "text/plain",
+        ],
+    ),
+    (
+        "yml",
+        &[
+            "application/yaml",
+            "application/x-yaml",
+            "text/yaml",
+            "text/plain",
+        ],
+    ),
+    ("har", &["application/json"]),
+    ("pdf", &["application/pdf"]),
+    ("png", &["image/png"]),
+    ("jpg", &["image/jpeg"]),
+    ("jpeg", &["image/jpeg"]),
+    ("gif", &["image/gif"]),
+    ("webp", &["image/webp"]),
+    ("bmp", &["image/bmp"]),
+    ("tif", &["image/tiff"]),
+    ("tiff", &["image/tiff"]),
+    ("heic", &["image/heic"]),
+    ("doc", &["application/msword"]),
+    (
+        "docx",
+        &["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+    ),
+    ("xls", &["application/vnd.ms-excel"]),
+    (
+        "xlsx",
+        &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+    ),
+    ("ppt", &["application/vnd.ms-powerpoint"]),
+    (
+        "pptx",
+        &["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
+    ),
+    ("odt", &["application/vnd.oasis.opendocument.text"]),
+    ("ods", &["application/vnd.oasis.opendocument.spreadsheet"]),
+    ("odp", &["application/vnd.oasis.opendocument.presentation"]),
+    ("rtf", &["application/rtf", "text/rtf"]),
+    ("zip", &["application/zip", "application/x-zip-compressed"]),
+    ("gz", &["application/gzip", "application/x-gzip"]),
+    ("eml", &["message/rfc822"]),
+    ("msg", &["application/vnd.ms-outlook"]),
+    ("pcap", &["application/vnd.tcpdump.pcap"]),
 ];
 
-/// A file an upload sends, checked.
+/// The declared type any allowed extension may carry.
+const GENERIC_TYPE: &str = "application/octet-stream";
+
+/// Checks that `file_name`'s extension is allowed and `content_type` (its essence,
+/// lowercase) fits it. Err is the isError text.
+pub fn check_allowed(file_name: &str, essence: &str) -> Result<(), String> {
+    let extension = file_name
+        .trim()
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let allowed: Vec<&str> = ALLOWED_UPLOADS.iter().map(|(ext, _)| *ext).collect();
+    let Some((_, types)) = ALLOWED_UPLOADS.iter().find(|(ext, _)| *ext == extension) else {
+        return Err(format!(
+            "files named \"{}\" are not attached by this server: only documents, images, logs, data and archives are \
+             (extensions {}); programs, scripts and pages an instance would render (html, svg, xml, js, ...) are refused. \
+             Nothing was written",
+            shown(file_name),
+            allowed.join(", ")
+        ));
+    };
+    if essence != GENERIC_TYPE && !types.contains(&essence) {
+        return Err(format!(
+            "a .{extension} file is declared as {essence}; send it as {} (or {GENERIC_TYPE}). Nothing was written",
+            types.join(" or ")
+        ));
+    }
+    Ok(())
+}
+
+/// A file an upload sends, checked. The bytes are shared with the request that sends
+/// them: the decoded file is the only copy in the worker's memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
 }
 
 /// Checks the file name: a plain name, no folders, no control characters.
@@ -74,10 +157,12 @@ pub fn human_size(bytes: usize) -> String {
     }
 }
 
-/// Checks the content type (`type/subtype`, no parameters needed) and decodes the file,
-/// refusing one over `max_bytes` (checked on the base64 length first, so an oversized
-/// argument is never decoded).
+/// Checks the content type (`type/subtype`, no parameters needed) against the file
+/// name's extension ([`ALLOWED_UPLOADS`]) and decodes the file, refusing one over
+/// `max_bytes` (checked on the base64 length first, so an oversized argument is never
+/// decoded).
 pub fn upload(
+    file_name: &str,
     content_type: &str,
     content: &str,
     base64: bool,
@@ -100,11 +185,7 @@ pub fn upload(
             shown(&content_type)
         ));
     }
-    if REFUSED_CONTENT_TYPES.contains(&essence) {
-        return Err(format!(
-            "files of type {essence} are not attached by this server (programs, scripts and pages an instance would render are refused); nothing was written"
-        ));
-    }
+    check_allowed(file_name, essence)?;
     // Checked before decoding too, so an oversized argument is never decoded.
     let too_big = |size: usize| {
         format!(
@@ -113,10 +194,18 @@ pub fn upload(
         )
     };
     let bytes = if base64 {
-        let compact: String = content
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
+        // Line-wrapped base64 is compacted first; the usual unwrapped text is decoded as
+        // it is (no copy of megabytes of base64).
+        let compact: std::borrow::Cow<'_, str> = if content.bytes().any(|b| b.is_ascii_whitespace())
+        {
+            content
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect::<String>()
+                .into()
+        } else {
+            content.into()
+        };
         if compact.len() / 4 * 3 > max_bytes.saturating_add(3) {
             return Err(too_big(compact.len() / 4 * 3));
         }
@@ -131,7 +220,7 @@ pub fn upload(
     }
     Ok(Upload {
         content_type,
-        bytes,
+        bytes: bytes.into(),
     })
 }
 
@@ -287,14 +376,14 @@ mod tests {
             format!("{INSTANCE}/api/now/attachment/file?file_name=notes.txt&table_name=incident&table_sys_id={SYS_ID}")
         );
         assert_eq!(http.header("content-type"), Some("text/plain"));
-        assert_eq!(http.body, b"hello");
+        assert_eq!(http.body, &b"hello"[..]);
         let png = attach(base(
-            json!({"content_type": "image/png", "content": "iVBORw0K\nGgo=", "encoding": "base64"}),
+            json!({"file_name": "shot.png", "content_type": "image/png", "content": "iVBORw0K\nGgo=", "encoding": "base64"}),
         ))
         .unwrap();
         assert_eq!(
             png.upload.map(|u| u.bytes),
-            Some(b"\x89PNG\r\n\x1a\n".to_vec())
+            Some(bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n"))
         );
     }
 
@@ -331,14 +420,49 @@ mod tests {
                 "file name such as",
             ),
             (
-                "an executable",
+                "an executable type",
                 json!({"content_type": "application/x-msdownload"}),
+                "declared as application/x-msdownload",
+            ),
+            (
+                "HTML declared as such",
+                json!({"content_type": "text/html; charset=utf-8"}),
+                "declared as text/html",
+            ),
+            (
+                "HTML declared as text",
+                json!({"file_name": "notes.html"}),
                 "not attached by this server",
             ),
             (
-                "HTML",
-                json!({"content_type": "text/html; charset=utf-8"}),
-                "text/html",
+                "SVG declared as an image",
+                json!({"file_name": "logo.svg", "content_type": "image/png"}),
+                "not attached by this server",
+            ),
+            (
+                "XML",
+                json!({"file_name": "data.xml", "content_type": "application/octet-stream"}),
+                "not attached by this server",
+            ),
+            (
+                "JavaScript declared as text",
+                json!({"file_name": "run.js"}),
+                "not attached by this server",
+            ),
+            (
+                "an executable declared as a generic file",
+                json!({"file_name": "setup.EXE", "content_type": "application/octet-stream"}),
+                "not attached by this server",
+            ),
+            (
+                "a PNG named as a PDF",
+                json!({"file_name": "shot.pdf", "content_type": "image/png"}),
+                "send it as application/pdf",
+            ),
+            (
+                "no extension",
+                json!({"file_name": "README"}),
+                "not attached by this server",
             ),
             (
                 "not a MIME type",

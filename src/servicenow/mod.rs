@@ -11,16 +11,16 @@ mod errors;
 mod file;
 mod order;
 mod query;
-mod scope;
 pub(crate) mod rate_limit;
 mod request;
 mod resolve;
 mod response;
+mod scope;
 mod session;
 
 pub use call::call_tool;
-pub use scope::Scope;
 pub use rate_limit::normalize_rate_limit_headers;
+pub use scope::Scope;
 
 use crate::crypto::SealingKey;
 

@@ -49,7 +49,8 @@ impl Run {
         let tool = catalog.find(tool, &ToolFilter::default()).unwrap();
         let call = catalog.check_call(tool, Some(&args)).unwrap();
         let everything = snmcp_catalog::ToolFilter::default();
-        let scope = crate::servicenow::Scope::new(snmcp_catalog::Catalog::builtin().unwrap(), &everything);
+        let scope =
+            crate::servicenow::Scope::new(snmcp_catalog::Catalog::builtin().unwrap(), &everything);
         block_on(call_tool(&ctx, &account, &scope, tool, &call))
     }
 

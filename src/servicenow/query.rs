@@ -128,7 +128,8 @@ fn clause(piece: &str) -> Clause<'_> {
     let keyword = &piece[..upper_len];
     let after = |n: usize| piece[n..].trim();
     let ci = |word: &str| {
-        piece.len() >= word.len() && piece.as_bytes()[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+        piece.len() >= word.len()
+            && piece.as_bytes()[..word.len()].eq_ignore_ascii_case(word.as_bytes())
     };
     if ci("ENDRLQUERY") || ci("ENDSUBQUERY") {
         return Clause::End;
@@ -213,13 +214,33 @@ mod tests {
     fn equality_conditions_refuse_operators_and_script_in_values() {
         let cases: &[(&str, &str, Result<&str, &str>)] = &[
             ("state", "1", Ok("state=1")),
-            ("short_description", "ORA-01033 on db^prod", Err("contains `^`")),
+            (
+                "short_description",
+                "ORA-01033 on db^prod",
+                Err("contains `^`"),
+            ),
             ("state", "1^ORstate=2", Err("contains `^`")),
             ("state", "1^NQactive=false", Err("contains `^`")),
-            ("short_description", "javascript:gs.sleep(1)", Err("javascript:")),
-            ("short_description", "  JavaScript:gs.sleep(1)", Err("javascript:")),
-            ("short_description", "javascript%3Ags.sleep(1)", Err("javascript:")),
-            ("short_description", "a javascript lesson", Ok("short_description=a javascript lesson")),
+            (
+                "short_description",
+                "javascript:gs.sleep(1)",
+                Err("javascript:"),
+            ),
+            (
+                "short_description",
+                "  JavaScript:gs.sleep(1)",
+                Err("javascript:"),
+            ),
+            (
+                "short_description",
+                "javascript%3Ags.sleep(1)",
+                Err("javascript:"),
+            ),
+            (
+                "short_description",
+                "a javascript lesson",
+                Ok("short_description=a javascript lesson"),
+            ),
             ("assigned_to", "", Ok("assigned_toISEMPTY")),
             ("short_description", "a\nb", Err("line break")),
             ("short_description", "a\rb", Err("line break")),
@@ -268,47 +289,79 @@ mod tests {
     #[test]
     fn clauses_name_fields_tables_and_unknown_heads() {
         use Clause::*;
-        let got = clauses(
-            "active=true^ORcaller_id.email=a@b.c^NQstate!=7^ORDERBYDESCsys_created_on^EQ",
-        );
+        let got =
+            clauses("active=true^ORcaller_id.email=a@b.c^NQstate!=7^ORDERBYDESCsys_created_on^EQ");
         assert_eq!(
             got,
             vec![
-                Condition { field: "active", rest: "=true" },
-                Condition { field: "caller_id.email", rest: "=a@b.c" },
-                Condition { field: "state", rest: "!=7" },
-                Order { field: "sys_created_on" },
+                Condition {
+                    field: "active",
+                    rest: "=true"
+                },
+                Condition {
+                    field: "caller_id.email",
+                    rest: "=a@b.c"
+                },
+                Condition {
+                    field: "state",
+                    rest: "!=7"
+                },
+                Order {
+                    field: "sys_created_on"
+                },
                 Other("EQ"),
             ]
         );
         assert_eq!(
             clauses("RLQUERYsys_user_grmember.user,>=1^group.name=CAB^ENDRLQUERY"),
             vec![
-                Related { table: "sys_user_grmember" },
-                Condition { field: "group.name", rest: "=CAB" },
+                Related {
+                    table: "sys_user_grmember"
+                },
+                Condition {
+                    field: "group.name",
+                    rest: "=CAB"
+                },
                 End,
             ]
         );
         assert_eq!(
             clauses("SUBQUERYsys_id,user,sys_user_grmember^ENDSUBQUERY")[0],
-            Sub { table: "sys_user_grmember" }
+            Sub {
+                table: "sys_user_grmember"
+            }
         );
         assert_eq!(
             clauses("JOINincident.caller_id=sys_user.sys_id!active=true")[0],
-            Join { tables: vec!["incident", "sys_user"], condition: Some("active=true") }
+            Join {
+                tables: vec!["incident", "sys_user"],
+                condition: Some("active=true")
+            }
         );
-        assert_eq!(clauses("rlquerysys_user.x,>0")[0], Related { table: "sys_user" });
+        assert_eq!(
+            clauses("rlquerysys_user.x,>0")[0],
+            Related { table: "sys_user" }
+        );
         assert_eq!(clauses("GOTOnumber=1")[0], Unknown("GOTOnumber=1"));
         // `^^` is read as two separators: the piece after it is a clause of its own.
         assert_eq!(
             clauses("short_descriptionLIKEa^^ORcaller_id.name=x")[1],
-            Condition { field: "caller_id.name", rest: "=x" }
+            Condition {
+                field: "caller_id.name",
+                rest: "=x"
+            }
         );
     }
 
     #[test]
     fn script_is_found_in_any_case_and_encoding() {
-        for text in ["javascript:x", "=JAVASCRIPT:x", "INa,javascript:x", "BETWEENa@ javascript:x", "javascript%3ax"] {
+        for text in [
+            "javascript:x",
+            "=JAVASCRIPT:x",
+            "INa,javascript:x",
+            "BETWEENa@ javascript:x",
+            "javascript%3ax",
+        ] {
             assert!(is_script(text), "{text}");
         }
         for text in ["javascript", "java script:x", "LIKEscript:"] {

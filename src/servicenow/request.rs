@@ -5,9 +5,7 @@
 
 use super::cursor::{query_scope, ListCursor};
 use super::file::{self, check_file_name, Upload};
-use super::query::{
-    equality_condition, is_field_name, join_query, opens_new_query_block, ANCHOR,
-};
+use super::query::{equality_condition, is_field_name, join_query, opens_new_query_block, ANCHOR};
 use super::scope::Scope;
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
@@ -260,7 +258,8 @@ impl TableRequest {
         tool: &Tool,
         args: &Map<String, Value>,
     ) -> Result<TableRequest, ArgumentError> {
-        let catalog = snmcp_catalog::Catalog::builtin().map_err(|e| ArgumentError(e.to_string()))?;
+        let catalog =
+            snmcp_catalog::Catalog::builtin().map_err(|e| ArgumentError(e.to_string()))?;
         let everything = snmcp_catalog::ToolFilter::default();
         TableRequest::from_call(
             tool,
@@ -537,10 +536,12 @@ fn upload(
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     request.body = None;
+    let mut file_name = "";
     for (param, field) in &endpoint.query {
         if field == "file_name" {
             if let Some((_, name)) = mapped.iter().find(|(p, _)| p == param) {
                 check_file_name(name).map_err(ArgumentError)?;
+                file_name = name;
             }
         }
     }
@@ -550,7 +551,14 @@ fn upload(
             tool.name
         )));
     };
-    file::upload(&content_type, &file.content, file.base64, max_bytes).map_err(ArgumentError)
+    file::upload(
+        file_name,
+        &content_type,
+        &file.content,
+        file.base64,
+        max_bytes,
+    )
+    .map_err(ArgumentError)
 }
 
 fn is_order(endpoint: Option<&Endpoint>) -> bool {
@@ -1206,7 +1214,10 @@ pub(crate) mod tests {
         // The neutral anchor after the fixed condition takes any OR the query binds
         // behind an ORDERBY: `active=true` always holds.
         for (query, encoded) in [
-            ("ORDERBYnumber", "active=true^sys_idISNOTEMPTY^ORDERBYnumber"),
+            (
+                "ORDERBYnumber",
+                "active=true^sys_idISNOTEMPTY^ORDERBYnumber",
+            ),
             (
                 "ORDERBYnumber^ORactive=false",
                 "active=true^sys_idISNOTEMPTY^ORDERBYnumber^ORactive=false",
@@ -1241,10 +1252,11 @@ pub(crate) mod tests {
             ("javascript:gs.getUserID()", "javascript:"),
             (" JAVASCRIPT:gs.sleep(9)", "javascript:"),
         ] {
-            let message = TableRequest::from_tool(&list, &args(json!({"short_description": value})))
-                .map(|_| ())
-                .unwrap_err()
-                .0;
+            let message =
+                TableRequest::from_tool(&list, &args(json!({"short_description": value})))
+                    .map(|_| ())
+                    .unwrap_err()
+                    .0;
             assert!(message.contains(why), "{value}: {message}");
         }
         let message = TableRequest::from_tool(

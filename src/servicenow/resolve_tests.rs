@@ -165,13 +165,11 @@ fn tables_without_lookup_fields_take_sys_ids_only() {
 
 #[test]
 fn lookups_escape_values_like_list_filters() {
-    let cases = [
-        (
-            "plain name",
-            "Alice Johnson",
-            "user_name%3DAlice%20Johnson%5EORemail%3DAlice%20Johnson%5EORname%3DAlice%20Johnson",
-        ),
-    ];
+    let cases = [(
+        "plain name",
+        "Alice Johnson",
+        "user_name%3DAlice%20Johnson%5EORemail%3DAlice%20Johnson%5EORname%3DAlice%20Johnson",
+    )];
     for (case, value, query) in cases {
         let http = lookup_request(INSTANCE, &pending(value)).unwrap();
         assert_eq!(http.method, "GET", "{case}");

@@ -246,19 +246,29 @@ mod tests {
         );
         let incident = catalog().resource_for_table("incident").unwrap();
         assert_eq!(scope.row_condition(incident).unwrap(), None);
-        assert!(scope.check_row_table(attachments, "incident", false).is_ok());
+        assert!(scope
+            .check_row_table(attachments, "incident", false)
+            .is_ok());
         let refused = scope
             .check_row_table(attachments, "hr_case", false)
             .unwrap_err();
-        assert!(refused.contains("\"hr_case\"") && refused.contains("read: incident, incident_task"), "{refused}");
-        assert!(scope.check_row_table(attachments, "sys_user", true).is_err());
+        assert!(
+            refused.contains("\"hr_case\"") && refused.contains("read: incident, incident_task"),
+            "{refused}"
+        );
+        assert!(scope
+            .check_row_table(attachments, "sys_user", true)
+            .is_err());
         assert!(scope
             .check_row_table(attachments, "sys_attachment", false)
             .is_err());
 
         let only = filter(&["attachments"], None);
         let none = Scope::new(catalog(), &only);
-        assert!(none.row_condition(attachments).unwrap_err().contains("no table"));
+        assert!(none
+            .row_condition(attachments)
+            .unwrap_err()
+            .contains("no table"));
     }
 
     #[test]
@@ -266,7 +276,9 @@ mod tests {
         let read_only = filter(&["incident", "attachments"], Some(&["read", "attach_file"]));
         let scope = Scope::new(catalog(), &read_only);
         let attachments = catalog().resource_for_table("sys_attachment").unwrap();
-        assert!(scope.check_row_table(attachments, "incident", false).is_ok());
+        assert!(scope
+            .check_row_table(attachments, "incident", false)
+            .is_ok());
         let refused = scope
             .check_row_table(attachments, "incident", true)
             .unwrap_err();
@@ -281,18 +293,28 @@ mod tests {
     fn dot_walks_follow_documented_references_into_exposed_tables() {
         let incidents = filter(&["incident"], None);
         let scope = Scope::new(catalog(), &incidents);
-        assert!(scope.check_field("incident", "short_description", "fields").is_ok());
+        assert!(scope
+            .check_field("incident", "short_description", "fields")
+            .is_ok());
         let hidden = scope
             .check_field("incident", "caller_id.email", "fields")
             .unwrap_err();
-        assert!(hidden.contains("sys_user") && hidden.contains("does not expose"), "{hidden}");
+        assert!(
+            hidden.contains("sys_user") && hidden.contains("does not expose"),
+            "{hidden}"
+        );
         let undocumented = scope
             .check_field("incident", "u_thing.name", "fields")
             .unwrap_err();
-        assert!(undocumented.contains("not a documented reference"), "{undocumented}");
+        assert!(
+            undocumented.contains("not a documented reference"),
+            "{undocumented}"
+        );
         let all = ToolFilter::default();
         let open = Scope::new(catalog(), &all);
-        assert!(open.check_field("incident", "caller_id.email", "fields").is_ok());
+        assert!(open
+            .check_field("incident", "caller_id.email", "fields")
+            .is_ok());
         assert!(open
             .check_field("incident", "caller_id.manager.email", "fields")
             .is_ok());
@@ -302,9 +324,16 @@ mod tests {
     fn queries_are_checked_for_script_walks_and_joins() {
         let incidents = filter(&["incident"], None);
         let scope = Scope::new(catalog(), &incidents);
-        let ok = ["active=true^priority<=2", "short_descriptionLIKEvpn^ORDERBYDESCnumber", "123TEXTQUERY321=printer"];
+        let ok = [
+            "active=true^priority<=2",
+            "short_descriptionLIKEvpn^ORDERBYDESCnumber",
+            "123TEXTQUERY321=printer",
+        ];
         for query in ok {
-            assert!(scope.check_query("incident", query, "query").is_ok(), "{query}");
+            assert!(
+                scope.check_query("incident", query, "query").is_ok(),
+                "{query}"
+            );
         }
         let refused = [
             ("active=true^caller_id.email=a@b.c", "sys_user"),
@@ -324,7 +353,11 @@ mod tests {
         let all = ToolFilter::default();
         let open = Scope::new(catalog(), &all);
         assert!(open
-            .check_query("sys_user_group", "RLQUERYsys_user_grmember.group,>=1^user.name=Ann^ENDRLQUERY", "query")
+            .check_query(
+                "sys_user_group",
+                "RLQUERYsys_user_grmember.group,>=1^user.name=Ann^ENDRLQUERY",
+                "query"
+            )
             .is_ok());
     }
 }

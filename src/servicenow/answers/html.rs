@@ -427,7 +427,11 @@ mod tests {
             ("doctype", "<!DOCTYPE html><html><head><title>T</title></head><body>Body</body></html>", "Body"),
         ];
         for (name, html, want) in cases {
-            assert_eq!(html_to_text(html, 10_000), (want.to_string(), true), "{name}");
+            assert_eq!(
+                html_to_text(html, 10_000),
+                (want.to_string(), true),
+                "{name}"
+            );
         }
     }
 
@@ -450,7 +454,10 @@ mod tests {
         );
         assert_eq!(cut(text.clone(), 50, "Article", true), text);
         let stopped = cut(text.clone(), 50, "Article", false);
-        assert!(stopped.contains("cut at 50 characters of a longer text"), "{stopped}");
+        assert!(
+            stopped.contains("cut at 50 characters of a longer text"),
+            "{stopped}"
+        );
     }
 
     #[test]
