@@ -527,7 +527,7 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
         let size = SMALL_CAP + rng.below(SMALL_CAP);
         request.body = if rng.chance(50) {
             json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": UPLOAD,
-                "arguments": {"table_name": "incident", "table_sys_id": SYS_ID, "file_name": "f.bin",
+                "arguments": {"table_name": "incident", "table_sys_id": SYS_ID, "file_name": "f.zip",
                     "content_type": "application/octet-stream", "encoding": "base64",
                     "content": "A".repeat(size / 4 * 4)}}})
             .to_string()

@@ -320,7 +320,7 @@ fn mcp_post(path: &str, body: Vec<u8>) -> HttpRequest {
 /// A tools/call of `name` whose arguments carry `padding` bytes of base64 content.
 fn padded_call(name: &str, padding: usize) -> Vec<u8> {
     let arguments = json!({"table_name": "incident", "table_sys_id": "0a826bf03710200044e0bfc8bcbe5d7a",
-        "file_name": "big.bin", "content_type": "application/octet-stream", "encoding": "base64",
+        "file_name": "big.zip", "content_type": "application/octet-stream", "encoding": "base64",
         "content": "A".repeat(padding / 4 * 4)});
     json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
         .to_string()
@@ -431,7 +431,7 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
     // A 2 MiB upload call is served: it reaches ServiceNow with the decoded file.
     world.upstream.push(Ok(HttpResponse::json(
         201,
-        &json!({"result": {"sys_id": "a".repeat(32), "file_name": "big.bin", "size_bytes": "1572864"}}),
+        &json!({"result": {"sys_id": "a".repeat(32), "file_name": "big.zip", "size_bytes": "1572864"}}),
     )));
     let response = world.send(&kv, mcp_post(&upload, padded_call(UPLOAD, two_mib)));
     assert_eq!(response.status, 200);

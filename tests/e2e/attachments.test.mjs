@@ -98,6 +98,10 @@ test('oversized, path-like names and refused types are refused and nothing is wr
     [{ file_name: 'evil\r\n.txt' }, /control characters/],
     [{ content: 'a'.repeat(5 * MIB + 1) }, /up to 5242880 bytes \(5 MiB\)/],
     [{ content_type: 'application/x-msdownload', file_name: 'setup.exe' }, /not attached by this server/],
+    [{ file_name: 'page.html' }, /not attached by this server/],
+    [{ file_name: 'logo.svg', content_type: 'image/png' }, /not attached by this server/],
+    [{ file_name: 'run.js', content_type: 'application/octet-stream' }, /not attached by this server/],
+    [{ file_name: 'notes.txt', content_type: 'text/html' }, /declared as text\/html/],
   ];
   for (const [change, expected] of cases) {
     const r = await client.callTool({ name: ATTACH, arguments: { ...base, ...change } });
@@ -125,19 +129,19 @@ test('a 4 MiB file in base64 is attached and its size reads back', async () => {
   const bytes = Buffer.alloc(4 * MIB, 0);
   for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31) & 0xff;
   const created = (await call(ATTACH, {
-    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'capture.bin',
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'capture.zip',
     content_type: 'application/octet-stream', content: bytes.toString('base64'), encoding: 'base64',
   })).structuredContent.result;
   const meta = (await call(GET, { id: created.sys_id })).structuredContent.result;
   assert.equal(Number(meta.size_bytes), 4 * MIB);
-  assert.equal(meta.file_name, 'capture.bin');
+  assert.equal(meta.file_name, 'capture.zip');
 });
 
 test('over 5 MiB is refused before any request reaches ServiceNow', async () => {
   const before = (await rows()).length;
   await sim.clearRequests();
   const r = await client.callTool({ name: ATTACH, arguments: {
-    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'big.bin', content_type: 'application/octet-stream',
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'big.zip', content_type: 'application/octet-stream',
     content: Buffer.alloc(5 * MIB + 1, 7).toString('base64'), encoding: 'base64',
   } });
   assert.equal(r.isError, true);
@@ -154,9 +158,9 @@ test('the instance refusing an extension or a size is a clear isError and no row
   } });
   try {
     await sim.configure({ attachment_extensions: 'txt,png,log' });
-    const refused = await attach('install.bat', 'echo hi');
+    const refused = await attach('report.pdf', '%PDF-1.4');
     assert.equal(refused.isError, true);
-    assert.match(refused.content[0].text, /does not accept files with the extension \.bat/);
+    assert.match(refused.content[0].text, /does not accept files with the extension \.pdf/);
     assert.match(refused.content[0].text, /glide\.attachment\.extensions/);
     assert.match(refused.content[0].text, /nothing was written/);
     await sim.configure({ attachment_extensions: '', attachment_max_size_mb: 1 });
@@ -180,7 +184,7 @@ test('past 1 MiB anything but an upload call, or any call on a server without th
   } });
   assert.equal(other.status, 413);
   const upload = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: ATTACH, arguments: {
-    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'a.bin', content_type: 'application/octet-stream',
+    table_name: 'incident', table_sys_id: incident.sys_id, file_name: 'a.zip', content_type: 'application/octet-stream',
     content: Buffer.alloc(2 * MIB).toString('base64'), encoding: 'base64',
   } } };
   const readOnly = await rpc(readOnlyUrl, upload);
