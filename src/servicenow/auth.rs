@@ -246,15 +246,28 @@ pub fn parse_token_response(
 }
 
 /// What a message may quote of a token endpoint's answer: an excerpt, unless the answer
-/// carries a token (whatever its status), which is never shown.
+/// carries a token (whatever its status) or echoes the form that was posted to it
+/// (credentials, percent-encoded), which are never shown.
 fn quoted_body(json: Option<&Value>, body: &[u8]) -> String {
     let carries_token = json.is_some_and(|v| {
         ["access_token", "refresh_token", "id_token"]
             .iter()
             .any(|k| v.get(k).is_some())
     });
+    let lower = String::from_utf8_lossy(body).to_ascii_lowercase();
+    let echoes_form = [
+        "grant_type",
+        "client_secret",
+        "password",
+        "refresh_token",
+        "client_id=",
+    ]
+    .iter()
+    .any(|field| lower.contains(field));
     if carries_token {
         "an answer carrying a token, not shown".to_string()
+    } else if echoes_form {
+        "an answer echoing the credentials form, not shown".to_string()
     } else {
         excerpt(body)
     }
@@ -598,6 +611,25 @@ mod tests {
             };
             let message = parse_token_response(&answer, &grant).unwrap_err();
             assert!(!message.contains("leaky-token-value"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_token_answer_echoing_the_posted_form_is_never_quoted() {
+        let auth = password_auth();
+        let grant = OAuthGrant::from_auth(&auth).unwrap();
+        for status in [200, 401, 502] {
+            let mut answer = HttpResponse::new(status);
+            answer.body = b"<html>bad request: grant_type=password&client_id=c&client_secret=s%2Fx&username=u&password=p%40ss</html>".to_vec();
+            let message = parse_token_response(&answer, &grant).unwrap_err();
+            assert!(
+                message.contains("echoing the credentials form, not shown"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("s%2Fx") && !message.contains("p%40ss"),
+                "{message}"
+            );
         }
     }
 }

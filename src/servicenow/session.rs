@@ -195,12 +195,20 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
 
 /// Last line of defence: no secret of the account (or token of this call) in any text
 /// a model or a log could see, whatever ServiceNow or the network layer echoed.
+/// Each secret is also looked for as it travels: percent-encoded (a form body or query
+/// string echoed back, hex in either case, spaces as `%20` or `+`), JSON-escaped, and in
+/// base64 (standard and URL-safe, with and without padding).
 pub fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
+    // Very short secrets would blank ordinary words; they never come from our own texts.
+    let forms: Vec<String> = secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .flat_map(|s| secret_forms(s))
+        .collect();
     let clean = |mut text: String| {
-        // Very short secrets would blank ordinary words; they never come from our own texts.
-        for secret in secrets.iter().filter(|s| s.len() >= 4) {
-            if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), "[redacted]");
+        for form in &forms {
+            if text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), "[redacted]");
             }
         }
         text
@@ -226,6 +234,50 @@ pub fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
         },
         success @ CallOutcome::Success { .. } => success,
     }
+}
+
+/// The ways `secret` can appear in text a server echoes, longest first so a longer
+/// form is replaced before a shorter one inside it.
+fn secret_forms(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let upper = crate::http::percent_encode(secret);
+    let lower = lowercase_escapes(&upper);
+    let mut forms = vec![
+        secret.to_string(),
+        upper.replace("%20", "+"),
+        lower.replace("%20", "+"),
+        upper,
+        lower,
+        serde_json::to_string(secret)
+            .map(|quoted| quoted.trim_matches('"').to_string())
+            .unwrap_or_default(),
+    ];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(secret));
+    }
+    forms.retain(|form| form.len() >= 4);
+    forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    forms.dedup();
+    forms
+}
+
+/// `%2F` -> `%2f`: the hex digits of percent escapes in lower case.
+fn lowercase_escapes(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut escape = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            escape = 2;
+            out.push(c);
+        } else if escape > 0 {
+            escape -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -449,6 +501,33 @@ mod tests {
                 assert_eq!(message, "bad password [redacted] for ab")
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn encoded_forms_of_secrets_are_redacted() {
+        use base64::Engine;
+        let secret = "p@ss w/rd+1\"x";
+        let echoed = [
+            secret.to_string(),
+            "p%40ss%20w%2Frd%2B1%22x".to_string(),
+            "p%40ss+w%2frd%2b1%22x".to_string(),
+            "p@ss w/rd+1\\\"x".to_string(),
+            base64::engine::general_purpose::STANDARD.encode(secret),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+        ];
+        for text in echoed {
+            let outcome = redact(
+                CallOutcome::failure(format!(
+                    "upstream said: grant_type=password&password={text}&x=1"
+                )),
+                &[secret.to_string()],
+            );
+            let CallOutcome::Failure { message, .. } = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert!(message.contains("[redacted]"), "{text}: {message}");
+            assert!(!message.contains(&text), "{text}: {message}");
         }
     }
 }
