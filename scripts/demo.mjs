@@ -64,7 +64,8 @@ try {
   console.log(`
 ServiceNow simulator: ${sim.url} (users admin/admin, itil/itil, readonly/readonly)
 Worker (workerd, local KV): ${BASE}
-Dashboard: ${BASE}/dashboard (sign in with ADMIN_TOKEN from .dev.vars; account id "demo")
+Dashboard: ${BASE}/dashboard (account id "demo")
+Admin token (random for this clone, kept in .dev.vars): ${vars.ADMIN_TOKEN}
 
 MCP server URL (${tools} tools, read+write, expires ${created.expires_at}):
   ${url}

@@ -40,15 +40,7 @@ if [ ! -x tests/conformance/node_modules/.bin/node ] || [ tests/conformance/pack
   npm ci --prefix tests/conformance --no-audit --no-fund
 fi
 
-if [ ! -f .dev.vars ]; then
-  cp .dev.vars.example .dev.vars
-  say "created .dev.vars from .dev.vars.example (local values only)"
-elif grep -qx 'ADMIN_TOKEN=local-admin-token-change-me' .dev.vars; then
-  # The old example token is under the 32 bytes the admin API now requires.
-  sed -i.bak 's/^ADMIN_TOKEN=local-admin-token-change-me$/ADMIN_TOKEN=local-admin-token-change-me-0123456789abcdef/' .dev.vars
-  rm -f .dev.vars.bak
-  say "lengthened the example ADMIN_TOKEN in .dev.vars to 32+ bytes"
-fi
+bash scripts/dev-vars.sh
 
 # The dashboard's browser tests drive Debian's Chromium (no browser download from npm).
 if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then

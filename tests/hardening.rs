@@ -441,3 +441,33 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].body.len(), two_mib / 4 * 3);
 }
+
+#[test]
+fn a_rebound_page_cannot_drive_the_admin_api_even_with_the_token() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let put = |origin: &str| {
+        HttpRequest::new("PUT", "http://evil.example:8787/integrated-account/acme")
+            .with_header("authorization", format!("Bearer {ADMIN}"))
+            .with_header("content-type", "application/json")
+            .with_header("origin", origin)
+            .with_body(
+                json!({"instance_url": "https://acme.service-now.com",
+                       "auth": serde_json::from_str::<Value>(BASIC).unwrap()})
+                .to_string(),
+            )
+    };
+    let response = world.send(&kv, put("http://evil.example:8787"));
+    assert_eq!(response.status, 403);
+    assert!(String::from_utf8_lossy(&response.body).contains("origin_not_allowed"));
+    let read = HttpRequest::new("GET", format!("{BASE}/integrated-account/acme"))
+        .with_header("authorization", format!("Bearer {ADMIN}"));
+    assert_eq!(
+        world.send(&kv, read.clone()).status,
+        404,
+        "nothing was written"
+    );
+    // The worker's own loopback page is served.
+    assert_eq!(world.send(&kv, put("http://127.0.0.1:8787")).status, 201);
+    assert_eq!(world.send(&kv, read).status, 200);
+}

@@ -57,6 +57,7 @@ async fn dispatch<K: KvStore, C: Clock>(
             format!("{path} is not an admin route"),
         ));
     }
+    auth::check_origin(request, config.public_url.as_deref())?;
     let Some(admin_token) = config.admin_token.as_deref() else {
         return Err(ApiError::new(
             503,

@@ -3,8 +3,8 @@
 // with DEMO_EXIT_AFTER_READY=1, stops everything and exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, freePort } from './harness.mjs';
 
@@ -41,8 +41,11 @@ async function answers(url) {
 }
 
 test('the demo prints a working MCP URL and an mcpServers block, then exits 0', { timeout: DEMO_TIMEOUT_MS + 20000 }, async () => {
-  // `make demo` runs `make setup` first, which creates .dev.vars from the example.
-  if (!existsSync(join(ROOT, '.dev.vars'))) copyFileSync(join(ROOT, '.dev.vars.example'), join(ROOT, '.dev.vars'));
+  // `make demo` runs `make setup` first, which writes .dev.vars with random local secrets.
+  const made = spawnSync('bash', [join(ROOT, 'scripts', 'dev-vars.sh')], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const token = readFileSync(join(ROOT, '.dev.vars'), 'utf8').match(/^ADMIN_TOKEN=(.*)$/m)[1].trim();
+  assert.match(token, /^[0-9a-f]{64}$/, 'a random local admin token, not a published default');
   const port = await freePort();
   const { code, timedOut, output } = await runDemo(port);
   assert.equal(timedOut, false, `the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s:\n${output}`);
@@ -52,6 +55,7 @@ test('the demo prints a working MCP URL and an mcpServers block, then exits 0', 
   assert.ok(url, `no MCP URL on port ${port} in:\n${output}`);
   assert.match(output, /\d+ tools/);
   assert.match(output, new RegExp(`Dashboard: http://127\\.0\\.0\\.1:${port}/dashboard`));
+  assert.ok(output.includes(`Admin token (random for this clone, kept in .dev.vars): ${token}`), output);
 
   const block = output.match(/^\{\n[\s\S]*?\n\}$/m)?.[0];
   assert.ok(block, `no JSON block in:\n${output}`);
