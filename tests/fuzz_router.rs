@@ -474,6 +474,7 @@ fn input(rng: &Rng, world: &World, paths: &Paths) -> (HttpRequest, Target) {
                 "/integrated-account/fz",
                 "/integrated-account/fz/mcp",
                 "/api-tokens",
+                "/integrated-account/basic/api-tokens",
                 "/integrated-account/basic/mcp",
                 "/integrated-account/fz/mcp/mcp_0123",
             ])

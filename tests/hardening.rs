@@ -343,7 +343,12 @@ fn only_an_upload_server_and_its_callers_get_the_larger_body_limit() {
         json!({"name": "d", "config": {"tool_mode": "discovery"}}),
     );
     let guarded = world.server_with(&kv, json!({"name": "g", "require_api_token_auth": true}));
-    let token = world.admin(&kv, "POST", "/api-tokens", json!({"name": "uploads"}))["token"]
+    let token = world.admin(
+        &kv,
+        "POST",
+        "/integrated-account/acme/api-tokens",
+        json!({"name": "uploads"}),
+    )["token"]
         .as_str()
         .unwrap_or_default()
         .to_string();

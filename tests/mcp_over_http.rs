@@ -300,16 +300,31 @@ fn api_token_auth_is_required_when_configured() {
         .header("www-authenticate")
         .unwrap_or_default()
         .starts_with("Bearer"));
-    let (status, token) = admin(&world, &kv, "POST", "/api-tokens", json!({"name": "ci"}));
+    let with = |token: &Value| {
+        let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
+            .with_header("content-type", "application/json")
+            .with_header(
+                "authorization",
+                format!("Bearer {}", token["token"].as_str().unwrap()),
+            )
+            .with_body(ping.to_string().into_bytes());
+        send(&world, &kv, request).status
+    };
+    // A token scoped to another account does not open this server.
+    let (status, _) = admin(
+        &world,
+        &kv,
+        "PUT",
+        "/integrated-account/globex",
+        json!({"instance_url": "https://globex.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw2"}}),
+    );
+    assert_eq!(status, 201);
+    let (status, foreign) = admin(&world, &kv, "POST", "/integrated-account/globex/api-tokens", json!({"name": "globex ci"}));
+    assert_eq!(status, 201, "{foreign}");
+    assert_eq!(with(&foreign), 401);
+    let (status, token) = admin(&world, &kv, "POST", "/integrated-account/acme/api-tokens", json!({"name": "ci"}));
     assert_eq!(status, 201, "{token}");
-    let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
-        .with_header("content-type", "application/json")
-        .with_header(
-            "authorization",
-            format!("Bearer {}", token["token"].as_str().unwrap()),
-        )
-        .with_body(ping.to_string().into_bytes());
-    assert_eq!(send(&world, &kv, request).status, 200);
+    assert_eq!(with(&token), 200);
 }
 
 #[test]

@@ -42,6 +42,17 @@ pub enum Topic {
     TokenDelete,
 }
 
+/// Which servers a new API token opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenScope {
+    /// `--account A`: every server of that account.
+    Account(String),
+    /// `--account A --servers S1,S2`: those servers of that account.
+    Servers { account: String, servers: Vec<String> },
+    /// `--all-accounts`: every server of every account.
+    AllAccounts,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
     pub global: Global,
@@ -190,6 +201,7 @@ pub enum Command {
     TokenCreate {
         name: String,
         expiry: Option<Expiry>,
+        scope: TokenScope,
     },
     TokenList {
         page: PageArgs,
@@ -242,6 +254,9 @@ const OPTIONS: &[(&str, bool)] = &[
     ("no-require-api-token", false),
     ("limit", true),
     ("cursor", true),
+    ("account", true),
+    ("servers", true),
+    ("all-accounts", false),
 ];
 
 const GLOBAL: &[&str] = &[
@@ -473,7 +488,14 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "no-require-api-token",
         ],
         Topic::ServerList | Topic::TokenList => &["limit", "cursor"],
-        Topic::TokenCreate => &["name", "expires-at", "expires-in"],
+        Topic::TokenCreate => &[
+            "name",
+            "expires-at",
+            "expires-in",
+            "account",
+            "servers",
+            "all-accounts",
+        ],
         _ => &[],
     }
 }
@@ -612,9 +634,33 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
         }
         Topic::TokenCreate => {
             operands(args, [], u)?;
+            let scope = match (o.value("account"), o.value("servers"), o.flag("all-accounts")) {
+                (Some(account), None, false) => TokenScope::Account(account),
+                (Some(account), Some(servers), false) => TokenScope::Servers {
+                    account,
+                    servers: list("servers", &servers)?,
+                },
+                (None, None, true) => TokenScope::AllAccounts,
+                (None, Some(_), _) => {
+                    return Err(UsageError(format!(
+                        "--servers needs --account (the servers' account): usage: {u}"
+                    )))
+                }
+                (Some(_), _, true) => {
+                    return Err(UsageError(format!(
+                        "--account and --all-accounts contradict each other: usage: {u}"
+                    )))
+                }
+                (None, None, false) => {
+                    return Err(UsageError(format!(
+                        "an API token opens only the servers it is scoped to: give --account ACCOUNT (optionally with --servers LIST), or --all-accounts: usage: {u}"
+                    )))
+                }
+            };
             Command::TokenCreate {
                 name: o.require("name", u)?,
                 expiry: expiry(o)?,
+                scope,
             }
         }
         Topic::TokenList => {

@@ -201,10 +201,30 @@ fn commands_parse_to_their_calls() {
             },
         ),
         (
-            &["token", "create", "--name", "ci", "--expires-in", "30d"],
+            &["token", "create", "--name", "ci", "--expires-in", "30d", "--account", "acme"],
             Command::TokenCreate {
                 name: s("ci"),
                 expiry: Some(Expiry::In(30 * 86_400)),
+                scope: TokenScope::Account(s("acme")),
+            },
+        ),
+        (
+            &["token", "create", "--name", "ci", "--account", "acme", "--servers", "mcp_1,mcp_2"],
+            Command::TokenCreate {
+                name: s("ci"),
+                expiry: None,
+                scope: TokenScope::Servers {
+                    account: s("acme"),
+                    servers: vec![s("mcp_1"), s("mcp_2")],
+                },
+            },
+        ),
+        (
+            &["token", "create", "--name", "ci", "--all-accounts"],
+            Command::TokenCreate {
+                name: s("ci"),
+                expiry: None,
+                scope: TokenScope::AllAccounts,
             },
         ),
         (
@@ -290,8 +310,17 @@ fn global_options_go_anywhere_and_offline_options_need_offline() {
 
 #[test]
 fn usage_errors_say_what_is_wrong() {
-    let cases: [(&[&str], &str); 26] = [
+    let cases: [(&[&str], &str); 29] = [
         (&[], "no command given"),
+        (&["token", "create", "--name", "ci"], "scoped to"),
+        (
+            &["token", "create", "--name", "ci", "--servers", "mcp_1"],
+            "--servers needs --account",
+        ),
+        (
+            &["token", "create", "--name", "ci", "--account", "a", "--all-accounts"],
+            "contradict",
+        ),
         (&["accounts", "list"], "unknown command `accounts list`"),
         (&["account"], "unknown command `account`"),
         (&["account", "get"], "expected <id>, got 0"),

@@ -1,7 +1,7 @@
 //! A parsed command → the admin API call it stands for (method, path, JSON body). Secrets
 //! come from the environment or standard input here, never from flags.
 
-use crate::args::{AuthKind, Change, Command, Expiry, PageArgs};
+use crate::args::{AuthKind, Change, Command, Expiry, PageArgs, TokenScope};
 use serde_json::{json, Map, Value};
 use servicenow_mcp::http::percent_encode;
 use servicenow_mcp::store::timestamps::format_rfc3339;
@@ -167,14 +167,31 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
                 body: Some(Value::Object(body)),
             }
         }
-        Command::TokenCreate { name, expiry } => {
+        Command::TokenCreate {
+            name,
+            expiry,
+            scope,
+        } => {
             let mut body = json!({ "name": name });
             if let Some(expiry) = expiry {
                 body["expires_at"] = json!(expires_at(expiry, inputs.now_secs)?);
             }
+            let path = match scope {
+                TokenScope::Account(account) => {
+                    format!("/integrated-account/{}/api-tokens", seg(account))
+                }
+                TokenScope::Servers { account, servers } => {
+                    body["servers"] = json!(servers);
+                    format!("/integrated-account/{}/api-tokens", seg(account))
+                }
+                TokenScope::AllAccounts => {
+                    body["all_accounts"] = json!(true);
+                    "/api-tokens".into()
+                }
+            };
             AdminCall {
                 method: "POST",
-                path: "/api-tokens".into(),
+                path,
                 body: Some(body),
             }
         }

@@ -13,7 +13,7 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::ServerGet => "snmcp server get <account> <mcp_id>",
         Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token]",
         Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
-        Topic::TokenCreate => "snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]",
+        Topic::TokenCreate => "snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]",
         Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
         Topic::TokenGet => "snmcp token get <id>",
         Topic::TokenDelete => "snmcp token delete <id>",
@@ -178,18 +178,23 @@ Revokes the MCP server: its URL answers 404 from now on.",
         Topic::Token => "\
 snmcp token: API tokens that servers created with --require-api-token demand.
 
-  snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]
+  snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]
   snmcp token list [--limit N] [--cursor CURSOR]
   snmcp token get <id>
   snmcp token delete <id>",
         Topic::TokenCreate => "\
-Usage: snmcp token create --name NAME [--expires-at TIME | --expires-in DURATION]
+Usage: snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]
 
 Mints an API token and prints it on the last line, only this once; the worker keeps only
-its SHA-256. Clients send it as `Authorization: Bearer <token>`.
+its SHA-256. Clients send it as `Authorization: Bearer <token>`. A token opens only the
+require-api-token servers it is scoped to: one account's, some servers of one account,
+or (asked for explicitly) every account's.
 
 Options:
   --name NAME            who holds the token (1-200 characters)
+  --account ACCOUNT      open the servers of this account
+  --servers LIST         with --account: only these MCP server ids (comma-separated)
+  --all-accounts         open every account's servers
   --expires-at TIME      RFC 3339 expiry (at least 60 s ahead)
   --expires-in DURATION  expiry from now, like 30d",
         Topic::TokenList => "\

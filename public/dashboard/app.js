@@ -696,12 +696,19 @@ async function refreshTokens() {
     const expires = el('span', when(t.expires_at));
     if (isPast(t.expires_at)) expires.append(' ', el('strong', 'expired', { class: 'badge' }));
     const tr = el('tr', undefined, { 'data-id': t.id });
-    tr.append(cell('Name', t.name), cell('Id', t.id), cell('Created', when(t.created_at)), cell('Expires', expires), cell('Actions', revoke));
+    tr.append(cell('Name', t.name), cell('Id', t.id), cell('Opens', scopeText(t.scope)), cell('Created', when(t.created_at)), cell('Expires', expires), cell('Actions', revoke));
     return tr;
   });
   $('tokens-body').replaceChildren(...rows);
   $('tokens-table').hidden = rows.length === 0;
   status.textContent = rows.length === 0 ? 'No API token yet.' : `${rows.length} live token(s). Tokens are shown only once, when minted.`;
+}
+
+// What a token opens, as the API reports its scope.
+function scopeText(scope) {
+  if (!scope || scope.all_accounts) return scope?.legacy ? 'every account (minted before tokens were scoped)' : 'every account';
+  if (scope.servers) return `${scope.accounts.join(', ')}: ${scope.servers.join(', ')}`;
+  return (scope.accounts || []).join(', ');
 }
 
 async function mintToken(event) {
@@ -714,9 +721,19 @@ async function mintToken(event) {
     if (expiry.error) { showFieldError(...expiry.error); $(expiry.error[0]).focus(); return; }
     const body = { name };
     if (expiry.value) body.expires_at = expiry.value;
-    const r = await api('POST', '/api-tokens', body);
+    let path = '/api-tokens';
+    if ($('token-scope').value === 'all') {
+      body.all_accounts = true;
+    } else if (state.account) {
+      path = `/integrated-account/${seg(state.account.id)}/api-tokens`;
+    } else {
+      showFieldError('token-scope', 'Open an account above first (the token will open its servers), or choose every account.');
+      $('token-scope').focus();
+      return;
+    }
+    const r = await api('POST', path, body);
     if (!r.ok) {
-      showFailure(form, r, (code, message) => ({ invalid_name: 'token-name', invalid_expires_at: 'token-expiry' }[code]
+      showFailure(form, r, (code, message) => ({ invalid_name: 'token-name', invalid_expires_at: 'token-expiry', invalid_scope: 'token-scope' }[code]
         || quotedField(message, { name: 'token-name', expires_at: 'token-expiry' })));
       return;
     }

@@ -7,21 +7,120 @@ use super::{json_response, now_rfc3339, validate};
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore};
-use crate::store::{self, ApiTokenRecord};
+use crate::store::{self, AccountRef, ApiTokenRecord, TokenScope};
 use serde_json::{json, Value};
 
+/// `POST /api-tokens`: a token for the accounts named in `accounts`, or for every
+/// account with `all_accounts: true` (asked for explicitly; never the default).
 pub async fn create<K: KvStore, C: Clock>(
     request: &HttpRequest,
     kv: &K,
     clock: &C,
 ) -> Result<HttpResponse, ApiError> {
-    let object = body::object(&request.body, &["name", "expires_at"])?;
+    let object = body::object(
+        &request.body,
+        &["name", "expires_at", "accounts", "all_accounts"],
+    )?;
+    let accounts = body::optional::<Vec<String>>(&object, "accounts")?.unwrap_or_default();
+    let all = body::optional::<bool>(&object, "all_accounts")?.unwrap_or(false);
+    let scope = match (accounts.is_empty(), all) {
+        (true, true) => TokenScope::AllAccounts,
+        (false, false) => {
+            let mut refs = Vec::new();
+            for id in &accounts {
+                validate::account_id(id)?;
+                let account = store::accounts::get_stored(kv, id).await?.ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_scope",
+                        format!("`accounts` names `{}`, which is not a registered account", clip(id)),
+                    )
+                })?;
+                if !refs.iter().any(|r: &AccountRef| r.id == account.id) {
+                    refs.push(AccountRef {
+                        id: account.id,
+                        generation: account.generation,
+                    });
+                }
+            }
+            TokenScope::Accounts { accounts: refs }
+        }
+        (false, true) => {
+            return Err(ApiError::bad_request(
+                "invalid_scope",
+                "give either `accounts` or `all_accounts: true`, not both",
+            ))
+        }
+        (true, false) => {
+            return Err(ApiError::bad_request(
+                "invalid_scope",
+                "an API token opens only the servers it is scoped to: give `accounts` (account ids), mint it for one account with \
+                 POST /integrated-account/:id/api-tokens (optionally narrowed to `servers`), or ask for `all_accounts: true`",
+            ))
+        }
+    };
+    mint(&object, kv, clock, scope).await
+}
+
+/// `POST /integrated-account/:id/api-tokens`: a token for that account's servers, or
+/// only for the live servers of it named in `servers`.
+pub async fn create_for_account<K: KvStore, C: Clock>(
+    request: &HttpRequest,
+    kv: &K,
+    clock: &C,
+    account_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    validate::account_id(account_id)?;
+    let account = super::accounts::existing(kv, account_id).await?;
+    let object = body::object(&request.body, &["name", "expires_at", "servers"])?;
+    let servers = body::optional::<Vec<String>>(&object, "servers")?.unwrap_or_default();
+    let account_ref = AccountRef {
+        id: account.id.clone(),
+        generation: account.generation.clone(),
+    };
+    let scope = if servers.is_empty() {
+        TokenScope::Accounts {
+            accounts: vec![account_ref],
+        }
+    } else {
+        let mut ids: Vec<String> = Vec::new();
+        for id in &servers {
+            let live = validate::is_generated_id(id, "mcp")
+                && store::servers::get(kv, &account, id, clock.now_secs())
+                    .await?
+                    .is_some();
+            if !live {
+                return Err(ApiError::bad_request(
+                    "invalid_scope",
+                    format!(
+                        "`servers` names `{}`, which is not a live MCP server of account `{account_id}`",
+                        clip(id)
+                    ),
+                ));
+            }
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        TokenScope::Servers {
+            account: account_ref,
+            servers: ids,
+        }
+    };
+    mint(&object, kv, clock, scope).await
+}
+
+async fn mint<K: KvStore, C: Clock>(
+    object: &body::Object,
+    kv: &K,
+    clock: &C,
+    scope: TokenScope,
+) -> Result<HttpResponse, ApiError> {
     let name = validate::name(&body::required::<String>(
-        &object,
+        object,
         "name",
         "a name saying who holds the token",
     )?)?;
-    let expiry = body::optional::<String>(&object, "expires_at")?
+    let expiry = body::optional::<String>(object, "expires_at")?
         .map(|raw| validate::expires_at(&raw, clock.now_secs()))
         .transpose()?;
     let (expires_at, expires_at_unix) = expiry.unzip();
@@ -35,6 +134,7 @@ pub async fn create<K: KvStore, C: Clock>(
         created_at: now_rfc3339(clock)?,
         expires_at,
         expires_at_unix,
+        scope: Some(scope),
     };
     if let Err(e) = store::api_tokens::save(kv, &record, &token_hash).await {
         let _ = store::api_tokens::delete(kv, &record.id, &token_hash).await;
@@ -109,5 +209,21 @@ fn token_view(record: &ApiTokenRecord) -> Value {
         "name": record.name,
         "created_at": record.created_at,
         "expires_at": record.expires_at,
+        "scope": scope_view(record.scope.as_ref()),
     })
+}
+
+/// The scope as the API shows it: account ids (generations are internal).
+fn scope_view(scope: Option<&TokenScope>) -> Value {
+    match scope {
+        // Minted before tokens were scoped: opens every server, as it always did.
+        None => json!({ "all_accounts": true, "legacy": true }),
+        Some(TokenScope::AllAccounts) => json!({ "all_accounts": true }),
+        Some(TokenScope::Accounts { accounts }) => {
+            json!({ "accounts": accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>() })
+        }
+        Some(TokenScope::Servers { account, servers }) => {
+            json!({ "accounts": [account.id], "servers": servers })
+        }
+    }
 }

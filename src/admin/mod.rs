@@ -99,6 +99,9 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::UpdateServer(id, mcp_id) => servers::update(request, kv, clock, &id, &mcp_id).await,
         Route::DeleteServer(id, mcp_id) => servers::delete(kv, clock, &id, &mcp_id).await,
         Route::CreateApiToken => api_tokens::create(request, kv, clock).await,
+        Route::CreateAccountApiToken(id) => {
+            api_tokens::create_for_account(request, kv, clock, &id).await
+        }
         Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
         Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,
         Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,

@@ -15,6 +15,7 @@ pub enum Route {
     UpdateServer(String, String),
     DeleteServer(String, String),
     CreateApiToken,
+    CreateAccountApiToken(String),
     ListApiTokens,
     GetApiToken(String),
     DeleteApiToken(String),
@@ -66,6 +67,10 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
             "POST" => Ok(Route::CreateServer(owned(id))),
             "GET" => Ok(Route::ListServers(owned(id))),
             _ => Err(ApiError::method_not_allowed(&method, "GET, POST")),
+        },
+        ["integrated-account", id, "api-tokens"] => match method.as_str() {
+            "POST" => Ok(Route::CreateAccountApiToken(owned(id))),
+            _ => Err(ApiError::method_not_allowed(&method, "POST")),
         },
         ["integrated-account", id, "mcp", mcp_id] => match method.as_str() {
             "GET" => Ok(Route::GetServer(owned(id), owned(mcp_id))),

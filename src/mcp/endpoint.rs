@@ -74,7 +74,7 @@ pub async fn request_cap<K: KvStore, U: Upstream, C: Clock>(
 }
 
 /// Whether the caller may use `server`: always, unless the server requires a live API
-/// token as `Authorization: Bearer`.
+/// token as `Authorization: Bearer` whose scope includes it.
 async fn caller_allowed<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
@@ -85,7 +85,7 @@ async fn caller_allowed<K: KvStore, U: Upstream, C: Clock>(
         return Ok(true);
     }
     match request.bearer_token() {
-        Some(api_token) => store::api_token_is_live(services.kv, api_token, now).await,
+        Some(api_token) => store::api_token_opens(services.kv, api_token, server, now).await,
         None => Ok(false),
     }
 }

@@ -2,13 +2,18 @@
 //! id index `api-token-id:<id>`, both written with the token's expiration.
 
 use super::index::{self, Page};
-use super::records::{ApiTokenRecord, TokenHashRef};
+use super::records::{ApiTokenRecord, McpServerRecord, TokenHashRef};
 use super::{keys, plausible_token, to_json, StoreError};
 use crate::crypto::sha256_hex;
 use crate::ports::KvStore;
 
-/// True when `token` is a live API token (see [`super::api_token_is_live`]).
-pub async fn is_live<K: KvStore>(kv: &K, token: &str, now_secs: u64) -> Result<bool, StoreError> {
+/// True when `token` is a live API token whose scope includes `server`.
+pub async fn opens<K: KvStore>(
+    kv: &K,
+    token: &str,
+    server: &McpServerRecord,
+    now_secs: u64,
+) -> Result<bool, StoreError> {
     if !plausible_token(token) {
         return Ok(false);
     }
@@ -17,7 +22,7 @@ pub async fn is_live<K: KvStore>(kv: &K, token: &str, now_secs: u64) -> Result<b
         return Ok(false);
     };
     let record: ApiTokenRecord = super::parse_record(&key, &raw)?;
-    Ok(!record.is_expired(now_secs))
+    Ok(!record.is_expired(now_secs) && record.opens(server))
 }
 
 /// Stores a new token's record and index entry (index first, so it is always revocable).

@@ -17,8 +17,8 @@ pub mod timestamps;
 mod tests;
 
 pub use records::{
-    AccountAuth, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord, StoredAccount,
-    TokenHashRef,
+    AccountAuth, AccountRef, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord,
+    StoredAccount, TokenHashRef, TokenScope,
 };
 
 use crate::crypto::SealingKey;
@@ -84,13 +84,14 @@ pub async fn load_account<K: KvStore>(
     accounts::load(kv, key, account_id).await
 }
 
-/// True when `token` is a live API token (for require_api_token_auth).
-pub async fn api_token_is_live<K: KvStore>(
+/// True when `token` is a live API token that opens `server` (require_api_token_auth).
+pub async fn api_token_opens<K: KvStore>(
     kv: &K,
     token: &str,
+    server: &McpServerRecord,
     now_secs: u64,
 ) -> Result<bool, StoreError> {
-    api_tokens::is_live(kv, token, now_secs).await
+    api_tokens::opens(kv, token, server, now_secs).await
 }
 
 /// Parses a stored JSON value, naming the key when it is not the expected record.

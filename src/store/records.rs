@@ -158,10 +158,52 @@ pub struct ApiTokenRecord {
     /// `expires_at` as UNIX seconds, checked on every use (KV purges lazily).
     #[serde(default)]
     pub expires_at_unix: Option<u64>,
+    /// Which servers the token opens. Absent on tokens minted before tokens were scoped:
+    /// those open every `require_api_token_auth` server, as they always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<TokenScope>,
+}
+
+/// One registration of an account (its id and generation): a token scoped to it does
+/// not open the servers of a later account registered under the same id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccountRef {
+    pub id: String,
+    pub generation: String,
+}
+
+/// The servers an API token opens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Every server of every account (asked for explicitly).
+    AllAccounts,
+    /// Every server of these accounts.
+    Accounts { accounts: Vec<AccountRef> },
+    /// These servers of one account.
+    Servers {
+        account: AccountRef,
+        servers: Vec<String>,
+    },
 }
 
 impl ApiTokenRecord {
     pub fn is_expired(&self, now_secs: u64) -> bool {
         self.expires_at_unix.is_some_and(|e| e <= now_secs)
+    }
+
+    /// Whether this token opens `server` (expiry is checked apart).
+    pub fn opens(&self, server: &McpServerRecord) -> bool {
+        let of_account = |account: &AccountRef| {
+            account.id == server.account_id
+                && server.account_generation.as_deref() == Some(account.generation.as_str())
+        };
+        match &self.scope {
+            None | Some(TokenScope::AllAccounts) => true,
+            Some(TokenScope::Accounts { accounts }) => accounts.iter().any(of_account),
+            Some(TokenScope::Servers { account, servers }) => {
+                of_account(account) && servers.contains(&server.id)
+            }
+        }
     }
 }

@@ -16,6 +16,10 @@ fn key() -> SealingKey {
     SealingKey::from_secret(KEY).unwrap()
 }
 
+fn any_server() -> McpServerRecord {
+    server(None)
+}
+
 fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
     McpServerRecord {
         id: "mcp_0123456789abcdef0123".into(),
@@ -245,7 +249,7 @@ fn corrupt_records_are_errors_naming_the_key_not_missing_records() {
     block_on(kv.put(&format!("api-token:{}", sha256_hex(TOKEN)), "[]", None)).unwrap();
     let account = block_on(load_account(&kv, &key(), "acme")).unwrap_err();
     let server = block_on(find_server_by_token(&kv, TOKEN, T0)).unwrap_err();
-    let token = block_on(api_token_is_live(&kv, TOKEN, T0)).unwrap_err();
+    let token = block_on(api_token_opens(&kv, TOKEN, &any_server(), T0)).unwrap_err();
     for (err, key) in [
         (account, "account:acme"),
         (server, "server:"),
@@ -286,7 +290,7 @@ fn kv_failures_surface_as_store_errors() {
     let err = block_on(find_server_by_token(&BrokenKv, TOKEN, T0)).unwrap_err();
     assert!(matches!(err, StoreError::Kv(_)));
     assert!(err.to_string().contains("namespace unavailable"));
-    assert!(block_on(api_token_is_live(&BrokenKv, TOKEN, T0)).is_err());
+    assert!(block_on(api_token_opens(&BrokenKv, TOKEN, &any_server(), T0)).is_err());
     assert!(block_on(load_account(&BrokenKv, &key(), "acme")).is_err());
 }
 

@@ -349,9 +349,11 @@ test('API tokens: minted once, listed without the token, revoked', { skip }, asy
   const listed = (await admin('GET', '/api-tokens')).json.result;
   const minted = listed.find((t) => t.name === 'cursor-on-ops-laptop');
   assert.ok(minted, JSON.stringify(listed));
+  assert.deepEqual(minted.scope, { accounts: ['demo'] }, 'scoped to the open account by default');
   const row = page.locator(`#tokens-body tr[data-id="${minted.id}"]`);
   await row.waitFor();
   assert.match(await row.textContent(), /cursor-on-ops-laptop/);
+  assert.match(await row.textContent(), /demo/);
   await shot('token-minted');
   await page.getByRole('button', { name: /hide the token/ }).click();
   assert.ok(!(await page.content()).includes(token), 'the token left the DOM');

@@ -256,7 +256,7 @@ test('a server whose stored expires_at has passed answers 404 and is not listed,
   assert.equal((await admin('GET', `/integrated-account/expiring/mcp/${doomed.id}`)).status, 404);
 });
 
-test('a require_api_token_auth server needs a live API token', async () => {
+test('a require_api_token_auth server needs a live API token scoped to it', async () => {
   await putAccount('guarded');
   const server = await createServer('guarded', { require_api_token_auth: true });
   assert.equal(server.require_api_token_auth, true);
@@ -268,8 +268,18 @@ test('a require_api_token_auth server needs a live API token', async () => {
   assert.equal(wrong.status, 401);
   assert.equal((await rpc(server.url, PING, { authorization: `Bearer ${ADMIN_TOKEN}` })).status, 401, 'the admin token is not an API token');
 
-  const minted = await admin('POST', '/api-tokens', { name: 'e2e laptop' });
+  const unscoped = await admin('POST', '/api-tokens', { name: 'e2e laptop' });
+  assert.equal(unscoped.status, 400, unscoped.text);
+  assert.equal(unscoped.json.error.code, 'invalid_scope');
+  await putAccount('elsewhere');
+  const foreign = await admin('POST', '/integrated-account/elsewhere/api-tokens', { name: 'other team' });
+  assert.equal(foreign.status, 201, foreign.text);
+  secrets.push(foreign.json.token);
+  assert.equal((await rpc(server.url, PING, { authorization: `Bearer ${foreign.json.token}` })).status, 401, 'a token of another account');
+
+  const minted = await admin('POST', '/integrated-account/guarded/api-tokens', { name: 'e2e laptop', servers: [server.id] });
   assert.equal(minted.status, 201, minted.text);
+  assert.deepEqual(minted.json.scope, { accounts: ['guarded'], servers: [server.id] });
   const { id, token } = minted.json;
   secrets.push(token);
   const client = await connect(server.url, { Authorization: `Bearer ${token}` });

@@ -161,7 +161,7 @@ fn bodies_over_64_kib_are_413() {
     let big = json!({"name": "n".repeat(MAX_BODY_BYTES)});
     let reply = world.call("POST", "/api-tokens", Some(big));
     assert_eq!((reply.status, reply.code()), (413, "payload_too_large"));
-    let fits = json!({"name": "ok", "expires_at": null});
+    let fits = json!({"name": "ok", "expires_at": null, "all_accounts": true});
     assert_eq!(world.call("POST", "/api-tokens", Some(fits)).status, 201);
 }
 
@@ -171,7 +171,7 @@ fn every_answer_is_json_and_not_cacheable() {
     let world = World::new(&clock);
     let replies = [
         world.call("GET", "/api-tokens", None),
-        world.call("POST", "/api-tokens", Some(json!({"name": "ci"}))),
+        world.call("POST", "/api-tokens", Some(json!({"name": "ci", "all_accounts": true}))),
         world.call("GET", "/integrated-account/nope", None),
         world.call("PATCH", "/api-tokens", None),
         world.send(HttpRequest::new("GET", format!("{ORIGIN}/api-tokens"))),

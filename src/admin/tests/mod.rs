@@ -134,8 +134,12 @@ impl<'c> World<'c> {
         )
     }
 
-    /// Mints an API token; returns (id, token).
-    pub fn api_token(&self, body: Value) -> (String, String) {
+    /// Mints an API token (for every account unless the body scopes it); returns
+    /// (id, token).
+    pub fn api_token(&self, mut body: Value) -> (String, String) {
+        if body.get("accounts").is_none() && body.get("all_accounts").is_none() {
+            body["all_accounts"] = json!(true);
+        }
         let reply = self.call("POST", "/api-tokens", Some(body));
         assert_eq!(reply.status, 201, "{}", reply.text());
         (

@@ -49,7 +49,8 @@ fn no_secret_or_token_is_stored_in_clear_or_echoed_in_any_response() {
         let reply = world.create_server(account, json!({"name": "s", "expires_at": at(3600)}));
         assert_eq!(reply.status, 201);
         minted.push(token_of(&reply));
-        let reply = world.call("POST", "/api-tokens", Some(json!({"name": account})));
+        let path = format!("/integrated-account/{account}/api-tokens");
+        let reply = world.call("POST", &path, Some(json!({"name": account})));
         minted.push(reply.json["token"].as_str().unwrap().to_string());
     }
     // Exercise every read path.
