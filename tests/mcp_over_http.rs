@@ -319,10 +319,22 @@ fn api_token_auth_is_required_when_configured() {
         json!({"instance_url": "https://globex.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw2"}}),
     );
     assert_eq!(status, 201);
-    let (status, foreign) = admin(&world, &kv, "POST", "/integrated-account/globex/api-tokens", json!({"name": "globex ci"}));
+    let (status, foreign) = admin(
+        &world,
+        &kv,
+        "POST",
+        "/integrated-account/globex/api-tokens",
+        json!({"name": "globex ci"}),
+    );
     assert_eq!(status, 201, "{foreign}");
     assert_eq!(with(&foreign), 401);
-    let (status, token) = admin(&world, &kv, "POST", "/integrated-account/acme/api-tokens", json!({"name": "ci"}));
+    let (status, token) = admin(
+        &world,
+        &kv,
+        "POST",
+        "/integrated-account/acme/api-tokens",
+        json!({"name": "ci"}),
+    );
     assert_eq!(status, 201, "{token}");
     assert_eq!(with(&token), 200);
 }

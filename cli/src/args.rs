@@ -48,7 +48,10 @@ pub enum TokenScope {
     /// `--account A`: every server of that account.
     Account(String),
     /// `--account A --servers S1,S2`: those servers of that account.
-    Servers { account: String, servers: Vec<String> },
+    Servers {
+        account: String,
+        servers: Vec<String>,
+    },
     /// `--all-accounts`: every server of every account.
     AllAccounts,
 }

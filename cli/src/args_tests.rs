@@ -201,7 +201,16 @@ fn commands_parse_to_their_calls() {
             },
         ),
         (
-            &["token", "create", "--name", "ci", "--expires-in", "30d", "--account", "acme"],
+            &[
+                "token",
+                "create",
+                "--name",
+                "ci",
+                "--expires-in",
+                "30d",
+                "--account",
+                "acme",
+            ],
             Command::TokenCreate {
                 name: s("ci"),
                 expiry: Some(Expiry::In(30 * 86_400)),
@@ -209,7 +218,16 @@ fn commands_parse_to_their_calls() {
             },
         ),
         (
-            &["token", "create", "--name", "ci", "--account", "acme", "--servers", "mcp_1,mcp_2"],
+            &[
+                "token",
+                "create",
+                "--name",
+                "ci",
+                "--account",
+                "acme",
+                "--servers",
+                "mcp_1,mcp_2",
+            ],
             Command::TokenCreate {
                 name: s("ci"),
                 expiry: None,
@@ -318,7 +336,15 @@ fn usage_errors_say_what_is_wrong() {
             "--servers needs --account",
         ),
         (
-            &["token", "create", "--name", "ci", "--account", "a", "--all-accounts"],
+            &[
+                "token",
+                "create",
+                "--name",
+                "ci",
+                "--account",
+                "a",
+                "--all-accounts",
+            ],
             "contradict",
         ),
         (&["accounts", "list"], "unknown command `accounts list`"),

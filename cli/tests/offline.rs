@@ -315,7 +315,14 @@ fn offline_remote_targets_the_binding_and_treats_a_404_as_missing() {
 fn a_failing_wrangler_is_one_clear_line_and_exit_1() {
     let fake = Fake::new("fail");
     let out = fake.snmcp(
-        &["--offline", "token", "create", "--name", "ci", "--all-accounts"],
+        &[
+            "--offline",
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--all-accounts",
+        ],
         &[("FAKE_WRANGLER_FAIL", "put")],
     );
     assert_eq!(out.status.code(), Some(1));

@@ -199,3 +199,42 @@ test('past 1 MiB anything but an upload call, or any call on a server without th
   assert.equal(ok.status, 200);
   assert.equal(ok.body.result.isError, false, JSON.stringify(ok.body).slice(0, 300));
 });
+
+test('a server for incidents reaches no attachment of another table, and sends nothing for a refused one', async () => {
+  // A file on a user record, put there straight through the simulator's Attachment API.
+  const auth = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+  const user = (await sim.table('sys_user')).result[0];
+  const put = await fetch(`${sim.url}/api/now/attachment/file?table_name=sys_user&table_sys_id=${user.sys_id}&file_name=passport.txt`, {
+    method: 'POST', headers: { authorization: auth, 'content-type': 'text/plain', accept: 'application/json' }, body: 'private',
+  });
+  assert.equal(put.status, 201, await put.text());
+  const foreign = (await put.json()).result;
+
+  const r = await worker.admin('POST', '/integrated-account/demo/mcp', { name: 'incident files', config: { tags: ['incident', 'attachments'] } });
+  assert.equal(r.status, 201);
+  const scoped = new Client({ name: 'e2e-attachments-scoped', version: '1.0.0' });
+  await scoped.connect(new StreamableHTTPClientTransport(new URL((await r.json()).url)));
+  try {
+    const listed = await scoped.callTool({ name: LIST, arguments: { limit: 100 } });
+    assert.equal(listed.isError, false, listed.content?.[0]?.text);
+    const tables = new Set(listed.structuredContent.result.map((a) => a.table_name));
+    assert.ok(tables.has('incident') && !tables.has('sys_user'), [...tables].join(','));
+
+    for (const [name, args, kind] of [[GET, { id: foreign.sys_id }, 'read'], [READ, { id: foreign.sys_id }, 'read'], [DELETE, { id: foreign.sys_id }, 'write']]) {
+      await sim.clearRequests();
+      const refused = await scoped.callTool({ name, arguments: args });
+      assert.equal(refused.isError, true, name);
+      assert.match(refused.content[0].text, new RegExp(`"sys_user", which this server may not ${kind}`));
+      const sent = await sim.requests();
+      assert.deepEqual(sent.map((q) => `${q.method} ${q.path}`), [`GET /api/now/attachment/${foreign.sys_id}`], `${name}: only the metadata read`);
+    }
+    await sim.clearRequests();
+    const upload = await scoped.callTool({ name: ATTACH, arguments: {
+      table_name: 'sys_user', table_sys_id: user.sys_id, file_name: 'x.txt', content_type: 'text/plain', content: 'x' } });
+    assert.equal(upload.isError, true);
+    assert.deepEqual(await sim.requests(), [], 'an upload to a hidden table sends nothing');
+    assert.ok((await rows()).some((a) => a.sys_id === foreign.sys_id), 'the foreign file is still there');
+  } finally {
+    await scoped.close();
+  }
+});

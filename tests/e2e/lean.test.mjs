@@ -98,7 +98,8 @@ test('an unknown name, an ambiguous name and an injection attempt write nothing'
   const cases = [
     ['unknown', 'Zaphod Beeblebrox', [/caller_id: no sys_user records whose user_name, email or name is "Zaphod Beeblebrox"/, /nothing was written/]],
     ['ambiguous', 'Alice Johnson', [/caller_id is ambiguous: 2 sys_user records/, new RegExp(ALICE), /alice|Alice Johnson \(sys_id/, /Nothing was written/]],
-    ['injection stays literal', 'Bob^ORactive=true', [/no sys_user records whose user_name, email or name is "Bob\^ORactive=true"/]],
+    ['injection refused', 'Bob^ORactive=true', [/contains `\^`/, /Nothing was sent to ServiceNow/]],
+    ['script refused', 'javascript:gs.getUserID()', [/javascript:/, /never sends it/]],
   ];
   for (const [label, name, patterns] of cases) {
     await sim.clearRequests();
@@ -109,8 +110,12 @@ test('an unknown name, an ambiguous name and an injection attempt write nothing'
     for (const p of patterns) assert.match(r.content[0].text, p, label);
     assert.deepEqual(await tableWrites(), [], `${label}: no write reached the simulator`);
     const log = await sim.requests();
-    assert.equal(log.length, 1, `${label}: exactly one lookup`);
-    assert.equal(log[0].method, 'GET');
+    if (label.endsWith('refused')) {
+      assert.deepEqual(log, [], `${label}: nothing sent, not even a lookup`);
+    } else {
+      assert.equal(log.length, 1, `${label}: exactly one lookup`);
+      assert.equal(log[0].method, 'GET');
+    }
     assert.equal((await sim.table('incident')).result.length, before, `${label}: no incident created`);
   }
 

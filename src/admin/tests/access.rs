@@ -171,7 +171,11 @@ fn every_answer_is_json_and_not_cacheable() {
     let world = World::new(&clock);
     let replies = [
         world.call("GET", "/api-tokens", None),
-        world.call("POST", "/api-tokens", Some(json!({"name": "ci", "all_accounts": true}))),
+        world.call(
+            "POST",
+            "/api-tokens",
+            Some(json!({"name": "ci", "all_accounts": true})),
+        ),
         world.call("GET", "/integrated-account/nope", None),
         world.call("PATCH", "/api-tokens", None),
         world.send(HttpRequest::new("GET", format!("{ORIGIN}/api-tokens"))),

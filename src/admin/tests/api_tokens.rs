@@ -33,7 +33,11 @@ fn opens(world: &World, token: &str, server: &McpServerRecord) -> bool {
 
 /// Whether `token` is live, for a token scoped to every account.
 fn live(world: &World, token: &str) -> bool {
-    opens(world, token, &server_of("any", "g", "mcp_00000000000000000000"))
+    opens(
+        world,
+        token,
+        &server_of("any", "g", "mcp_00000000000000000000"),
+    )
 }
 
 /// The generation `acme` was registered with.
@@ -55,16 +59,25 @@ fn scoped_tokens_open_only_their_accounts_and_servers() {
     let mint = |path: &str, body: Value| {
         let reply = world.call("POST", path, Some(body));
         assert_eq!(reply.status, 201, "{}", reply.text());
-        (reply.json["token"].as_str().unwrap().to_string(), reply.json["scope"].clone())
+        (
+            reply.json["token"].as_str().unwrap().to_string(),
+            reply.json["scope"].clone(),
+        )
     };
-    let (for_acme, scope) = mint("/integrated-account/acme/api-tokens", json!({"name": "acme"}));
+    let (for_acme, scope) = mint(
+        "/integrated-account/acme/api-tokens",
+        json!({"name": "acme"}),
+    );
     assert_eq!(scope, json!({"accounts": ["acme"]}));
     let (for_a, scope) = mint(
         "/integrated-account/acme/api-tokens",
         json!({"name": "only a", "servers": [server_a]}),
     );
     assert_eq!(scope, json!({"accounts": ["acme"], "servers": [server_a]}));
-    let (listed, _) = mint("/api-tokens", json!({"name": "listed", "accounts": ["acme"]}));
+    let (listed, _) = mint(
+        "/api-tokens",
+        json!({"name": "listed", "accounts": ["acme"]}),
+    );
     let (everything, scope) = mint("/api-tokens", json!({"name": "all", "all_accounts": true}));
     assert_eq!(scope, json!({"all_accounts": true}));
 
@@ -103,16 +116,51 @@ fn unscoped_or_misscoped_tokens_are_refused_and_nothing_is_written() {
     let before = world.kv.keys();
     let cases = [
         ("/api-tokens", json!({"name": "x"}), 400, "invalid_scope"),
-        ("/api-tokens", json!({"name": "x", "accounts": ["nope"]}), 400, "invalid_scope"),
-        ("/api-tokens", json!({"name": "x", "accounts": ["acme"], "all_accounts": true}), 400, "invalid_scope"),
-        ("/integrated-account/acme/api-tokens", json!({"name": "x", "servers": ["mcp_00000000000000000000"]}), 400, "invalid_scope"),
-        ("/integrated-account/acme/api-tokens", json!({"name": "x", "servers": ["../x"]}), 400, "invalid_scope"),
-        ("/integrated-account/nope/api-tokens", json!({"name": "x"}), 404, "account_not_found"),
-        ("/integrated-account/acme/api-tokens", json!({"name": "x", "accounts": ["acme"]}), 400, "unknown_fields"),
+        (
+            "/api-tokens",
+            json!({"name": "x", "accounts": ["nope"]}),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "/api-tokens",
+            json!({"name": "x", "accounts": ["acme"], "all_accounts": true}),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "/integrated-account/acme/api-tokens",
+            json!({"name": "x", "servers": ["mcp_00000000000000000000"]}),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "/integrated-account/acme/api-tokens",
+            json!({"name": "x", "servers": ["../x"]}),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "/integrated-account/nope/api-tokens",
+            json!({"name": "x"}),
+            404,
+            "account_not_found",
+        ),
+        (
+            "/integrated-account/acme/api-tokens",
+            json!({"name": "x", "accounts": ["acme"]}),
+            400,
+            "unknown_fields",
+        ),
     ];
     for (path, body, status, code) in cases {
         let reply = world.call("POST", path, Some(body.clone()));
-        assert_eq!((reply.status, reply.code()), (status, code), "{path} {body}: {}", reply.text());
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code),
+            "{path} {body}: {}",
+            reply.text()
+        );
     }
     assert_eq!(world.kv.keys(), before);
 }
@@ -156,8 +204,16 @@ fn create_refuses_invalid_bodies() {
     let clock = ManualClock::at_secs(T0);
     let world = World::new(&clock);
     let cases = [
-        ("missing name", json!({"all_accounts": true}), "missing_field"),
-        ("blank name", json!({"name": "", "all_accounts": true}), "invalid_name"),
+        (
+            "missing name",
+            json!({"all_accounts": true}),
+            "missing_field",
+        ),
+        (
+            "blank name",
+            json!({"name": "", "all_accounts": true}),
+            "invalid_name",
+        ),
         (
             "expiry too soon",
             json!({"name": "x", "expires_at": at(10), "all_accounts": true}),

@@ -49,7 +49,11 @@ fn a_kv_outage_is_a_503_that_says_to_retry() {
     let (status, body) = send(
         &kv,
         &clock,
-        admin_request("POST", "/api-tokens", Some(json!({"name": "ci", "all_accounts": true}))),
+        admin_request(
+            "POST",
+            "/api-tokens",
+            Some(json!({"name": "ci", "all_accounts": true})),
+        ),
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -86,7 +90,11 @@ fn a_failed_server_write_leaves_no_index_entry_behind() {
     let (status, _) = send(
         &kv,
         &clock,
-        admin_request("POST", "/api-tokens", Some(json!({"name": "ci", "all_accounts": true}))),
+        admin_request(
+            "POST",
+            "/api-tokens",
+            Some(json!({"name": "ci", "all_accounts": true})),
+        ),
     );
     assert_eq!(status, 503);
     assert_eq!(world.kv.keys(), ["account:acme"]);
