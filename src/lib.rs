@@ -22,3 +22,25 @@ mod shell;
 pub mod store;
 #[cfg(test)]
 mod test_rng;
+
+/// The shell is compiled for wasm32 only, so its panic hook is checked from its source:
+/// a `#[event(start)]` function (run when an isolate starts, before any request) must
+/// install `console_error_panic_hook`, or a panic would reach `wrangler tail` as a bare
+/// "unreachable executed".
+#[cfg(test)]
+mod panic_hook {
+    #[test]
+    fn the_isolate_start_installs_the_panic_hook() {
+        let shell = include_str!("shell.rs");
+        let start = shell
+            .find("#[event(start)]")
+            .expect("the shell has a start event");
+        let body = &shell[start..];
+        let end = body.find("\n}\n").expect("the start function ends");
+        assert!(
+            body[..end].contains("console_error_panic_hook::set_once()"),
+            "{}",
+            &body[..end]
+        );
+    }
+}

@@ -207,8 +207,9 @@ test('a server for incidents reaches no attachment of another table, and sends n
   const put = await fetch(`${sim.url}/api/now/attachment/file?table_name=sys_user&table_sys_id=${user.sys_id}&file_name=passport.txt`, {
     method: 'POST', headers: { authorization: auth, 'content-type': 'text/plain', accept: 'application/json' }, body: 'private',
   });
-  assert.equal(put.status, 201, await put.text());
-  const foreign = (await put.json()).result;
+  const putText = await put.text();
+  assert.equal(put.status, 201, putText);
+  const foreign = JSON.parse(putText).result;
 
   const r = await worker.admin('POST', '/integrated-account/demo/mcp', { name: 'incident files', config: { tags: ['incident', 'attachments'] } });
   assert.equal(r.status, 201);
