@@ -267,6 +267,47 @@ fn upstream_429_becomes_http_429_with_normalized_headers_and_the_same_id() {
 }
 
 #[test]
+fn a_tool_error_server_answers_upstream_429_with_200_an_is_error_and_the_same_headers() {
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    let path = provision(
+        &world,
+        &kv,
+        json!({"name": "py", "config": {"methods": ["read"]}, "rate_limit_response": "tool_error"}),
+    );
+    world.upstream.push(Ok(HttpResponse::json(
+        429,
+        &json!({"error": {"message": "Rate limit exceeded", "detail": "Rate limit of 10 requests per hour for Table API exceeded"}, "status": "failure"}),
+    )
+    .with_header("Retry-After", "42")
+    .with_header("X-RateLimit-Limit", "10")
+    .with_header("X-RateLimit-Reset", (NOW + 42).to_string())));
+    let response = mcp(
+        &world,
+        &kv,
+        &path,
+        call("list_all_service_now_incident", json!({"limit": 5})),
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("retry-after"), Some("42"));
+    assert_eq!(response.header("ratelimit-limit"), Some("10"));
+    assert_eq!(response.header("ratelimit-reset"), Some("42"));
+    let body = json_body(&response);
+    assert_eq!(body["id"], 9);
+    assert_eq!(body["result"]["isError"], true, "{body}");
+    let text = body["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("rate limit") && text.contains("retry after 42 seconds"),
+        "{text}"
+    );
+    assert_eq!(
+        body["result"]["_meta"]["io.snmcp/rate_limit"],
+        json!({"status": 429, "retry_after_seconds": 42, "limit": 10, "remaining": null, "reset_seconds": 42})
+    );
+    assert_eq!(world.upstream.requests.borrow().len(), 1, "never retried");
+}
+
+#[test]
 fn expired_token_is_404_before_kv_purges() {
     let world = World::new();
     let kv = MemoryKv::new(&world.clock);

@@ -178,6 +178,9 @@ pub enum Command {
         tool_mode: Option<String>,
         expiry: Option<Expiry>,
         require_api_token: bool,
+        /// `--rate-limit-response`: how a ServiceNow 429 reaches clients (the worker
+        /// validates the value and names the accepted ones).
+        rate_limit_response: Option<String>,
     },
     ServerList {
         account: String,
@@ -196,6 +199,7 @@ pub enum Command {
         tool_mode: Option<String>,
         expiry: Change<Expiry>,
         require_api_token: Option<bool>,
+        rate_limit_response: Option<String>,
     },
     ServerDelete {
         account: String,
@@ -257,6 +261,7 @@ const OPTIONS: &[(&str, bool)] = &[
     ("no-require-api-token", false),
     ("limit", true),
     ("cursor", true),
+    ("rate-limit-response", true),
     ("account", true),
     ("servers", true),
     ("all-accounts", false),
@@ -476,6 +481,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "expires-at",
             "expires-in",
             "require-api-token",
+            "rate-limit-response",
         ],
         Topic::ServerUpdate => &[
             "name",
@@ -489,6 +495,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "no-expiry",
             "require-api-token",
             "no-require-api-token",
+            "rate-limit-response",
         ],
         Topic::ServerList | Topic::TokenList => &["limit", "cursor"],
         Topic::TokenCreate => &[
@@ -568,6 +575,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 tool_mode: o.value("tool-mode"),
                 expiry: expiry(o)?,
                 require_api_token: o.flag("require-api-token"),
+                rate_limit_response: o.value("rate-limit-response"),
             }
         }
         Topic::ServerList => Command::ServerList {
@@ -621,6 +629,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 && o.value("tool-mode").is_none()
                 && expiry == Change::Keep
                 && require_api_token.is_none()
+                && o.value("rate-limit-response").is_none()
             {
                 return Err(UsageError(format!("nothing to update: usage: {u}")));
             }
@@ -633,6 +642,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 tool_mode: o.value("tool-mode"),
                 expiry,
                 require_api_token,
+                rate_limit_response: o.value("rate-limit-response"),
             }
         }
         Topic::TokenCreate => {

@@ -100,6 +100,8 @@ fn commands_parse_to_their_calls() {
                 "--expires-in",
                 "7d",
                 "--require-api-token",
+                "--rate-limit-response",
+                "tool_error",
             ],
             Command::ServerCreate {
                 account: s("acme"),
@@ -109,6 +111,7 @@ fn commands_parse_to_their_calls() {
                 tool_mode: None,
                 expiry: Some(Expiry::In(7 * 86_400)),
                 require_api_token: true,
+                rate_limit_response: Some(s("tool_error")),
             },
         ),
         (
@@ -129,6 +132,7 @@ fn commands_parse_to_their_calls() {
                 tool_mode: None,
                 expiry: Some(Expiry::At(s("2026-12-31T23:59:59Z"))),
                 require_api_token: false,
+                rate_limit_response: None,
             },
         ),
         (
@@ -169,6 +173,7 @@ fn commands_parse_to_their_calls() {
                 tool_mode: None,
                 expiry: Change::Clear,
                 require_api_token: Some(false),
+                rate_limit_response: None,
             },
         ),
         (
@@ -191,6 +196,7 @@ fn commands_parse_to_their_calls() {
                 tool_mode: None,
                 expiry: Change::Set(Expiry::In(43_200)),
                 require_api_token: None,
+                rate_limit_response: None,
             },
         ),
         (

@@ -72,6 +72,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             tool_mode,
             expiry,
             require_api_token,
+            rate_limit_response,
         } => {
             let mut config = Map::new();
             // The worker validates the mode and names the accepted ones.
@@ -91,6 +92,9 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             });
             if let Some(expiry) = expiry {
                 body["expires_at"] = json!(expires_at(expiry, inputs.now_secs)?);
+            }
+            if let Some(mode) = rate_limit_response {
+                body["rate_limit_response"] = json!(mode);
             }
             AdminCall {
                 method: "POST",
@@ -122,6 +126,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             tool_mode,
             expiry,
             require_api_token,
+            rate_limit_response,
         } => {
             let mut body = Map::new();
             if let Some(name) = name {
@@ -160,6 +165,9 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             }
             if let Some(required) = require_api_token {
                 body.insert("require_api_token_auth".into(), json!(required));
+            }
+            if let Some(mode) = rate_limit_response {
+                body.insert("rate_limit_response".into(), json!(mode));
             }
             AdminCall {
                 method: "PATCH",
@@ -390,6 +398,7 @@ mod tests {
             tool_mode: None,
             expiry: Some(Expiry::In(3_600)),
             require_api_token: true,
+            rate_limit_response: None,
         };
         let call = build_with(&create, &[], "").unwrap();
         assert_eq!(
@@ -411,6 +420,7 @@ mod tests {
             tool_mode: None,
             expiry: Change::Clear,
             require_api_token: Some(false),
+            rate_limit_response: None,
         };
         let call = build_with(&update, &[], "").unwrap();
         assert_eq!(

@@ -8,10 +8,10 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::AccountPut => "snmcp account put <id> --instance-url URL --auth TYPE [--username U] [--client-id ID] [--secret-stdin]",
         Topic::AccountGet => "snmcp account get <id>",
         Topic::AccountDelete => "snmcp account delete <id>",
-        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION] [--require-api-token]",
+        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION] [--require-api-token] [--rate-limit-response MODE]",
         Topic::ServerList => "snmcp server list <account> [--limit N] [--cursor CURSOR]",
         Topic::ServerGet => "snmcp server get <account> <mcp_id>",
-        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token]",
+        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token] [--rate-limit-response MODE]",
         Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
         Topic::TokenCreate => "snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]",
         Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
@@ -122,6 +122,7 @@ snmcp server: MCP servers (URLs an AI client connects to) of an account.
         Topic::ServerCreate => "\
 Usage: snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE]
                            [--expires-at TIME | --expires-in DURATION] [--require-api-token]
+                           [--rate-limit-response MODE]
 
 Mints an MCP server for the account and prints its URL on the last line. The URL carries
 a secret token and is shown only this once; the worker keeps only its SHA-256.
@@ -139,7 +140,12 @@ Options:
   --expires-at TIME      RFC 3339 expiry, like 2026-12-31T23:59:59Z (at least 60 s ahead)
   --expires-in DURATION  expiry from now: a number with s, m, h, d or w, like 7d
   --require-api-token    clients must also send `Authorization: Bearer <API token>`
-                         (see `snmcp token create`)",
+                         (see `snmcp token create`)
+  --rate-limit-response MODE
+                         how a ServiceNow 429 reaches clients: http_429 (default: HTTP
+                         429 with Retry-After and ratelimit-* headers) or tool_error
+                         (HTTP 200 with an isError result naming the delay, same headers;
+                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)",
         Topic::ServerList => "\
 Usage: snmcp server list <account> [--limit N] [--cursor CURSOR]
 
@@ -170,7 +176,12 @@ Options:
   --expires-in DURATION    new expiry from now, like 12h or 7d
   --no-expiry              never expire
   --require-api-token      require `Authorization: Bearer <API token>` from clients
-  --no-require-api-token   stop requiring an API token",
+  --no-require-api-token   stop requiring an API token
+  --rate-limit-response MODE
+                         how a ServiceNow 429 reaches clients: http_429 (default: HTTP
+                         429 with Retry-After and ratelimit-* headers) or tool_error
+                         (HTTP 200 with an isError result naming the delay, same headers;
+                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)",
         Topic::ServerDelete => "\
 Usage: snmcp server delete <account> <mcp_id>
 

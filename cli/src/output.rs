@@ -167,6 +167,9 @@ fn server(out: &mut String, body: &Value) {
         "  require_api_token_auth  {}",
         body["require_api_token_auth"] == Value::Bool(true)
     );
+    if let Some(mode) = body["rate_limit_response"].as_str() {
+        let _ = writeln!(out, "  rate_limit_response     {mode}");
+    }
     let _ = writeln!(out, "  created_at              {}", s(&body["created_at"]));
 }
 
@@ -226,6 +229,7 @@ mod tests {
             tool_mode: None,
             expiry: Some(Expiry::In(60)),
             require_api_token: false,
+            rate_limit_response: None,
         };
         let body = json!({
             "id": "mcp_1", "name": "agent", "config": {"methods": ["read"], "tags": ["incident"]},

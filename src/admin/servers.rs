@@ -8,11 +8,17 @@ use crate::config::Config;
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore};
-use crate::store::{self, McpServerRecord};
+use crate::store::{self, McpServerRecord, RateLimitResponse};
 use serde_json::{json, Value};
 use snmcp_catalog::{Catalog, FilterError, ToolFilter, ToolMode};
 
-const FIELDS: [&str; 4] = ["name", "config", "expires_at", "require_api_token_auth"];
+const FIELDS: [&str; 5] = [
+    "name",
+    "config",
+    "expires_at",
+    "require_api_token_auth",
+    "rate_limit_response",
+];
 
 pub async fn create<K: KvStore, C: Clock>(
     request: &HttpRequest,
@@ -40,6 +46,10 @@ pub async fn create<K: KvStore, C: Clock>(
         .transpose()?;
     let require_api_token_auth =
         body::optional::<bool>(&object, "require_api_token_auth")?.unwrap_or(false);
+    let rate_limit_response = match body::optional::<String>(&object, "rate_limit_response")? {
+        None => RateLimitResponse::default(),
+        Some(raw) => rate_limit_response(&raw)?,
+    };
 
     let token = new_token().map_err(internal)?;
     let token_hash = sha256_hex(&token);
@@ -52,6 +62,7 @@ pub async fn create<K: KvStore, C: Clock>(
         expires_at,
         expires_at_unix,
         require_api_token_auth,
+        rate_limit_response,
         created_at: now_rfc3339(clock)?,
         account_generation: Some(account.generation),
     };
@@ -144,6 +155,11 @@ pub async fn update<K: KvStore, C: Clock>(
         Field::Null => return Err(not_nullable("require_api_token_auth")),
         Field::Value(required) => record.require_api_token_auth = required,
     }
+    match body::field::<String>(&object, "rate_limit_response")? {
+        Field::Absent => {}
+        Field::Null => record.rate_limit_response = RateLimitResponse::default(),
+        Field::Value(raw) => record.rate_limit_response = rate_limit_response(&raw)?,
+    }
     // Re-validate the merged record, including what the PATCH did not touch.
     check_filter(&record.config)?;
     if let Some(unix) = record.expires_at_unix {
@@ -201,7 +217,22 @@ fn server_view(record: &McpServerRecord) -> Value {
         "config": record.config,
         "expires_at": record.expires_at,
         "require_api_token_auth": record.require_api_token_auth,
+        "rate_limit_response": record.rate_limit_response.as_str(),
         "created_at": record.created_at,
+    })
+}
+
+fn rate_limit_response(raw: &str) -> Result<RateLimitResponse, ApiError> {
+    RateLimitResponse::parse(raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_rate_limit_response",
+            format!(
+                "`rate_limit_response` must be one of {}: http_429 answers a ServiceNow 429 with HTTP 429 (the default), \
+                 tool_error with an isError tool result for clients that fail on HTTP errors (got `{}`)",
+                RateLimitResponse::NAMES.join(", "),
+                clip(raw)
+            ),
+        )
     })
 }
 

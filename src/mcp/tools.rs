@@ -6,7 +6,10 @@ use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITE
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::servicenow::{self, CallOutcome, FileContent, RecordLink, UpstreamContext};
-use crate::store::{self, McpServerRecord};
+use crate::store::{self, McpServerRecord, RateLimitResponse};
+
+/// The `_meta` key of a rate-limit tool error's figures.
+pub const RATE_LIMIT_META: &str = "io.snmcp/rate_limit";
 use serde_json::{json, Map, Value};
 use snmcp_catalog::{discovery, Catalog, ToolMode};
 
@@ -149,7 +152,7 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
             arguments.as_ref(),
         )
         .await;
-        return outcome_reply(id, outcome);
+        return outcome_reply(id, outcome, server);
     }
     call_catalog_tool(services, catalog, server, id, &name, arguments).await
 }
@@ -354,11 +357,14 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
             &call,
         )
         .await,
+        server,
     )
 }
 
-/// A call's outcome as the JSON-RPC reply: a result, an isError result or a 429.
-fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
+/// A call's outcome as the JSON-RPC reply: a result, an isError result or a 429 (as the
+/// server's `rate_limit_response` says: HTTP 429, or an isError result with the same
+/// headers and the figures in `_meta`).
+fn outcome_reply(id: Value, outcome: CallOutcome, server: &McpServerRecord) -> Reply {
     match outcome {
         CallOutcome::Success {
             structured,
@@ -375,6 +381,37 @@ fn outcome_reply(id: Value, outcome: CallOutcome) -> Reply {
             rate_limit,
             ..
         } => tool_error(id, &message, rate_limit),
+        CallOutcome::RateLimited {
+            message,
+            retry_after_secs,
+            headers,
+        } if server.rate_limit_response == RateLimitResponse::ToolError => {
+            let figure = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.parse::<u64>().ok())
+            };
+            let meta = json!({ RATE_LIMIT_META: {
+                "status": 429,
+                "retry_after_seconds": retry_after_secs,
+                "limit": figure("ratelimit-limit"),
+                "remaining": figure("ratelimit-remaining"),
+                "reset_seconds": figure("ratelimit-reset"),
+            }});
+            Reply {
+                status: 200,
+                response: RpcResponse::result(
+                    id,
+                    json!({
+                        "content": [{ "type": "text", "text": message }],
+                        "isError": true,
+                        "_meta": meta,
+                    }),
+                ),
+                headers,
+            }
+        }
         CallOutcome::RateLimited {
             message,
             retry_after_secs,

@@ -18,7 +18,7 @@ mod tests;
 
 pub use records::{
     AccountAuth, AccountRef, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord,
-    StoredAccount, TokenHashRef, TokenScope,
+    RateLimitResponse, StoredAccount, TokenHashRef, TokenScope,
 };
 
 use crate::crypto::SealingKey;

@@ -16,11 +16,50 @@ pub struct McpServerRecord {
     /// `expires_at` as UNIX seconds, checked on every request (KV purges lazily).
     pub expires_at_unix: Option<u64>,
     pub require_api_token_auth: bool,
+    /// How an upstream 429 reaches the client (absent in records before the choice).
+    #[serde(default, skip_serializing_if = "RateLimitResponse::is_default")]
+    pub rate_limit_response: RateLimitResponse,
     pub created_at: String,
     /// The [`StoredAccount::generation`] the server was minted under: a server never
     /// outlives its account, even when the same account id is registered again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_generation: Option<String>,
+}
+
+/// How a server answers a tool call that ServiceNow refused with 429.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitResponse {
+    /// HTTP 429 with a JSON-RPC error, `Retry-After` and `ratelimit-*` (the contract).
+    #[default]
+    Http429,
+    /// HTTP 200 with an `isError` tool result naming the limit and the delay, the same
+    /// headers, and the figures in `_meta`: for clients whose HTTP layer raises on a
+    /// non-2xx answer without reading it (Python MCP SDK 1.x, LangChain's adapters).
+    ToolError,
+}
+
+impl RateLimitResponse {
+    pub const NAMES: [&'static str; 2] = ["http_429", "tool_error"];
+
+    pub fn is_default(&self) -> bool {
+        *self == RateLimitResponse::Http429
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateLimitResponse::Http429 => "http_429",
+            RateLimitResponse::ToolError => "tool_error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "http_429" => Some(RateLimitResponse::Http429),
+            "tool_error" => Some(RateLimitResponse::ToolError),
+            _ => None,
+        }
+    }
 }
 
 impl McpServerRecord {

@@ -29,6 +29,7 @@ fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
         expires_at: expires_at_unix.map(|e| timestamps::format_rfc3339(e).unwrap()),
         expires_at_unix,
         require_api_token_auth: false,
+        rate_limit_response: Default::default(),
         created_at: timestamps::format_rfc3339(T0).unwrap(),
         account_generation: None,
     }

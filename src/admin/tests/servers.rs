@@ -42,6 +42,7 @@ fn create_answers_201_with_the_server_and_a_url_shown_once() {
         "config": {"methods": ["read", "write"], "tags": ["incident", "problem", "users"]},
         "expires_at": "2026-12-31T23:59:59Z",
         "require_api_token_auth": true,
+        "rate_limit_response": "http_429",
         "created_at": at(0),
     });
     assert_eq!(
@@ -556,4 +557,39 @@ fn deleting_a_server_revokes_its_url_at_once() {
     assert_eq!(world.call("GET", &path, None).status, 404);
     assert_eq!(world.call("DELETE", &path, None).status, 404);
     assert!(world.kv.keys().iter().all(|k| !k.contains(&id)));
+}
+
+#[test]
+fn the_rate_limit_response_is_chosen_changed_and_refused_when_unknown() {
+    let clock = ManualClock::at_secs(T0);
+    let world = World::new(&clock);
+    world.acme();
+    let reply = world.create_server(
+        "acme",
+        json!({"name": "python agents", "rate_limit_response": "tool_error"}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.json["rate_limit_response"], "tool_error");
+    let id = reply.json["id"].as_str().unwrap().to_string();
+    let path = format!("/integrated-account/acme/mcp/{id}");
+    let patched = world.call("PATCH", &path, Some(json!({"rate_limit_response": null})));
+    assert_eq!(
+        patched.json["rate_limit_response"],
+        "http_429",
+        "{}",
+        patched.text()
+    );
+    let refused = world.call(
+        "PATCH",
+        &path,
+        Some(json!({"rate_limit_response": "retry"})),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (400, "invalid_rate_limit_response")
+    );
+    assert_eq!(
+        world.call("GET", &path, None).json["rate_limit_response"],
+        "http_429"
+    );
 }
