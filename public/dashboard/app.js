@@ -506,6 +506,7 @@ async function refreshServers() {
       cell('Expires', expires),
       cell('Created', when(s.created_at)),
       cell('API token', s.require_api_token_auth ? 'required' : 'not required'),
+      cell('429', s.rate_limit_response === 'tool_error' ? 'tool error' : 'HTTP 429'),
       cell('Actions', revoke),
     );
     rows.push(tr);
@@ -629,7 +630,7 @@ async function createServer(event) {
     if (!name.trim()) { showFieldError('server-name', 'Give the server a name people will recognise, e.g. “Service desk (read only)”.'); $('server-name').focus(); return; }
     const expiry = expiryInput('server');
     if (expiry.error) { showFieldError(...expiry.error); $(expiry.error[0]).focus(); return; }
-    const body = { name, config: serverConfig(), require_api_token_auth: $('server-require-token').checked };
+    const body = { name, config: serverConfig(), require_api_token_auth: $('server-require-token').checked, rate_limit_response: $('server-rate-limit').value };
     if (expiry.value) body.expires_at = expiry.value;
     const r = await api('POST', `/integrated-account/${seg(state.account.id)}/mcp`, body);
     if (!r.ok) { showFailure(form, r, serverFieldFor); return; }

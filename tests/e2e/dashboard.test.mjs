@@ -298,11 +298,14 @@ test('a read-only server: preview equals tools/list, the copied URL works, revok
 test('an XSS attempt in a server name renders as text: no script runs, no element is injected', { skip }, async () => {
   const name = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b id="injected">bold</b>';
   await page.selectOption('#server-expiry', '7');
+  await page.selectOption('#server-rate-limit', 'tool_error');
   await createServerInPage(name);
+  await page.selectOption('#server-rate-limit', 'http_429');
   const row = page.locator('#servers-body tr').filter({ has: page.locator('td[data-label=Name]', { hasText: '<img src=x' }) });
   await row.waitFor();
   assert.equal((await row.locator('td[data-label=Name]').textContent()), name);
   assert.match(await row.locator('td[data-label=Expires]').textContent(), /UTC/);
+  assert.equal(await row.locator('td[data-label="429"]').textContent(), 'tool error', 'the 429 choice was saved');
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.equal(await page.locator('img[src=x], #injected').count(), 0);
   assert.equal(await page.locator('#created h3').textContent(), `Server created: ${name}`);
