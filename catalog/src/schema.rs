@@ -571,19 +571,38 @@ fn fields_property() -> Value {
 /// object of names and labels). Optional members (`next_cursor`, `hidden_fields`) are
 /// allowed without being listed: a model pays for these bytes on every turn.
 pub fn output_schema(kind: MethodKind) -> Value {
-    // A record read by list or get may carry `display_values` (labels of its codes and
-    // names of its references) beside the stored values.
-    let labelled =
-        json!({ "type": "object", "properties": { "display_values": { "type": "object" } } });
-    let member = match kind {
-        MethodKind::List => ("result", json!({ "type": "array", "items": labelled })),
-        MethodKind::Get => ("result", labelled),
-        MethodKind::Create | MethodKind::Update => ("result", json!({ "type": "object" })),
-        MethodKind::Delete => ("deleted", json!({ "type": "boolean" })),
-    };
+    // Records keep every field ServiceNow returns (and `display_values`, the labels of
+    // codes and names of references): typed clients (FastMCP builds classes from this
+    // schema) keep only what an object declares, so records and the result say
+    // `additionalProperties: true` explicitly, and the result names every key it can
+    // carry. Keys whose type a client needs nothing from are declared with `{}`, which
+    // keeps the whole list within its byte budget.
+    let record = || json!({ "additionalProperties": true });
+    let mut properties = Map::new();
+    match kind {
+        MethodKind::List => {
+            properties.insert(
+                "result".into(),
+                json!({ "type": "array", "items": record() }),
+            );
+            properties.insert("next_cursor".into(), json!({}));
+            properties.insert("total_count".into(), json!({}));
+        }
+        MethodKind::Get | MethodKind::Create | MethodKind::Update => {
+            properties.insert("result".into(), record());
+        }
+        MethodKind::Delete => {
+            properties.insert("deleted".into(), json!({ "type": "boolean" }));
+            properties.insert("id".into(), json!({}));
+            properties.insert("table".into(), json!({}));
+        }
+    }
+    if kind.is_read() {
+        properties.insert("hidden_fields".into(), json!({}));
+    }
     // `required` is left out (and with it 22 bytes a tool): a success always has it,
     // and tests/tool_results.rs checks every kind's real results against this.
-    json!({ "type": "object", "properties": { member.0: member.1 } })
+    json!({ "type": "object", "properties": properties, "additionalProperties": true })
 }
 
 #[cfg(test)]

@@ -109,25 +109,31 @@ fn annotations_follow_the_method_kind() {
 }
 
 #[test]
-fn output_schemas_describe_each_kind_compactly() {
-    // Records that list and get read may carry their labels in `display_values`.
-    let labelled = json!({"type": "object", "properties": {"display_values": {"type": "object"}}});
+fn output_schemas_declare_every_key_and_keep_undeclared_fields() {
+    // Typed clients (FastMCP) keep only what an object declares: records and the result
+    // say additionalProperties: true, and the result names each key it can carry.
+    let record = json!({"additionalProperties": true});
     let cases = [
         (
             MethodKind::List,
-            "result",
-            json!({"type": "array", "items": labelled}),
+            json!({"result": {"type": "array", "items": record}, "next_cursor": {}, "total_count": {}, "hidden_fields": {}}),
         ),
-        (MethodKind::Get, "result", labelled.clone()),
-        (MethodKind::Create, "result", json!({"type": "object"})),
-        (MethodKind::Update, "result", json!({"type": "object"})),
-        (MethodKind::Delete, "deleted", json!({"type": "boolean"})),
+        (
+            MethodKind::Get,
+            json!({"result": record, "hidden_fields": {}}),
+        ),
+        (MethodKind::Create, json!({"result": record})),
+        (MethodKind::Update, json!({"result": record})),
+        (
+            MethodKind::Delete,
+            json!({"deleted": {"type": "boolean"}, "id": {}, "table": {}}),
+        ),
     ];
-    for (kind, member, shape) in cases {
+    for (kind, properties) in cases {
         let schema = snmcp_catalog::output_schema(kind);
         assert_eq!(
             schema,
-            json!({"type": "object", "properties": {member: shape}}),
+            json!({"type": "object", "properties": properties, "additionalProperties": true}),
             "{kind:?}"
         );
     }
