@@ -14,7 +14,7 @@ pub fn instructions(visible_tool: impl Fn(&str) -> bool) -> String {
          - Choice fields take ServiceNow codes (incident state: 1 New, 2 In Progress, 3 On Hold, 6 Resolved, 7 Closed); each field's schema lists its codes and labels.\n\
          - Results are structured JSON: records keep codes and sys_ids, and a record's display_values object gives the label or name beside each reference and choice field (state \"In Progress\", caller_id \"Alice Johnson\"). display_value \"true\" returns only labels, \"false\" only codes, \"all\" ServiceNow's own pairs.\n\
          - List tools filter with an encoded query: field, operator, value (= != LIKE STARTSWITH IN ISEMPTY < <= > >=), joined with ^ (AND) or ^OR; sort with ^ORDERBY<field> or ^ORDERBYDESC<field>; dot-walk references into tables this server exposes (caller_id.nameLIKEsmith); no javascript: values (dates: sys_created_on>=2026-01-01 00:00:00 or sys_created_onRELATIVEGE@dayofweek@ago@7). They return at most `limit` records (1-100, default 20) and a next_cursor while more match: call again with the same arguments and that cursor. Ask only for the `fields` you need.\n\
-         - Access controls may hide fields or rows: a missing field is not an empty one (hidden_fields names requested fields that did not come back).\n",
+         - Access controls may hide fields or rows: a missing field is not an empty one (hidden_fields names requested fields that did not come back: hidden by access controls, or not a field of that table).\n",
     );
     // (resource, what its list tool finds); names come from the catalog's naming rule.
     let lookups = [

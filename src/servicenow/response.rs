@@ -103,7 +103,7 @@ pub fn map_call_response(
             let hidden = hidden_fields(&request.requested_fields, std::slice::from_ref(&record));
             let mut out = Map::new();
             out.insert("result".into(), Value::Object(record));
-            add_hidden_fields(&mut out, hidden, &request.table);
+            add_hidden_fields(&mut out, hidden);
             Value::Object(out)
         }
         (_, Value::Object(record)) => json!({"result": record}),
@@ -251,7 +251,7 @@ fn list_result(request: &TableRequest, rows: Vec<Value>, response: &HttpResponse
     // Borrowed, not copied: the rows are moved into the answer below.
     let records: Vec<&Map<String, Value>> = rows.iter().filter_map(Value::as_object).collect();
     let hidden = hidden_fields(&request.requested_fields, &records);
-    add_hidden_fields(&mut out, hidden, &request.table);
+    add_hidden_fields(&mut out, hidden);
     out.insert("result".into(), Value::Array(rows));
     Value::Object(out)
 }
@@ -276,17 +276,12 @@ pub fn hidden_fields<M: std::borrow::Borrow<Map<String, Value>>>(
         .collect()
 }
 
-fn add_hidden_fields(out: &mut Map<String, Value>, hidden: Vec<String>, table: &str) {
-    if hidden.is_empty() {
-        return;
+/// `hidden_fields`: what it means (hidden by access controls, or not a field of the
+/// table) is said once in the server's instructions, not in every result.
+fn add_hidden_fields(out: &mut Map<String, Value>, hidden: Vec<String>) {
+    if !hidden.is_empty() {
+        out.insert("hidden_fields".into(), json!(hidden));
     }
-    out.insert("hidden_fields".into(), json!(hidden));
-    out.insert(
-        "hidden_fields_note".into(),
-        Value::String(format!(
-            "not returned: hidden by ServiceNow access controls or not a field of {table}"
-        )),
-    );
 }
 
 /// True when a `Link` header has an entry with `rel="next"`.
@@ -549,10 +544,7 @@ mod tests {
         );
         let out = structured(map_call_response(&request, None, None, &response, NOW));
         assert_eq!(out["hidden_fields"], json!(["work_notes"]));
-        assert_eq!(
-            out["hidden_fields_note"],
-            "not returned: hidden by ServiceNow access controls or not a field of incident"
-        );
+        assert_eq!(out.get("hidden_fields_note"), None);
     }
 
     #[test]
@@ -566,8 +558,7 @@ mod tests {
                 "get",
                 json!({"id": SYS_ID, "fields": ["number", "close_notes"]}),
                 HttpResponse::json(200, &json!({"result": record})),
-                json!({"result": record, "hidden_fields": ["close_notes"],
-                       "hidden_fields_note": "not returned: hidden by ServiceNow access controls or not a field of incident"}),
+                json!({"result": record, "hidden_fields": ["close_notes"]}),
             ),
             (
                 "get without fields",
