@@ -170,6 +170,10 @@ fn server(out: &mut String, body: &Value) {
     if let Some(mode) = body["rate_limit_response"].as_str() {
         let _ = writeln!(out, "  rate_limit_response     {mode}");
     }
+    // Tool counts past what some clients use (creation and update answers say so).
+    for warning in body["warnings"].as_array().map_or(&[][..], Vec::as_slice) {
+        let _ = writeln!(out, "  warning: {}", s(&warning["message"]));
+    }
     let _ = writeln!(out, "  created_at              {}", s(&body["created_at"]));
 }
 
@@ -234,10 +238,15 @@ mod tests {
         let body = json!({
             "id": "mcp_1", "name": "agent", "config": {"methods": ["read"], "tags": ["incident"]},
             "expires_at": null, "require_api_token_auth": false, "created_at": "2026-01-01T00:00:00Z",
-            "url": "https://w.example/mcp/TOKEN"
+            "url": "https://w.example/mcp/TOKEN",
+            "warnings": [{"client": "Cursor", "limit": 40, "message": "42 tools is more than Cursor takes"}]
         });
         let text = summary(&command, 201, &body);
         assert_eq!(text.lines().last(), Some("https://w.example/mcp/TOKEN"));
+        assert!(
+            text.contains("  warning: 42 tools is more than Cursor takes"),
+            "{text}"
+        );
         assert!(
             text.contains("methods read; tags incident") && text.contains("never"),
             "{text}"

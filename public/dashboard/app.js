@@ -607,12 +607,17 @@ async function runPreview() {
   if (!r.ok) {
     count.textContent = 'These choices expose no usable tool.';
     list.replaceChildren();
+    $('preview-warnings').hidden = true;
     const field = serverFieldFor(r.data?.error?.code || '', r.data?.error?.message || '');
     if (!field || !showFieldError(field, explain(r))) count.textContent = explain(r);
     return;
   }
   const writes = r.data.tools.filter((t) => t.writes).length;
   count.textContent = `${r.data.count} tool${r.data.count === 1 ? '' : 's'}: ${r.data.count - writes} read, ${writes} write.`;
+  // Clients that use only so many tools (OpenAI's API 128, Cursor 40).
+  const warnings = r.data.warnings || [];
+  $('preview-warnings').replaceChildren(...warnings.map((w) => el('li', w.message)));
+  $('preview-warnings').hidden = warnings.length === 0;
   count.dataset.count = String(r.data.count);
   list.replaceChildren(...r.data.tools.map((t) => {
     const li = el('li');

@@ -93,10 +93,42 @@ pub fn preview(request: &HttpRequest) -> Result<HttpResponse, ApiError> {
             "answer": true,
         })
     }));
+    let warnings = tool_count_warnings(tools.len(), filter.tool_mode);
     Ok(json_response(
         200,
-        json!({ "count": tools.len(), "tools": tools }),
+        json!({ "count": tools.len(), "tools": tools, "warnings": warnings }),
     ))
+}
+
+/// Clients that use only so many of a server's tools: (client, limit, what happens).
+pub const CLIENT_TOOL_LIMITS: [(&str, usize, &str); 2] = [
+    (
+        "OpenAI API (Agents SDK, Responses and Chat Completions)",
+        128,
+        "a request with more functions is refused",
+    ),
+    ("Cursor", 40, "only the first 40 tools are used"),
+];
+
+/// One warning per known client limit that `count` listed tools exceed, with what to do
+/// about it. None in discovery mode: such a server lists three tools whatever it keeps.
+pub fn tool_count_warnings(count: usize, mode: ToolMode) -> Vec<Value> {
+    if mode == ToolMode::Discovery {
+        return Vec::new();
+    }
+    CLIENT_TOOL_LIMITS
+        .iter()
+        .filter(|(_, limit, _)| count > *limit)
+        .map(|(client, limit, effect)| {
+            json!({
+                "client": client,
+                "limit": limit,
+                "message": format!(
+                    "{count} tools is more than {client} takes ({limit}: {effect}); narrow the server with tags or methods, or use discovery mode (three tools that reach all of them)"
+                ),
+            })
+        })
+        .collect()
 }
 
 fn builtin() -> Result<&'static Catalog, ApiError> {

@@ -75,7 +75,7 @@ pub async fn create<K: KvStore, C: Clock>(
         .public_url
         .as_deref()
         .unwrap_or_else(|| request.origin());
-    let mut view = server_view(&record);
+    let mut view = with_warnings(server_view(&record), &record.config);
     view["url"] = Value::String(format!("{}/mcp/{token}", base.trim_end_matches('/')));
     Ok(json_response(201, view))
 }
@@ -166,7 +166,10 @@ pub async fn update<K: KvStore, C: Clock>(
         validate::check_lifetime(unix, now)?;
     }
     store::servers::save(kv, &record, &token_hash).await?;
-    Ok(json_response(200, server_view(&record)))
+    Ok(json_response(
+        200,
+        with_warnings(server_view(&record), &record.config),
+    ))
 }
 
 pub async fn delete<K: KvStore, C: Clock>(
@@ -207,6 +210,19 @@ async fn live_server<K: KvStore, C: Clock>(
     store::servers::get(kv, &account, server_id, clock.now_secs())
         .await?
         .ok_or_else(not_found)
+}
+
+/// A created or changed server's view with the warnings of its tool count (clients that
+/// use only so many tools), so the person setting it up hears of them at once.
+fn with_warnings(mut view: Value, filter: &ToolFilter) -> Value {
+    if let Ok(catalog) = Catalog::builtin() {
+        let count = catalog.visible(filter).count() + catalog.answer_tools(filter).len();
+        let warnings = super::catalog::tool_count_warnings(count, filter.tool_mode);
+        if !warnings.is_empty() {
+            view["warnings"] = Value::Array(warnings);
+        }
+    }
+    view
 }
 
 /// What responses show of a server; the token is never part of it.

@@ -243,9 +243,14 @@ test('a read-only server: preview equals tools/list, the copied URL works, revok
   assert.match(await page.locator('#preview-count').textContent(), new RegExp(`^${count} tools: ${count} read, 0 write`));
   assert.equal(await page.locator('#preview-list li').count(), count);
 
-  // Widening the filter updates the preview live.
+  // Read only is over Cursor's 40 tools: the preview says so and what to do.
+  assert.equal(await page.locator('#preview-warnings').isVisible(), count > 40);
+  if (count > 40) assert.match(await page.locator('#preview-warnings').textContent(), /Cursor.*discovery mode/);
+
+  // Widening the filter updates the preview live, and every tool is over OpenAI's 128.
   await page.locator('#server-methods input[value=write]').check();
   await page.waitForFunction((n) => Number(document.getElementById('preview-count').dataset.count) > n, count);
+  assert.match(await page.locator('#preview-warnings').textContent(), /OpenAI API.*128/);
   await page.locator('#server-methods input[value=write]').uncheck();
   await page.waitForFunction((n) => Number(document.getElementById('preview-count').dataset.count) === n, count);
 

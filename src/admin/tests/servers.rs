@@ -52,6 +52,9 @@ fn create_answers_201_with_the_server_and_a_url_shown_once() {
         expected
     );
     expected["url"] = reply.json["url"].clone();
+    // 42 tools: over what Cursor uses, so the creation answer says so (the view does not).
+    expected["warnings"] = json!([{"client": "Cursor", "limit": 40,
+        "message": "42 tools is more than Cursor takes (40: only the first 40 tools are used); narrow the server with tags or methods, or use discovery mode (three tools that reach all of them)"}]);
     assert_eq!(reply.json, expected);
 
     let record = find(&world, &token).expect("the token grants the server");
@@ -592,4 +595,45 @@ fn the_rate_limit_response_is_chosen_changed_and_refused_when_unknown() {
         world.call("GET", &path, None).json["rate_limit_response"],
         "http_429"
     );
+}
+
+#[test]
+fn tool_counts_over_known_client_limits_are_warned_about_in_the_preview_and_on_creation() {
+    let clock = ManualClock::at_secs(T0);
+    let world = World::new(&clock);
+    world.acme();
+    let preview = |config: Value| {
+        world
+            .call("POST", "/catalog/preview", Some(json!({"config": config})))
+            .json
+    };
+    let all = preview(Value::Null);
+    let clients: Vec<&str> = all["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["client"].as_str().unwrap())
+        .collect();
+    assert!(all["count"].as_u64().unwrap() > 128, "{all}");
+    assert_eq!(clients.len(), 2, "{clients:?}");
+    assert!(clients[0].starts_with("OpenAI API") && clients[1] == "Cursor");
+    assert!(all["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("discovery mode"));
+    assert_eq!(
+        preview(json!({"tags": ["incident"]}))["warnings"],
+        json!([])
+    );
+    assert_eq!(
+        preview(json!({"tool_mode": "discovery"}))["warnings"],
+        json!([])
+    );
+    let created = world.create_server("acme", json!({"name": "everything"}));
+    assert_eq!(created.json["warnings"].as_array().map(Vec::len), Some(2));
+    let small = world.create_server(
+        "acme",
+        json!({"name": "small", "config": {"tags": ["incident"]}}),
+    );
+    assert_eq!(small.json.get("warnings"), None);
 }
