@@ -42,6 +42,22 @@ fi
 
 bash scripts/dev-vars.sh
 
+# Real Python MCP clients for tests/e2e/python_clients.test.mjs, each in its own venv
+# under target/ with every package pinned (tests/python/requirements-*.txt, from pip
+# freeze): the MCP SDK 1.x with the OpenAI Agents SDK, and the MCP SDK 2.x with FastMCP
+# (the two SDK majors cannot share one environment). Rebuilt when a pin file changes.
+for env in mcp1 mcp2; do
+  venv="target/pyenv/$env"
+  pins="tests/python/requirements-$env.txt"
+  if [ ! -x "$venv/bin/python" ] || [ "$pins" -nt "$venv/.installed" ]; then
+    say "creating the Python client environment $venv (pinned: $pins)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check --no-input -r "$pins"
+    touch "$venv/.installed"
+  fi
+done
+
 # The dashboard's browser tests drive Debian's Chromium (no browser download from npm).
 if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -1,0 +1,89 @@
+// Python agent frameworks against the wasm under workerd and the simulator, with the
+// real packages (pinned in tests/python/requirements-*.txt, installed by setup into
+// target/pyenv/): the MCP SDK 1.x and 2.x, FastMCP's client and the OpenAI Agents SDK.
+// Each runs tests/python/clients.py and prints one JSON line this file asserts on.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
+
+const PYTHON = (env) => join(ROOT, 'target', 'pyenv', env, 'bin', 'python');
+const SCRIPT = join(ROOT, 'tests', 'python', 'clients.py');
+const missing = ['mcp1', 'mcp2'].filter((env) => !existsSync(PYTHON(env)));
+const skip = missing.length ? `run make setup first (no ${missing.join(', ')} venv)` : false;
+
+let sim, worker, plain, toolError;
+
+
+before(async () => {
+  if (skip) return;
+  sim = await startSimulator();
+  worker = await startWorker();
+  plain = (await provision(worker, sim)).url;
+  const r = await worker.admin('POST', '/integrated-account/demo/mcp', {
+    name: 'python agents', config: { methods: ['read', 'write'] }, rate_limit_response: 'tool_error',
+  });
+  assert.equal(r.status, 201);
+  toolError = (await r.json()).url;
+});
+
+after(async () => {
+  await worker?.stop();
+  await sim?.stop();
+});
+
+/** Runs one scenario of clients.py in `env`'s venv; its JSON line, bounded in time. */
+function run(env, scenario, url) {
+  const r = spawnSync(PYTHON(env), [SCRIPT, scenario, url], { encoding: 'utf8', timeout: 90000 });
+  assert.equal(r.status, 0, `${env} ${scenario}: exit ${r.status}\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop();
+  return JSON.parse(line);
+}
+
+async function rateLimited(fn) {
+  await sim.configure({ rate_limit: { limit: 0, window_secs: 3600 } });
+  try {
+    return await fn();
+  } finally {
+    await sim.configure({ rate_limit: null });
+  }
+}
+
+test('the Python MCP SDK 1.x and 2.x list every tool and call one', { skip }, () => {
+  for (const env of ['mcp1', 'mcp2']) {
+    const out = run(env, 'sdk', plain);
+    assert.ok(out.tools > 128, `${env}: ${JSON.stringify(out)}`);
+    assert.equal(out.is_error, false, JSON.stringify(out));
+    assert.equal(out.records, 2);
+    for (const n of out.numbers) assert.match(n, /^INC\d+/);
+  }
+});
+
+test('a rate limit reaches the model on Python stacks when the server answers it as a tool error', { skip }, async () => {
+  await rateLimited(async () => {
+    for (const env of ['mcp1', 'mcp2']) {
+      // tool_error: an isError result naming the delay, and the session goes on.
+      const out = run(env, 'ratelimit', toolError);
+      assert.equal(out.is_error, true, `${env}: ${JSON.stringify(out)}`);
+      assert.match(out.text, /rate limit/i);
+      assert.match(out.text, /retry after \d+ seconds|wait before calling again/);
+      assert.equal(out.meta?.status, 429, JSON.stringify(out));
+      assert.ok(out.tools_after > 0, 'the session survived the rate limit');
+    }
+    // OpenAI Agents SDK: the text the model reads names the limit, not a generic failure.
+    const agents = run('mcp1', 'agents', toolError);
+    assert.equal(agents.is_error, true, JSON.stringify(agents));
+    assert.match(agents.text, /rate limit/i);
+  });
+});
+
+test('FastMCP keeps every record field and the total in result.data', { skip }, () => {
+  const out = run('mcp2', 'fastmcp', plain);
+  assert.equal(out.records, 2, JSON.stringify(out));
+  for (const key of ['number', 'short_description', 'state', 'sys_id', 'display_values']) {
+    assert.ok(out.first_keys.includes(key), `${key} missing from ${out.first_keys}`);
+  }
+  assert.ok(Number.isInteger(out.total_count) && out.total_count >= 2, JSON.stringify(out));
+});
