@@ -144,6 +144,21 @@ impl Tool {
     }
 }
 
+/// `null` on an optional argument means "not given": clients that follow OpenAI's strict
+/// function schemas send every property and fill the unused ones with null, and such a
+/// call must do exactly what the same call without them does. A null on a required
+/// property, or on a key the tool does not declare, is left for validation to refuse.
+fn drop_null_optionals(tool: &Tool, args: &mut Map<String, Value>) {
+    let schema = &tool.definition["inputSchema"];
+    let declared = |name: &str| schema["properties"].get(name).is_some();
+    let required = |name: &str| {
+        schema["required"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n == name))
+    };
+    args.retain(|name, value| !(value.is_null() && declared(name) && !required(name)));
+}
+
 /// Every tool derived from a set of checked resource specs, with the lookups the MCP
 /// layer needs: filtering, paging, argument validation.
 ///
@@ -349,6 +364,7 @@ impl Catalog {
             Some(args) => args,
         };
         if let Value::Object(fields) = &mut args {
+            drop_null_optionals(tool, fields);
             schema::coerce(&tool.resource, fields);
         }
         let lookup = |table: &str| self.resource_for_table(table).map(Arc::as_ref);
