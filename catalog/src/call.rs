@@ -68,6 +68,8 @@ pub struct ToolCall {
     pub quantity: Option<u64>,
     /// An order's further inputs (endpoint `inputs`, `requested_for`), by input name.
     pub inputs: Vec<(String, String)>,
+    /// update: the fields to empty, named explicitly (`""` never clears).
+    pub clear: Vec<String>,
 }
 
 /// The file an upload method sends, as the model gave it.
@@ -159,6 +161,19 @@ impl ToolCall {
                         base64: text("encoding").as_deref() == Some("base64"),
                     });
                 }
+                call.clear = args
+                    .get("clear")
+                    .and_then(Value::as_array)
+                    .map(|names| {
+                        let mut clear: Vec<String> = Vec::new();
+                        for name in names.iter().filter_map(Value::as_str) {
+                            if !clear.iter().any(|c| c == name) {
+                                clear.push(name.to_string());
+                            }
+                        }
+                        clear
+                    })
+                    .unwrap_or_default();
                 let body = method.map_or(&[][..], |m| m.body.as_slice());
                 call.body = body
                     .iter()

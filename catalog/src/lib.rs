@@ -144,9 +144,10 @@ impl Tool {
     }
 }
 
-/// `null` on an optional argument means "not given": clients that follow OpenAI's strict
-/// function schemas send every property and fill the unused ones with null, and such a
-/// call must do exactly what the same call without them does. A null on a required
+/// `null` or `""` on an optional argument means "not given": clients that follow
+/// OpenAI's strict function schemas send every property and fill the unused ones with
+/// null or "", and such a call must do exactly what the same call without them does (an
+/// update empties a field only when `clear` names it). A null or "" on a required
 /// property, or on a key the tool does not declare, is left for validation to refuse.
 fn drop_null_optionals(tool: &Tool, args: &mut Map<String, Value>) {
     let schema = &tool.definition["inputSchema"];
@@ -156,7 +157,10 @@ fn drop_null_optionals(tool: &Tool, args: &mut Map<String, Value>) {
             .as_array()
             .is_some_and(|names| names.iter().any(|n| n == name))
     };
-    args.retain(|name, value| !(value.is_null() && declared(name) && !required(name)));
+    args.retain(|name, value| {
+        let unset = value.is_null() || value.as_str() == Some("");
+        !(unset && declared(name) && !required(name))
+    });
 }
 
 /// Every tool derived from a set of checked resource specs, with the lookups the MCP

@@ -402,7 +402,6 @@ pub fn input_schema(
 ) -> Value {
     let mut properties = Map::new();
     let mut required: Vec<String> = Vec::new();
-    let mut min_properties = None;
 
     let id = object([
         ("type", json!("string")),
@@ -454,8 +453,13 @@ pub fn input_schema(
                 properties.insert("id".into(), id);
                 required.push("id".into());
                 if method.set.is_empty() && !orders {
-                    // Nothing to change without at least one body field besides `id`.
-                    min_properties = Some(2);
+                    // Emptying a field is explicit: "" and null mean "not given" (strict
+                    // function calling fills every unused property with them). A call
+                    // changing nothing is refused by the server, naming the fields.
+                    properties.insert(
+                        "clear".into(),
+                        json!({ "type": "array", "items": { "type": "string" } }),
+                    );
                 }
                 FieldUse::Update
             } else {
@@ -518,9 +522,6 @@ pub fn input_schema(
             "required".into(),
             Value::Array(required.into_iter().map(Value::String).collect()),
         );
-    }
-    if let Some(min) = min_properties {
-        schema.insert("minProperties".into(), json!(min));
     }
     schema.insert("additionalProperties".into(), json!(false));
     Value::Object(schema)

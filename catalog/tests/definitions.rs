@@ -184,9 +184,11 @@ fn input_properties_follow_the_method_kind() {
         ),
         (
             "update_a_service_now_incident_by_id",
+            // `clear` names the fields to empty ("" and null mean "not given").
             &[
                 "assignment_group",
                 "caller_id",
+                "clear",
                 "due_date",
                 "id",
                 "impact",
@@ -195,7 +197,7 @@ fn input_properties_follow_the_method_kind() {
                 "work_notes",
             ],
             &["id"],
-            Some(2),
+            None,
         ),
         (
             "delete_a_service_now_incident_by_id",

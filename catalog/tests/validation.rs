@@ -263,12 +263,6 @@ fn each_problem_is_named_with_what_to_do() {
             vec!["u_effort_hours must be an integer, got \"twelve\""],
         ),
         (
-            "an update that changes nothing",
-            "update_a_service_now_incident_by_id",
-            json!({"id": SYS_ID}),
-            vec!["give at least one field to change besides id: assignment_group, caller_id, due_date, impact, short_description, state, work_notes"],
-        ),
-        (
             "fields as a string",
             "list_all_service_now_incident",
             json!({"fields": "number,state"}),

@@ -385,8 +385,8 @@ fn an_ambiguous_unknown_or_blank_requested_for_orders_nothing() {
             Some(json!({"result": []})),
             "requested_for: no sys_user records whose user_name, email or name is \"Nobody Here\"",
         ),
+        // Spaces are not "not given" (that is "" or null): refused before anything.
         ("blank", "  ", None, "requested_for is empty"),
-        ("empty", "", None, "requested_for is empty"),
     ];
     for (case, value, lookup, expected) in cases {
         let replies: Vec<(u16, Value)> = lookup.into_iter().map(|l| (200, l)).collect();

@@ -191,9 +191,11 @@ impl TableRequest {
                 request.record = Some(record_ref(tool, call)?);
                 let body = write_body(tool, call)?;
                 if body.is_empty() {
+                    let fields = tool.method_spec().map_or(&[][..], |m| m.body.as_slice());
                     return Err(ArgumentError(format!(
-                        "nothing to update: give at least one field to change besides `id` (see the input schema of {})",
-                        tool.name
+                        "nothing to update: give at least one field to change besides `id` ({}), or name fields to empty in `clear`; \
+                         \"\" and null mean \"not given\". Nothing was sent to ServiceNow.",
+                        fields.join(", ")
                     )));
                 }
                 request.body = Some(body);
@@ -692,6 +694,25 @@ fn write_body(tool: &Tool, call: &ToolCall) -> Result<Map<String, Value>, Argume
         if !tool.set.contains_key(field) {
             body.insert(field.clone(), Value::String(value.clone()));
         }
+    }
+    // Emptying is explicit: each name in `clear` must be a field this tool writes, and
+    // not also be given a value.
+    let writable = tool.method_spec().map_or(&[][..], |m| m.body.as_slice());
+    for field in &call.clear {
+        if !writable.contains(field) || tool.set.contains_key(field) {
+            return Err(ArgumentError(format!(
+                "`clear` names `{}`, which {} cannot empty; it can empty: {}. Nothing was sent to ServiceNow.",
+                field.chars().take(64).collect::<String>(),
+                tool.name,
+                writable.join(", ")
+            )));
+        }
+        if body.contains_key(field) {
+            return Err(ArgumentError(format!(
+                "`{field}` is both given a value and named in `clear`; do one or the other. Nothing was sent to ServiceNow."
+            )));
+        }
+        body.insert(field.clone(), Value::String(String::new()));
     }
     for (field, value) in &tool.set {
         body.insert(field.clone(), Value::String(set_text(tool, field, value)?));
@@ -1267,5 +1288,29 @@ pub(crate) mod tests {
         .unwrap_err()
         .0;
         assert!(message.contains("javascript:"), "{message}");
+    }
+
+    #[test]
+    fn emptying_a_field_is_explicit_and_checked() {
+        let spec = incident_spec();
+        let update = tool(&spec, "update");
+        let body = |arguments: Value| {
+            TableRequest::from_tool(&update, &args(arguments)).map(|r| r.body.unwrap_or_default())
+        };
+        assert_eq!(
+            body(json!({"id": SYS_ID, "clear": ["caller_id"], "state": "2"})).unwrap(),
+            *json!({"state": "2", "caller_id": ""}).as_object().unwrap()
+        );
+        for (arguments, why) in [
+            (json!({"id": SYS_ID}), "nothing to update"),
+            (json!({"id": SYS_ID, "clear": ["sys_id"]}), "cannot empty"),
+            (
+                json!({"id": SYS_ID, "clear": ["state"], "state": "2"}),
+                "both given a value",
+            ),
+        ] {
+            let message = body(arguments.clone()).unwrap_err().0;
+            assert!(message.contains(why), "{arguments}: {message}");
+        }
     }
 }
