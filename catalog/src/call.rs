@@ -146,7 +146,18 @@ impl ToolCall {
                     .and_then(|m| m.endpoint.as_ref())
                     .and_then(|e| e.content);
                 if content == Some(FileTransfer::Order) {
-                    call.variables = args.get("variables").and_then(Value::as_object).cloned();
+                    call.variables = args
+                        .get("variables")
+                        .and_then(Value::as_array)
+                        .map(|pairs| {
+                            pairs
+                                .iter()
+                                .filter_map(|pair| {
+                                    let name = pair.get("name")?.as_str()?;
+                                    Some((name.to_string(), pair.get("value")?.clone()))
+                                })
+                                .collect()
+                        });
                     call.quantity = args.get("quantity").and_then(Value::as_u64);
                     let inputs = method.and_then(|m| m.endpoint.as_ref()).map(|e| &e.inputs);
                     call.inputs = inputs

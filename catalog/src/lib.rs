@@ -163,6 +163,26 @@ fn drop_null_optionals(tool: &Tool, args: &mut Map<String, Value>) {
     });
 }
 
+/// An order's `variables` given as an object (`{"access_level": "standard"}`, the form
+/// documented before strict-mode clients) becomes the `[{name, value}]` list the schema
+/// declares; values become their text, as the item's form reads them.
+fn variables_as_pairs(args: &mut Map<String, Value>) {
+    let Some(Value::Object(answers)) = args.get("variables") else {
+        return;
+    };
+    let pairs = answers
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            serde_json::json!({ "name": name, "value": text })
+        })
+        .collect();
+    args.insert("variables".into(), Value::Array(pairs));
+}
+
 /// Every tool derived from a set of checked resource specs, with the lookups the MCP
 /// layer needs: filtering, paging, argument validation.
 ///
@@ -369,6 +389,7 @@ impl Catalog {
         };
         if let Value::Object(fields) = &mut args {
             drop_null_optionals(tool, fields);
+            variables_as_pairs(fields);
             schema::coerce(&tool.resource, fields);
         }
         let lookup = |table: &str| self.resource_for_table(table).map(Arc::as_ref);

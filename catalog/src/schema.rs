@@ -488,9 +488,11 @@ pub fn input_schema(
                 required.push("content".into());
             }
             if orders {
+                // A list of {name, value} pairs rather than an open object: strict
+                // function schemas (OpenAI) cannot express an object of any keys.
                 properties.insert(
                     "variables".into(),
-                    json!({ "type": "object", "description": "Answers by variable name, as the item's variables_schema says." }),
+                    json!({ "type": "array", "items": { "type": "object", "properties": { "name": { "type": "string" }, "value": { "type": "string" } }, "required": ["name", "value"], "additionalProperties": false }, "description": "One {name, value} per variable, as the item's variables_schema says." }),
                 );
                 properties.insert(
                     "quantity".into(),

@@ -296,7 +296,25 @@ fn the_order_tool_is_a_write_a_read_only_server_never_keeps() {
     );
     let schema = &order.definition["inputSchema"];
     assert_eq!(schema["required"], json!(["id"]));
-    assert_eq!(schema["properties"]["variables"]["type"], json!("object"));
+    // {name, value} pairs: strict function schemas cannot express an open object.
+    assert_eq!(schema["properties"]["variables"]["type"], json!("array"));
+    let pairs = catalog
+        .check_call(
+            order,
+            Some(&json!({"id": ITEM, "variables": [{"name": "hardware_token", "value": "true"}]})),
+        )
+        .unwrap();
+    let object = catalog
+        .check_call(
+            order,
+            Some(&json!({"id": ITEM, "variables": {"hardware_token": true}})),
+        )
+        .unwrap();
+    assert_eq!(
+        pairs.variables, object.variables,
+        "the object form still works"
+    );
+    assert_eq!(pairs.variables.unwrap()["hardware_token"], json!("true"));
     assert_eq!(schema["properties"]["quantity"]["minimum"], json!(1));
     assert!(schema.get("minProperties").is_none());
     // A quantity outside 1-100 is refused before any request.

@@ -87,3 +87,11 @@ test('FastMCP keeps every record field and the total in result.data', { skip }, 
   }
   assert.ok(Number.isInteger(out.total_count) && out.total_count >= 2, JSON.stringify(out));
 });
+
+test('every tool converts under OpenAI Agents\' strict conversion, and a strict-shaped call is the plain call', { skip }, () => {
+  const out = run('mcp1', 'strict', plain);
+  assert.ok(out.tools > 128, JSON.stringify(out));
+  assert.deepEqual(out.not_strict, [], 'tools the strict conversion fell back on');
+  assert.equal(out.is_error, false, JSON.stringify(out));
+  assert.equal(out.same, true, 'every property present with null does what leaving them out does');
+});

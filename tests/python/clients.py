@@ -9,6 +9,7 @@ build/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
   python clients.py ratelimit URL    # a rate-limited call, then the session goes on
   python clients.py fastmcp URL      # FastMCP: typed result.data keeps record fields
   python clients.py agents URL       # OpenAI Agents SDK: the rate-limited call's text
+  python clients.py strict URL       # OpenAI Agents SDK: strict conversion of every tool
 """
 
 import asyncio
@@ -120,9 +121,43 @@ async def agents(url):
         await server.cleanup()
 
 
+async def strict(url):
+    """OpenAI Agents SDK's strict conversion of every tool, as it converts MCP tools for
+    a strict agent; then a call shaped as strict mode sends it (every property present,
+    the unused ones null) against the same call without them."""
+    from agents.mcp import MCPServerStreamableHttp
+    from agents.mcp.util import MCPUtil
+
+    server = MCPServerStreamableHttp(params={"url": url}, name="servicenow")
+    await server.connect()
+    try:
+        tools = await server.list_tools()
+        refused = []
+        for tool in tools:
+            converted = MCPUtil.to_function_tool(tool, server, convert_schemas_to_strict=True)
+            if not converted.strict_json_schema:
+                refused.append(tool.name)
+        listing = next(t for t in tools if t.name == LIST)
+        shaped = {name: None for name in listing.inputSchema["properties"]}
+        shaped.update({"limit": 3, "fields": ["number", "state"]})
+        plain = {"limit": 3, "fields": ["number", "state"]}
+        a = await server.call_tool(LIST, shaped)
+        b = await server.call_tool(LIST, plain)
+        return {
+            "tools": len(tools),
+            "not_strict": refused,
+            "same": field(a, "structured_content", "structuredContent")
+            == field(b, "structured_content", "structuredContent"),
+            "is_error": field(a, "is_error", "isError"),
+        }
+    finally:
+        await server.cleanup()
+
+
 def main():
     command, url = sys.argv[1], sys.argv[2]
-    scenario = {"sdk": sdk, "ratelimit": ratelimit, "fastmcp": fastmcp, "agents": agents}[command]
+    scenarios = {"sdk": sdk, "ratelimit": ratelimit, "fastmcp": fastmcp, "agents": agents, "strict": strict}
+    scenario = scenarios[command]
     print(json.dumps(asyncio.run(scenario(url))))
 
 
