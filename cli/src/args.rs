@@ -35,6 +35,7 @@ pub enum Topic {
     ServerGet,
     ServerUpdate,
     ServerDelete,
+    ServerPreview,
     Token,
     TokenCreate,
     TokenList,
@@ -204,6 +205,12 @@ pub enum Command {
     ServerDelete {
         account: String,
         id: String,
+    },
+    /// The tools a server with these filters would list, and client-limit warnings.
+    ServerPreview {
+        methods: Option<Vec<String>>,
+        tags: Option<Vec<String>>,
+        tool_mode: Option<String>,
     },
     TokenCreate {
         name: String,
@@ -441,6 +448,7 @@ fn exact_topic(positionals: &[String]) -> Option<Topic> {
         ("server", "get") => Topic::ServerGet,
         ("server", "update") => Topic::ServerUpdate,
         ("server", "delete") => Topic::ServerDelete,
+        ("server", "preview") => Topic::ServerPreview,
         ("token", "create") => Topic::TokenCreate,
         ("token", "list") => Topic::TokenList,
         ("token", "get") => Topic::TokenGet,
@@ -498,6 +506,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "rate-limit-response",
         ],
         Topic::ServerList | Topic::TokenList => &["limit", "cursor"],
+        Topic::ServerPreview => &["methods", "tags", "tool-mode"],
         Topic::TokenCreate => &[
             "name",
             "expires-at",
@@ -587,6 +596,17 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
             Command::ServerGet {
                 account: account.into(),
                 id: id.into(),
+            }
+        }
+        Topic::ServerPreview => {
+            operands(args, [], u)?;
+            Command::ServerPreview {
+                methods: o
+                    .value("methods")
+                    .map(|v| list("methods", &v))
+                    .transpose()?,
+                tags: o.value("tags").map(|v| list("tags", &v)).transpose()?,
+                tool_mode: o.value("tool-mode"),
             }
         }
         Topic::ServerDelete => {

@@ -258,6 +258,21 @@ fn commands_parse_to_their_calls() {
             },
         ),
         (
+            &[
+                "server",
+                "preview",
+                "--tags",
+                "incident",
+                "--tool-mode",
+                "tools",
+            ],
+            Command::ServerPreview {
+                methods: None,
+                tags: Some(vec![s("incident")]),
+                tool_mode: Some(s("tools")),
+            },
+        ),
+        (
             &["token", "get", "tok_1"],
             Command::TokenGet { id: s("tok_1") },
         ),
@@ -585,6 +600,7 @@ fn every_option_is_documented_in_some_help_page() {
         (Topic::ServerUpdate, command_options(Topic::ServerUpdate)),
         (Topic::TokenCreate, command_options(Topic::TokenCreate)),
         (Topic::ServerList, command_options(Topic::ServerList)),
+        (Topic::ServerPreview, command_options(Topic::ServerPreview)),
     ] {
         let page = crate::help::help(Some(topic));
         for name in options {

@@ -112,6 +112,27 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             seg(account),
             seg(id)
         )),
+        Command::ServerPreview {
+            methods,
+            tags,
+            tool_mode,
+        } => {
+            let mut config = Map::new();
+            if let Some(mode) = tool_mode {
+                config.insert("tool_mode".into(), json!(mode));
+            }
+            if let Some(methods) = methods {
+                config.insert("methods".into(), json!(methods));
+            }
+            if let Some(tags) = tags {
+                config.insert("tags".into(), json!(tags));
+            }
+            AdminCall {
+                method: "POST",
+                path: "/catalog/preview".into(),
+                body: Some(json!({ "config": config })),
+            }
+        }
         Command::ServerDelete { account, id } => delete(format!(
             "/integrated-account/{}/mcp/{}",
             seg(account),

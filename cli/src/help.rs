@@ -13,12 +13,13 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::ServerGet => "snmcp server get <account> <mcp_id>",
         Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token] [--rate-limit-response MODE]",
         Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
+        Topic::ServerPreview => "snmcp server preview [--methods LIST] [--tags LIST] [--tool-mode MODE]",
         Topic::TokenCreate => "snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]",
         Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
         Topic::TokenGet => "snmcp token get <id>",
         Topic::TokenDelete => "snmcp token delete <id>",
         Topic::Account => "snmcp account <put|get|delete> ...",
-        Topic::Server => "snmcp server <create|list|get|update|delete> ...",
+        Topic::Server => "snmcp server <create|list|get|update|delete|preview> ...",
         Topic::Token => "snmcp token <create|list|get|delete> ...",
     }
 }
@@ -37,6 +38,7 @@ Commands:
   server get <account> <id>    show one MCP server
   server update <account> <id> change name, tool filters, expiry or API-token requirement
   server delete <account> <id> revoke an MCP server URL
+  server preview               the tools given filters expose, with client-limit warnings
   token create                 mint an API token for require-api-token servers (shown once)
   token list | get <id> | delete <id>
   help [COMMAND]               show the help of a command (also: COMMAND --help)
@@ -118,7 +120,9 @@ snmcp server: MCP servers (URLs an AI client connects to) of an account.
   snmcp server list <account>              list the live ones
   snmcp server get <account> <mcp_id>      show one
   snmcp server update <account> <mcp_id>   change it (see `snmcp server update --help`)
-  snmcp server delete <account> <mcp_id>   revoke its URL",
+  snmcp server delete <account> <mcp_id>   revoke its URL
+  snmcp server preview [--methods LIST] [--tags LIST] [--tool-mode MODE]
+                                           the tools those filters expose, with warnings",
         Topic::ServerCreate => "\
 Usage: snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE]
                            [--expires-at TIME | --expires-in DURATION] [--require-api-token]
@@ -182,6 +186,13 @@ Options:
                          429 with Retry-After and ratelimit-* headers) or tool_error
                          (HTTP 200 with an isError result naming the delay, same headers;
                          for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)",
+        Topic::ServerPreview => "\
+Usage: snmcp server preview [--methods LIST] [--tags LIST] [--tool-mode MODE]
+
+Lists the tools a server with these filters would expose (what tools/list returns), and
+warns when they are more than a client uses: OpenAI's API takes at most 128 functions a
+request, Cursor the first 40. Narrow with --tags or --methods, or use --tool-mode
+discovery. Creates nothing.",
         Topic::ServerDelete => "\
 Usage: snmcp server delete <account> <mcp_id>
 

@@ -74,6 +74,25 @@ pub fn summary(command: &Command, status: u16, body: &Value) -> String {
             }
             next_page(&mut out, body, &format!("snmcp server list {account}"));
         }
+        Command::ServerPreview { .. } => {
+            let tools = body["tools"].as_array().map_or(&[][..], Vec::as_slice);
+            let writes = tools
+                .iter()
+                .filter(|t| t["writes"] == Value::Bool(true))
+                .count();
+            let _ = writeln!(
+                out,
+                "{} tools: {} read, {writes} write",
+                tools.len(),
+                tools.len() - writes
+            );
+            for warning in body["warnings"].as_array().map_or(&[][..], Vec::as_slice) {
+                let _ = writeln!(out, "  warning: {}", s(&warning["message"]));
+            }
+            for tool in tools {
+                let _ = writeln!(out, "  {}", s(&tool["name"]));
+            }
+        }
         Command::ServerDelete { account, .. } => {
             let _ = writeln!(
                 out,
@@ -283,5 +302,24 @@ mod tests {
             "this filter leaves no tool (HTTP 400, no_tools)"
         );
         assert_eq!(error_line(502, &json!({"x": 1})), "{\"x\":1} (HTTP 502)");
+    }
+
+    #[test]
+    fn a_preview_prints_the_count_the_warnings_and_the_tools() {
+        let command = Command::ServerPreview {
+            methods: None,
+            tags: None,
+            tool_mode: None,
+        };
+        let body = json!({"count": 2, "tools": [
+            {"name": "list_all_service_now_incident", "writes": false},
+            {"name": "create_a_service_now_incident", "writes": true}],
+            "warnings": [{"client": "Cursor", "limit": 40, "message": "many tools"}]});
+        let text = summary(&command, 200, &body);
+        assert!(
+            text.starts_with("2 tools: 1 read, 1 write\n  warning: many tools\n"),
+            "{text}"
+        );
+        assert!(text.contains("  create_a_service_now_incident"), "{text}");
     }
 }

@@ -95,3 +95,18 @@ test('every tool converts under OpenAI Agents\' strict conversion, and a strict-
   assert.equal(out.is_error, false, JSON.stringify(out));
   assert.equal(out.same, true, 'every property present with null does what leaving them out does');
 });
+
+test('tool counts past a client\'s limit are warned about, and discovery mode fits every client', { skip }, async () => {
+  const preview = async (config) => (await (await worker.admin('POST', '/catalog/preview', { config })).json());
+  const all = await preview(null);
+  assert.deepEqual(all.warnings.map((w) => w.limit), [128, 40], JSON.stringify(all.warnings));
+  assert.deepEqual((await preview({ tags: ['incident'] })).warnings, []);
+  const r = await worker.admin('POST', '/integrated-account/demo/mcp', { name: 'discovery', config: { tool_mode: 'discovery' } });
+  assert.equal(r.status, 201);
+  const created = await r.json();
+  assert.equal(created.warnings, undefined, 'three tools warn no client');
+  for (const env of ['mcp1', 'mcp2']) {
+    const out = run(env, 'tools', created.url);
+    assert.equal(out.tools, 3, `${env}: ${JSON.stringify(out)}`);
+  }
+});

@@ -6,6 +6,7 @@ project's setup creates: build/pyenv/mcp1 (MCP SDK 1.x, OpenAI Agents SDK) or
 build/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
 
   python clients.py sdk URL          # list every tool (paging), call a list tool
+  python clients.py tools URL        # how many tools one tools/list gives
   python clients.py ratelimit URL    # a rate-limited call, then the session goes on
   python clients.py fastmcp URL      # FastMCP: typed result.data keeps record fields
   python clients.py agents URL       # OpenAI Agents SDK: the rate-limited call's text
@@ -58,6 +59,14 @@ async def sdk(url):
             "records": len(records),
             "numbers": [r.get("number") for r in records],
         }
+
+    return await sdk_session(url, scenario)
+
+
+async def tools(url):
+    async def scenario(session):
+        listed = await session.list_tools()
+        return {"tools": len(listed.tools)}
 
     return await sdk_session(url, scenario)
 
@@ -156,7 +165,14 @@ async def strict(url):
 
 def main():
     command, url = sys.argv[1], sys.argv[2]
-    scenarios = {"sdk": sdk, "ratelimit": ratelimit, "fastmcp": fastmcp, "agents": agents, "strict": strict}
+    scenarios = {
+        "sdk": sdk,
+        "tools": tools,
+        "ratelimit": ratelimit,
+        "fastmcp": fastmcp,
+        "agents": agents,
+        "strict": strict,
+    }
     scenario = scenarios[command]
     print(json.dumps(asyncio.run(scenario(url))))
 
