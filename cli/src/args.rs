@@ -573,14 +573,12 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
         },
         Topic::ServerCreate => {
             let [account] = operands(args, ["account"], u)?;
+            let (methods, tags) = filter_lists(o)?;
             Command::ServerCreate {
                 account: account.into(),
                 name: o.require("name", u)?,
-                methods: o
-                    .value("methods")
-                    .map(|v| list("methods", &v))
-                    .transpose()?,
-                tags: o.value("tags").map(|v| list("tags", &v)).transpose()?,
+                methods,
+                tags,
                 tool_mode: o.value("tool-mode"),
                 expiry: expiry(o)?,
                 require_api_token: o.flag("require-api-token"),
@@ -600,12 +598,10 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
         }
         Topic::ServerPreview => {
             operands(args, [], u)?;
+            let (methods, tags) = filter_lists(o)?;
             Command::ServerPreview {
-                methods: o
-                    .value("methods")
-                    .map(|v| list("methods", &v))
-                    .transpose()?,
-                tags: o.value("tags").map(|v| list("tags", &v)).transpose()?,
+                methods,
+                tags,
                 tool_mode: o.value("tool-mode"),
             }
         }
@@ -728,6 +724,18 @@ fn flag_fits_auth(flag: &str, needed: bool, given: bool, auth: AuthKind) -> Resu
         ))),
         _ => Ok(()),
     }
+}
+
+/// `--methods` and `--tags`, each a comma-separated list when given.
+type FilterLists = (Option<Vec<String>>, Option<Vec<String>>);
+
+fn filter_lists(o: &Options) -> Result<FilterLists, UsageError> {
+    let methods = o
+        .value("methods")
+        .map(|v| list("methods", &v))
+        .transpose()?;
+    let tags = o.value("tags").map(|v| list("tags", &v)).transpose()?;
+    Ok((methods, tags))
 }
 
 fn list(name: &str, value: &str) -> Result<Vec<String>, UsageError> {

@@ -74,17 +74,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             require_api_token,
             rate_limit_response,
         } => {
-            let mut config = Map::new();
-            // The worker validates the mode and names the accepted ones.
-            if let Some(mode) = tool_mode {
-                config.insert("tool_mode".into(), json!(mode));
-            }
-            if let Some(methods) = methods {
-                config.insert("methods".into(), json!(methods));
-            }
-            if let Some(tags) = tags {
-                config.insert("tags".into(), json!(tags));
-            }
+            let config = filter_config(methods, tags, tool_mode);
             let mut body = json!({
                 "name": name,
                 "config": config,
@@ -116,23 +106,11 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             methods,
             tags,
             tool_mode,
-        } => {
-            let mut config = Map::new();
-            if let Some(mode) = tool_mode {
-                config.insert("tool_mode".into(), json!(mode));
-            }
-            if let Some(methods) = methods {
-                config.insert("methods".into(), json!(methods));
-            }
-            if let Some(tags) = tags {
-                config.insert("tags".into(), json!(tags));
-            }
-            AdminCall {
-                method: "POST",
-                path: "/catalog/preview".into(),
-                body: Some(json!({ "config": config })),
-            }
-        }
+        } => AdminCall {
+            method: "POST",
+            path: "/catalog/preview".into(),
+            body: Some(json!({ "config": filter_config(methods, tags, tool_mode) })),
+        },
         Command::ServerDelete { account, id } => delete(format!(
             "/integrated-account/{}/mcp/{}",
             seg(account),
@@ -298,6 +276,26 @@ fn delete(path: String) -> AdminCall {
         path,
         body: None,
     }
+}
+
+/// A server's `config` from the filter flags; the worker validates the mode and the
+/// names and says which it accepts.
+fn filter_config(
+    methods: &Option<Vec<String>>,
+    tags: &Option<Vec<String>>,
+    tool_mode: &Option<String>,
+) -> Map<String, Value> {
+    let mut config = Map::new();
+    if let Some(mode) = tool_mode {
+        config.insert("tool_mode".into(), json!(mode));
+    }
+    if let Some(methods) = methods {
+        config.insert("methods".into(), json!(methods));
+    }
+    if let Some(tags) = tags {
+        config.insert("tags".into(), json!(tags));
+    }
+    config
 }
 
 #[cfg(test)]
