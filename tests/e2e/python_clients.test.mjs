@@ -1,6 +1,7 @@
 // Python agent frameworks against the wasm under workerd and the simulator, with the
 // real packages (pinned in tests/python/requirements-*.txt, installed by setup into
-// target/pyenv/): the MCP SDK 1.x and 2.x, FastMCP's client and the OpenAI Agents SDK.
+// target/pyenv/): the MCP SDK 1.x and 2.x, FastMCP's client, the OpenAI Agents SDK,
+// LangChain's MCP adapters and Pydantic AI.
 // Each runs tests/python/clients.py and prints one JSON line this file asserts on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +62,16 @@ test('the Python MCP SDK 1.x and 2.x list every tool and call one', { skip }, ()
   }
 });
 
+test('LangChain\'s MCP adapters and Pydantic AI list every tool and read a call\'s records', { skip }, () => {
+  for (const scenario of ['langchain', 'pydantic_ai']) {
+    const out = run('mcp1', scenario, plain);
+    assert.ok(out.tools > 128, `${scenario}: ${JSON.stringify(out)}`);
+    assert.equal(out.raised, undefined, `${scenario}: ${JSON.stringify(out)}`);
+    assert.match(out.text, /INC\d+/, `${scenario}: ${JSON.stringify(out)}`);
+    assert.match(out.text, /total_count/, `${scenario}: ${JSON.stringify(out)}`);
+  }
+});
+
 test('a rate limit reaches the model on Python stacks when the server answers it as a tool error', { skip }, async () => {
   await rateLimited(async () => {
     for (const env of ['mcp1', 'mcp2']) {
@@ -76,6 +87,12 @@ test('a rate limit reaches the model on Python stacks when the server answers it
     const agents = run('mcp1', 'agents', toolError);
     assert.equal(agents.is_error, true, JSON.stringify(agents));
     assert.match(agents.text, /rate limit/i);
+    // LangChain's adapters and Pydantic AI hand the model the same text (Pydantic AI
+    // raises it as ModelRetry, which is how a tool error reaches its model).
+    for (const scenario of ['langchain', 'pydantic_ai']) {
+      const out = run('mcp1', scenario, toolError);
+      assert.match(out.text, /rate limit exceeded.*retry after \d+ seconds/i, `${scenario}: ${JSON.stringify(out)}`);
+    }
   });
 });
 

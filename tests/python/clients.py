@@ -2,8 +2,8 @@
 
 Each subcommand connects the way a user of that framework would, does one scenario and
 prints one JSON object on stdout (the Node test asserts on it). Run with the venv the
-project's setup creates: build/pyenv/mcp1 (MCP SDK 1.x, OpenAI Agents SDK) or
-build/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
+project's setup creates: target/pyenv/mcp1 (MCP SDK 1.x, OpenAI Agents SDK, LangChain's MCP adapters, Pydantic
+AI) or target/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
 
   python clients.py sdk URL          # list every tool (paging), call a list tool
   python clients.py tools URL        # how many tools one tools/list gives
@@ -11,6 +11,8 @@ build/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
   python clients.py fastmcp URL      # FastMCP: typed result.data keeps record fields
   python clients.py agents URL       # OpenAI Agents SDK: the rate-limited call's text
   python clients.py strict URL       # OpenAI Agents SDK: strict conversion of every tool
+  python clients.py langchain URL    # LangChain MCP adapters: tools and one call's text
+  python clients.py pydantic_ai URL  # Pydantic AI's MCP toolset: tools and one call
 """
 
 import asyncio
@@ -163,6 +165,34 @@ async def strict(url):
         await server.cleanup()
 
 
+async def langchain(url):
+    """LangChain's MCP adapters (on the MCP SDK 1.x): its tools, one call's text."""
+    from langchain_mcp_adapters.client import MultiServerMCPClient
+
+    client = MultiServerMCPClient({"servicenow": {"url": url, "transport": "streamable_http"}})
+    tools = await client.get_tools()
+    listing = next(t for t in tools if t.name == LIST)
+    try:
+        out = await listing.ainvoke({"limit": 2, "fields": ["number"]})
+        text = " ".join(part.get("text", "") for part in out) if isinstance(out, list) else str(out)
+        return {"tools": len(tools), "text": text}
+    except BaseException as error:  # noqa: BLE001
+        return {"tools": len(tools), "raised": type(error).__name__, "text": str(error)[:300]}
+
+
+async def pydantic_ai(url):
+    """Pydantic AI's MCP toolset: its tools, one call's result or the text it raises."""
+    from pydantic_ai.mcp import MCPToolset
+
+    async with MCPToolset(url) as toolset:
+        tools = await toolset.list_tools()
+        try:
+            out = await toolset.direct_call_tool(LIST, {"limit": 2, "fields": ["number"]})
+            return {"tools": len(tools), "text": json.dumps(out)}
+        except BaseException as error:  # noqa: BLE001 - a tool error reaches the model so
+            return {"tools": len(tools), "raised": type(error).__name__, "text": str(error)[:300]}
+
+
 def main():
     command, url = sys.argv[1], sys.argv[2]
     scenarios = {
@@ -172,6 +202,8 @@ def main():
         "fastmcp": fastmcp,
         "agents": agents,
         "strict": strict,
+        "langchain": langchain,
+        "pydantic_ai": pydantic_ai,
     }
     scenario = scenarios[command]
     print(json.dumps(asyncio.run(scenario(url))))
