@@ -87,6 +87,12 @@ test('a rate limit reaches the model on Python stacks when the server answers it
     const agents = run('mcp1', 'agents', toolError);
     assert.equal(agents.is_error, true, JSON.stringify(agents));
     assert.match(agents.text, /rate limit/i);
+    // FastMCP raises the tool error with the same text (on either server: SDK 2.x
+    // reads a 429's JSON-RPC error too).
+    for (const url of [toolError, plain]) {
+      const fast = run('mcp2', 'fastmcp_ratelimit', url);
+      assert.match(fast.text, /rate limit exceeded.*retry after \d+ seconds/i, JSON.stringify(fast));
+    }
     // LangChain's adapters and Pydantic AI hand the model the same text (Pydantic AI
     // raises it as ModelRetry, which is how a tool error reaches its model).
     for (const scenario of ['langchain', 'pydantic_ai']) {

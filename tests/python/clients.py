@@ -115,6 +115,18 @@ async def fastmcp(url):
         }
 
 
+async def fastmcp_ratelimit(url):
+    """FastMCP: a rate-limited call raises its ToolError with the server's text."""
+    from fastmcp import Client
+
+    async with Client(url) as client:
+        try:
+            result = await client.call_tool(LIST, {"limit": 1})
+            return {"raised": None, "text": text_of(result)}
+        except BaseException as error:  # noqa: BLE001 - the error's text is what a model reads
+            return {"raised": type(error).__name__, "text": str(error)[:300]}
+
+
 async def agents(url):
     from agents.mcp import MCPServerStreamableHttp
 
@@ -200,6 +212,7 @@ def main():
         "tools": tools,
         "ratelimit": ratelimit,
         "fastmcp": fastmcp,
+        "fastmcp_ratelimit": fastmcp_ratelimit,
         "agents": agents,
         "strict": strict,
         "langchain": langchain,
