@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh
 
-.PHONY: setup build bins demo test test-native test-e2e lint bench bundle fuzz load clean-build
+.PHONY: setup clients build bins demo test test-native test-e2e lint bench bundle fuzz load clean-build
 
 setup:
 	@bash scripts/setup.sh
+
+# The agent frameworks the end-to-end suite drives (pinned Python venvs, npm packages).
+clients: setup
+	@bash scripts/setup-clients.sh
 
 build: setup
 	@$(ENV) && bash scripts/build-worker.sh
@@ -17,7 +21,7 @@ bins:
 demo: build bins
 	@$(ENV) && node scripts/demo.mjs
 
-test: setup test-native build bins test-e2e
+test: setup test-native build bins clients test-e2e
 
 test-native:
 	@$(ENV) && cargo test --workspace

@@ -1,5 +1,5 @@
 // JavaScript agent frameworks against the wasm under workerd and the simulator, with the
-// real packages (pinned in tests/js-clients/package.json, installed by setup): the AI
+// real packages (pinned in tests/js-clients/package.json, installed by scripts/setup-clients.sh): the AI
 // SDK's MCP client, LangChain.js's MCP adapters, MCP Inspector's CLI and mcp-remote.
 // Each lists every tool and calls one; a ServiceNow rate limit reaches each with the
 // delay, whichever way the server answers it (HTTP 429 or a tool error).
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
 
 const CLIENTS = join(ROOT, 'tests', 'js-clients');
-const skip = existsSync(join(CLIENTS, 'node_modules', '@ai-sdk', 'mcp')) ? false : 'run make setup first (tests/js-clients)';
+const skip = existsSync(join(CLIENTS, 'node_modules', '@ai-sdk', 'mcp')) ? false : 'run make clients first (tests/js-clients)';
 const LIST = 'list_all_service_now_incident';
 
 let sim, worker, plain, toolError, js;

@@ -13,7 +13,7 @@ import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
 const PYTHON = (env) => join(ROOT, 'target', 'pyenv', env, 'bin', 'python');
 const SCRIPT = join(ROOT, 'tests', 'python', 'clients.py');
 const missing = ['mcp1', 'mcp2'].filter((env) => !existsSync(PYTHON(env)));
-const skip = missing.length ? `run make setup first (no ${missing.join(', ')} venv)` : false;
+const skip = missing.length ? `run make clients first (no ${missing.join(', ')} venv)` : false;
 
 let sim, worker, plain, toolError;
 

@@ -1,7 +1,7 @@
 // JavaScript agent frameworks as their users connect them, one function each: the AI
 // SDK's MCP client, LangChain.js's MCP adapters, MCP Inspector's CLI and mcp-remote (the
 // stdio proxy Cursor and Claude Desktop run). Used by tests/e2e/js_clients.test.mjs; the
-// packages are pinned in this folder's package.json and installed by scripts/setup.sh.
+// packages are pinned in this folder's package.json and installed by scripts/setup-clients.sh.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

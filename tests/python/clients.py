@@ -2,7 +2,7 @@
 
 Each subcommand connects the way a user of that framework would, does one scenario and
 prints one JSON object on stdout (the Node test asserts on it). Run with the venv the
-project's setup creates: target/pyenv/mcp1 (MCP SDK 1.x, OpenAI Agents SDK, LangChain's MCP adapters, Pydantic
+project's scripts/setup-clients.sh creates: target/pyenv/mcp1 (MCP SDK 1.x, OpenAI Agents SDK, LangChain's MCP adapters, Pydantic
 AI) or target/pyenv/mcp2 (MCP SDK 2.x, FastMCP).
 
   python clients.py sdk URL          # list every tool (paging), call a list tool
