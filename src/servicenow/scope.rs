@@ -124,14 +124,16 @@ impl<'a> Scope<'a> {
             let Some(target) = target else {
                 return Err(format!(
                     "`{}` in {argument} walks through `{step}`, which is not a documented reference field of {current}: this server follows dot-walks \
-                     only along documented references into tables it exposes. Ask for `{step}` itself (its sys_id, with the name beside it). Nothing was sent to ServiceNow.",
+                     only along documented references into tables it exposes. Use `{step}` itself: ask for it in fields (its sys_id, with the name beside it), \
+                     or filter on it, where the tool takes it, with a name or email that the server resolves. Nothing was sent to ServiceNow.",
                     shorten(field)
                 ));
             };
             if !self.readable(target) {
                 return Err(format!(
                     "`{}` in {argument} reads {} records ({target}) through `{step}`, and this server does not expose that table. \
-                     Ask for `{step}` itself (its sys_id, with the name beside it). Nothing was sent to ServiceNow.",
+                     Use `{step}` itself: ask for it in fields (its sys_id, with the name beside it), or filter on it, where the tool takes it, \
+                     with a name or email that the server resolves. Nothing was sent to ServiceNow.",
                     shorten(field),
                     self.title(target)
                 ));
