@@ -76,10 +76,18 @@ pub fn join_query(conditions: &[String], query: Option<&str>) -> String {
     parts.join("^")
 }
 
+/// A query that could escape fixed conditions joined before it: one starting with `^`
+/// (after blanks), or with the OR/NQ operators, or opening a new OR block anywhere
+/// (`^NQ`). `ORDERBY` (ordering) and lowercase field names such as `order` are not
+/// operators. Lists and aggregates refuse such a query next to their fixed conditions.
+pub fn escapes_fixed_conditions(query: &str) -> bool {
+    query.trim_start().starts_with('^') || opens_new_query_block(query)
+}
+
 /// Whether `query` could reach past the conditions joined before it: `^NQ` anywhere
 /// starts a new OR-ed block, and a leading `OR`/`NQ` (after any `^`, which
 /// [`join_query`] trims) would join the last fixed condition. `ORDERBY` only orders.
-pub fn opens_new_query_block(query: &str) -> bool {
+fn opens_new_query_block(query: &str) -> bool {
     let head = query.trim().trim_start_matches('^').trim_start();
     query.to_ascii_uppercase().contains("^NQ")
         || head.starts_with("NQ")

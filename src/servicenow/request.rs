@@ -5,7 +5,9 @@
 
 use super::cursor::{query_scope, ListCursor};
 use super::file::{self, check_file_name, Upload};
-use super::query::{equality_condition, is_field_name, join_query, opens_new_query_block, ANCHOR};
+use super::query::{
+    equality_condition, escapes_fixed_conditions, is_field_name, join_query, ANCHOR,
+};
 use super::scope::Scope;
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
@@ -327,7 +329,7 @@ impl TableRequest {
             scope
                 .check_query(&self.table, q, "`query`")
                 .map_err(ArgumentError)?;
-            if !fixed.is_empty() && escapes_fixed_filter(q) {
+            if !fixed.is_empty() && escapes_fixed_conditions(q) {
                 let mut names: Vec<&str> = resource.row_table.iter().map(String::as_str).collect();
                 names.extend(tool.set.keys().map(String::as_str));
                 names.extend(where_query);
@@ -595,13 +597,6 @@ fn split_mapped(
         }
     }
     Ok((call, mapped))
-}
-
-/// A query that could escape a custom list's fixed conditions: one starting with ^
-/// (after blanks), or with the OR/NQ operators, or opening a new OR block anywhere (^NQ).
-/// `ORDERBY` (ordering) and lowercase field names such as `order` are not operators.
-fn escapes_fixed_filter(query: &str) -> bool {
-    query.trim_start().starts_with('^') || opens_new_query_block(query)
 }
 
 /// The Table API read after a successful write (spec `endpoint.follow`): the records of

@@ -2,7 +2,7 @@
 //! `having`, `order_by`) before anything is sent, one `GET /api/now/stats/{table}`, and
 //! ServiceNow's string numbers turned into JSON numbers, groups into `{group, stats}`.
 
-use super::super::query::{opens_new_query_block, ANCHOR};
+use super::super::query::{escapes_fixed_conditions, ANCHOR};
 use super::super::scope::Scope;
 use super::super::CallOutcome;
 use super::session::Session;
@@ -80,7 +80,7 @@ pub fn plan(
     }
     match (fixed, query) {
         (Some(fixed), Some(q)) => {
-            if q.starts_with('^') || opens_new_query_block(q) {
+            if escapes_fixed_conditions(q) {
                 return Err(format!("query must not start with OR, NQ or ^ nor contain ^NQ on {table}: the server always limits it to the tables it exposes, and a new OR block would escape that."));
             }
             params.push(("sysparm_query", format!("{fixed}^{ANCHOR}^{q}")));
