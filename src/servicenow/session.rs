@@ -199,6 +199,11 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
 /// string echoed back, hex in either case, spaces as `%20` or `+`), JSON-escaped, and in
 /// base64 (standard and URL-safe, with and without padding).
 pub fn redact(outcome: CallOutcome, secrets: &[String]) -> CallOutcome {
+    // Only failures carry text from elsewhere; a success (the hot path) is left as it is,
+    // without encoding every secret.
+    if matches!(outcome, CallOutcome::Success { .. }) {
+        return outcome;
+    }
     // Very short secrets would blank ordinary words; they never come from our own texts.
     let forms: Vec<String> = secrets
         .iter()
