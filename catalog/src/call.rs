@@ -99,19 +99,7 @@ impl ToolCall {
             MethodKind::List | MethodKind::Create => {}
         }
         if matches!(tool.kind, MethodKind::Get | MethodKind::List) {
-            call.fields = args
-                .get("fields")
-                .and_then(Value::as_array)
-                .map(|items| {
-                    let mut fields: Vec<String> = Vec::new();
-                    for name in items.iter().filter_map(Value::as_str) {
-                        if !fields.iter().any(|f| f == name) {
-                            fields.push(name.to_string());
-                        }
-                    }
-                    fields
-                })
-                .unwrap_or_default();
+            call.fields = names(args, "fields");
             call.display_value = args
                 .get("display_value")
                 .and_then(Value::as_str)
@@ -172,19 +160,7 @@ impl ToolCall {
                         base64: text("encoding").as_deref() == Some("base64"),
                     });
                 }
-                call.clear = args
-                    .get("clear")
-                    .and_then(Value::as_array)
-                    .map(|names| {
-                        let mut clear: Vec<String> = Vec::new();
-                        for name in names.iter().filter_map(Value::as_str) {
-                            if !clear.iter().any(|c| c == name) {
-                                clear.push(name.to_string());
-                            }
-                        }
-                        clear
-                    })
-                    .unwrap_or_default();
+                call.clear = names(args, "clear");
                 let body = method.map_or(&[][..], |m| m.body.as_slice());
                 call.body = body
                     .iter()
@@ -218,6 +194,18 @@ impl ToolCall {
         }
         call
     }
+}
+
+/// The field names an array argument (`fields`, `clear`) lists, each once, in order.
+fn names(args: &Map<String, Value>, argument: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let items = args.get(argument).and_then(Value::as_array);
+    for name in items.into_iter().flatten().filter_map(Value::as_str) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 /// A sys_id (the id pattern admits only lowercase hex) or a record number.
