@@ -5,7 +5,8 @@ use super::errors::{network_message, redirect_message, timeout_message, too_larg
 use super::file::map_download;
 use super::order;
 use super::request::{
-    follow_request, number_lookup_request, ArgumentError, RecordRef, SysId, TableRequest,
+    follow_request, number_lookup_request, row_owner_request, ArgumentError, RecordRef, SysId,
+    TableRequest,
 };
 use super::resolve::{self, lookup_request, map_lookup, Plan};
 use super::response::{map_call_response, map_number_lookup, rate_limited};
@@ -192,25 +193,9 @@ async fn check_row_owner<K: KvStore, U: Upstream, C: Clock>(
     let Some(field) = &resource.row_table else {
         return Ok(());
     };
-    let instance = session.session.account.instance_url.trim_end_matches('/');
-    // The resource's own metadata read (the Attachment API for attachments).
-    let metadata = resource
-        .methods
-        .get("get")
-        .and_then(|m| m.endpoint.as_ref())
-        .filter(|e| e.content.is_none() && e.method == snmcp_catalog::spec::HttpMethod::Get);
-    let url = match metadata {
-        Some(endpoint) => format!(
-            "{instance}{}",
-            endpoint.path.replace("{sys_id}", sys_id.as_str())
-        ),
-        None => format!(
-            "{instance}/api/now/table/{}/{}?sysparm_fields={field}",
-            resource.table,
-            sys_id.as_str()
-        ),
-    };
-    let read = HttpRequest::new("GET", url).with_header("accept", "application/json");
+    let instance = session.session.account.instance_url.as_str();
+    let read = row_owner_request(instance, resource, field, sys_id)
+        .map_err(|e| CallOutcome::failure(e.0))?;
     let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
     let now = session.now_secs();
     if response.status == 429 {
@@ -225,15 +210,10 @@ async fn check_row_owner<K: KvStore, U: Upstream, C: Clock>(
             now,
         ));
     }
-    let owner = serde_json::from_slice::<Value>(&response.body)
-        .ok()
-        .and_then(|body| {
-            let value = body.get("result")?.get(field)?;
-            value
-                .as_str()
-                .or_else(|| value.get("value").and_then(Value::as_str))
-                .map(str::to_string)
-        })
+    let body = serde_json::from_slice::<Value>(&response.body).ok();
+    let owner = body
+        .as_ref()
+        .and_then(|body| resolve::text(body.get("result")?, field))
         .filter(|table| !table.trim().is_empty());
     let Some(owner) = owner else {
         return Err(CallOutcome::failure(format!(
@@ -245,7 +225,7 @@ async fn check_row_owner<K: KvStore, U: Upstream, C: Clock>(
     let write = tool.kind != MethodKind::Get;
     session
         .scope
-        .check_row_table(resource, &owner, write)
+        .check_row_table(resource, owner, write)
         .map_err(CallOutcome::failure)
 }
 
@@ -282,12 +262,7 @@ fn record_link(
     record: Option<&Value>,
 ) -> Option<RecordLink> {
     let record = record?;
-    let field = |name: &str| {
-        record.get(name).and_then(|v| {
-            v.as_str()
-                .or_else(|| v.get("value").and_then(Value::as_str))
-        })
-    };
+    let field = |name: &str| resolve::text(record, name);
     let sys_id = field("sys_id").and_then(SysId::parse)?;
     let name = field(&request.display_field)
         .filter(|n| !n.trim().is_empty())

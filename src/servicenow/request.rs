@@ -445,7 +445,7 @@ impl TableRequest {
         let (method, path) = match (&self.endpoint, self.kind, sys_id) {
             (Some(endpoint), _, _) => (
                 endpoint.method.as_str(),
-                self.endpoint_url(instance_url, endpoint, sys_id)?,
+                endpoint_url(instance_url, endpoint, &self.table, self.kind, sys_id)?,
             ),
             (None, kind, sys_id) => table_route(collection, kind, sys_id)?,
         };
@@ -472,33 +472,68 @@ impl TableRequest {
         }
         Ok(request)
     }
+}
 
-    /// The URL of a non-Table endpoint: its path template filled with the record's
-    /// sys_id (checked hex, the only argument text that may become a path segment) and
-    /// the resource's table (a checked table name).
-    fn endpoint_url(
-        &self,
-        instance_url: &str,
-        endpoint: &Endpoint,
-        sys_id: Option<&SysId>,
-    ) -> Result<String, ArgumentError> {
-        let mut path = String::new();
-        for segment in endpoint.path.split('/').skip(1) {
-            let filled = match segment {
-                "{sys_id}" => sys_id.map(SysId::as_str).ok_or_else(|| {
-                    ArgumentError(format!(
-                        "a {} call needs the record's sys_id in `id`",
-                        self.kind.as_str()
-                    ))
-                })?,
-                "{table}" => self.table.as_str(),
-                literal => literal,
-            };
-            path.push('/');
-            path.push_str(filled);
-        }
-        Ok(format!("{}{path}", instance_url.trim_end_matches('/')))
+/// The URL of a non-Table endpoint: its path template filled with the record's sys_id
+/// (checked hex, the only argument text that may become a path segment) and the
+/// resource's table (a checked table name); `kind` names the call in the error.
+fn endpoint_url(
+    instance_url: &str,
+    endpoint: &Endpoint,
+    table: &str,
+    kind: MethodKind,
+    sys_id: Option<&SysId>,
+) -> Result<String, ArgumentError> {
+    let mut path = String::new();
+    for segment in endpoint.path.split('/').skip(1) {
+        let filled = match segment {
+            "{sys_id}" => sys_id.map(SysId::as_str).ok_or_else(|| {
+                ArgumentError(format!(
+                    "a {} call needs the record's sys_id in `id`",
+                    kind.as_str()
+                ))
+            })?,
+            "{table}" => table,
+            literal => literal,
+        };
+        path.push('/');
+        path.push_str(filled);
     }
+    Ok(format!("{}{path}", instance_url.trim_end_matches('/')))
+}
+
+/// The read of which table a row of `resource` belongs to (spec `row_table`, the field
+/// `field`): the resource's own metadata endpoint when its `get` has one (the Attachment
+/// API for attachments), else the Table API asking for that one field.
+pub fn row_owner_request(
+    instance_url: &str,
+    resource: &ResourceSpec,
+    field: &str,
+    sys_id: &SysId,
+) -> Result<HttpRequest, ArgumentError> {
+    let metadata = resource
+        .methods
+        .get("get")
+        .and_then(|m| m.endpoint.as_ref())
+        .filter(|e| e.content.is_none() && e.method == snmcp_catalog::spec::HttpMethod::Get);
+    let url = match metadata {
+        Some(endpoint) => endpoint_url(
+            instance_url,
+            endpoint,
+            &resource.table,
+            MethodKind::Get,
+            Some(sys_id),
+        )?,
+        None => with_query(
+            format!(
+                "{}/{}",
+                table_url(instance_url, &resource.table),
+                sys_id.as_str()
+            ),
+            &[("sysparm_fields", field.to_string())],
+        ),
+    };
+    Ok(HttpRequest::new("GET", url).with_header("accept", "application/json"))
 }
 
 /// The Table API method and URL of a call of `kind`.

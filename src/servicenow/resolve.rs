@@ -245,8 +245,9 @@ fn candidate(row: &Value, target: &ReferenceTarget) -> String {
     format!("{display} (sys_id {sys_id})")
 }
 
-/// A field of a lookup row: a plain string, or `{value}` if display values were forced.
-fn text<'a>(row: &'a Value, field: &str) -> Option<&'a str> {
+/// A field of a record: a plain string, or the `value` of ServiceNow's
+/// `{display_value, value}` pair.
+pub(super) fn text<'a>(row: &'a Value, field: &str) -> Option<&'a str> {
     let v = row.get(field)?;
     v.as_str()
         .or_else(|| v.get("value").and_then(Value::as_str))
