@@ -36,10 +36,7 @@ pub async fn create<K: KvStore, C: Clock>(
                     )
                 })?;
                 if !refs.iter().any(|r: &AccountRef| r.id == account.id) {
-                    refs.push(AccountRef {
-                        id: account.id,
-                        generation: account.generation,
-                    });
+                    refs.push(AccountRef::from(&account));
                 }
             }
             TokenScope::Accounts { accounts: refs }
@@ -73,10 +70,7 @@ pub async fn create_for_account<K: KvStore, C: Clock>(
     let account = super::accounts::existing(kv, account_id).await?;
     let object = body::object(&request.body, &["name", "expires_at", "servers"])?;
     let servers = body::optional::<Vec<String>>(&object, "servers")?.unwrap_or_default();
-    let account_ref = AccountRef {
-        id: account.id.clone(),
-        generation: account.generation.clone(),
-    };
+    let account_ref = AccountRef::from(&account);
     let scope = if servers.is_empty() {
         TokenScope::Accounts {
             accounts: vec![account_ref],

@@ -211,6 +211,15 @@ pub struct AccountRef {
     pub generation: String,
 }
 
+impl From<&StoredAccount> for AccountRef {
+    fn from(account: &StoredAccount) -> Self {
+        AccountRef {
+            id: account.id.clone(),
+            generation: account.generation.clone(),
+        }
+    }
+}
+
 /// The servers an API token opens.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
