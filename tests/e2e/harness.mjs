@@ -139,6 +139,20 @@ export async function provision(worker, sim, { accountId = 'demo', auth = { type
   return r.json();
 }
 
+/** The world the agent-framework tests run in: the simulator, the worker, and two
+ * read+write servers on it, one answering a ServiceNow 429 as HTTP 429 (`plain`), one
+ * as a tool error (`toolError`). */
+export async function startClientWorld() {
+  const sim = await startSimulator();
+  const worker = await startWorker();
+  const plain = (await provision(worker, sim)).url;
+  const r = await worker.admin('POST', '/integrated-account/demo/mcp', {
+    name: 'agents', config: { methods: ['read', 'write'] }, rate_limit_response: 'tool_error',
+  });
+  if (r.status !== 201) throw new Error(`server: ${r.status} ${await r.text()}`);
+  return { sim, worker, plain, toolError: (await r.json()).url };
+}
+
 /** A JSON-RPC POST to an MCP URL; returns status, headers and parsed body. A header
  * given as `undefined` is left out. */
 export async function rpc(url, message, headers = {}) {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
+import { ROOT, startClientWorld } from './harness.mjs';
 
 const CLIENTS = join(ROOT, 'tests', 'js-clients');
 const skip = existsSync(join(CLIENTS, 'node_modules', '@ai-sdk', 'mcp')) ? false : 'run make clients first (tests/js-clients)';
@@ -18,14 +18,7 @@ let sim, worker, plain, toolError, js;
 before(async () => {
   if (skip) return;
   js = await import(join(CLIENTS, 'clients.mjs'));
-  sim = await startSimulator();
-  worker = await startWorker();
-  plain = (await provision(worker, sim)).url;
-  const r = await worker.admin('POST', '/integrated-account/demo/mcp', {
-    name: 'js agents', config: { methods: ['read', 'write'] }, rate_limit_response: 'tool_error',
-  });
-  assert.equal(r.status, 201);
-  toolError = (await r.json()).url;
+  ({ sim, worker, plain, toolError } = await startClientWorld());
 });
 
 after(async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
+import { ROOT, startClientWorld } from './harness.mjs';
 
 const PYTHON = (env) => join(ROOT, 'target', 'pyenv', env, 'bin', 'python');
 const SCRIPT = join(ROOT, 'tests', 'python', 'clients.py');
@@ -17,17 +17,9 @@ const skip = missing.length ? `run make clients first (no ${missing.join(', ')} 
 
 let sim, worker, plain, toolError;
 
-
 before(async () => {
   if (skip) return;
-  sim = await startSimulator();
-  worker = await startWorker();
-  plain = (await provision(worker, sim)).url;
-  const r = await worker.admin('POST', '/integrated-account/demo/mcp', {
-    name: 'python agents', config: { methods: ['read', 'write'] }, rate_limit_response: 'tool_error',
-  });
-  assert.equal(r.status, 201);
-  toolError = (await r.json()).url;
+  ({ sim, worker, plain, toolError } = await startClientWorld());
 });
 
 after(async () => {
