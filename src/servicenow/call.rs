@@ -9,7 +9,7 @@ use super::request::{
     TableRequest,
 };
 use super::resolve::{self, lookup_request, map_lookup, Plan};
-use super::response::{map_call_response, map_number_lookup, rate_limited};
+use super::response::{map_call_response, map_number_lookup};
 use super::scope::Scope;
 use super::session::{redact, SendError, Session, Transport};
 use super::{CallOutcome, RecordLink, UpstreamContext};
@@ -198,9 +198,7 @@ async fn check_row_owner<K: KvStore, U: Upstream, C: Clock>(
         .map_err(|e| CallOutcome::failure(e.0))?;
     let response = session.send(read, Stage::Call(MethodKind::Get)).await?;
     let now = session.now_secs();
-    if response.status == 429 {
-        return Err(rate_limited(&response, now));
-    }
+    // A refusal (a 429 included) reads as the call's own would.
     if !(200..300).contains(&response.status) {
         return Err(map_call_response(
             session.request,
