@@ -227,14 +227,13 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
         discovery::CALL_TOOL => {
             let extra = args
                 .keys()
-                .find(|k| !matches!(k.as_str(), "name" | "arguments"));
-            let extra = extra.cloned();
+                .any(|k| !matches!(k.as_str(), "name" | "arguments"));
             let inner_arguments = match args.remove("arguments") {
                 None | Some(Value::Null) => None,
                 Some(a) => Some(a),
             };
             match (args.get("name").and_then(Value::as_str), extra) {
-                (Some(tool_name), None) => {
+                (Some(tool_name), false) => {
                     call_catalog_tool(services, catalog, server, id, tool_name, inner_arguments)
                         .await
                 }
