@@ -86,9 +86,7 @@ pub fn summary(command: &Command, status: u16, body: &Value) -> String {
                 tools.len(),
                 tools.len() - writes
             );
-            for warning in body["warnings"].as_array().map_or(&[][..], Vec::as_slice) {
-                let _ = writeln!(out, "  warning: {}", s(&warning["message"]));
-            }
+            warnings(&mut out, body);
             for tool in tools {
                 let _ = writeln!(out, "  {}", s(&tool["name"]));
             }
@@ -189,11 +187,16 @@ fn server(out: &mut String, body: &Value) {
     if let Some(mode) = body["rate_limit_response"].as_str() {
         let _ = writeln!(out, "  rate_limit_response     {mode}");
     }
-    // Tool counts past what some clients use (creation and update answers say so).
+    warnings(out, body);
+    let _ = writeln!(out, "  created_at              {}", s(&body["created_at"]));
+}
+
+/// Tool counts past what some clients use (the preview, creation and update answers
+/// say so), one line each.
+fn warnings(out: &mut String, body: &Value) {
     for warning in body["warnings"].as_array().map_or(&[][..], Vec::as_slice) {
         let _ = writeln!(out, "  warning: {}", s(&warning["message"]));
     }
-    let _ = writeln!(out, "  created_at              {}", s(&body["created_at"]));
 }
 
 fn tools(config: &Value) -> String {
