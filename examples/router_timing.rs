@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use servicenow_mcp::app;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::mcp::Services;
 use servicenow_mcp::ports::{ManualClock, MemoryKv, Upstream, UpstreamError};
+use servicenow_mcp::services::Services;
 use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
 use std::time::Instant;
 

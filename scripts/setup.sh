@@ -13,19 +13,32 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The two build tools are compiled from crates.io once per machine (no prebuilt
+# binaries are fetched). Only what the build runs is compiled: worker-build's own binary,
+# and wasm-bindgen's CLI without its test runner's TLS stack (`--no-default-features`,
+# `--bin wasm-bindgen`); both share one target directory, and tools need no LTO or
+# size passes (measured in docs/development.md).
+tools_env=(CARGO_TARGET_DIR="$ROOT/target/tools" CARGO_PROFILE_RELEASE_LTO=false
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+  CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=true)
+
 if ! worker-build --version 2>/dev/null | grep -Eq '(^| )0\.8\.'; then
   say "installing worker-build 0.8 (a few minutes, once)"
-  cargo install worker-build --version '^0.8' --locked
+  env "${tools_env[@]}" cargo install worker-build --version '^0.8' --locked --bin worker-build
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 have=$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$want" != "$have" ]; then
-  say "installing wasm-bindgen-cli $want (a few minutes, once)"
+  say "installing wasm-bindgen-cli $want (a minute or two, once)"
   # --locked can fail when a locked transitive crate was yanked; fall back to a fresh resolve.
-  cargo install wasm-bindgen-cli --version "=$want" --locked --force \
-    || cargo install wasm-bindgen-cli --version "=$want" --force
+  for locked in --locked ""; do
+    env "${tools_env[@]}" cargo install wasm-bindgen-cli --version "=$want" $locked --force \
+      --no-default-features --bin wasm-bindgen && break
+  done
+  "$WASM_BINDGEN_BIN" --version 2>/dev/null | grep -qF "$want" \
+    || { say "wasm-bindgen-cli $want did not install (see cargo's output above)"; exit 1; }
 fi
 
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,28 +1,16 @@
 //! Deployment settings read from Worker vars and secrets, as plain data.
 
-use crate::body_cap::DEFAULT_UPSTREAM_MAX_BODY_BYTES;
 use crate::crypto::SealingKey;
+use crate::limits::{
+    DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPSTREAM_MAX_BODY_BYTES, UPLOAD_MAX_BYTES_FLOOR,
+    UPLOAD_MAX_BYTES_LIMIT, UPSTREAM_MAX_BODY_BYTES_LIMIT,
+};
 
 /// Default time a ServiceNow call may take before the tool call fails.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = 25_000;
 
-/// Default largest file an upload attaches (5 MiB after base64 decoding).
-pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
-
-/// Highest `UPLOAD_MAX_BYTES` accepted (10 MiB): a Worker holds the request body, its
-/// parsed JSON and the decoded file at once in a 128 MB isolate, so larger values are
-/// clamped to this.
-pub const UPLOAD_MAX_BYTES_LIMIT: usize = 10 * 1024 * 1024;
-
-/// Highest `UPSTREAM_MAX_BODY_BYTES` accepted (16 MiB). A ServiceNow answer is held as
-/// bytes, parsed into a JSON tree (two to three times its size for record lists) and
-/// written back out as `structuredContent` and its text copy: about five times the
-/// answer at the peak, which at 16 MiB stays inside a Worker isolate's 128 MB with room
-/// for the request and the runtime. Larger values are clamped to this, with a warning.
-pub const UPSTREAM_MAX_BODY_BYTES_LIMIT: usize = 16 * 1024 * 1024;
-
-/// Lowest `UPLOAD_MAX_BYTES` accepted (1 KiB).
-const UPLOAD_MAX_BYTES_FLOOR: usize = 1024;
+/// Shorter admin tokens are refused (the admin API stays off): they can be guessed.
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -139,12 +127,12 @@ impl Config {
         let admin_token = non_empty("ADMIN_TOKEN");
         if admin_token
             .as_ref()
-            .is_some_and(|t| t.len() < crate::admin::MIN_ADMIN_TOKEN_BYTES)
+            .is_some_and(|t| t.len() < MIN_ADMIN_TOKEN_BYTES)
         {
             problems.push(format!(
                 "ADMIN_TOKEN is shorter than {} bytes, so the admin API is off: set a long random \
                  one (openssl rand -base64 32)",
-                crate::admin::MIN_ADMIN_TOKEN_BYTES
+                MIN_ADMIN_TOKEN_BYTES
             ));
         }
         let config = Config {

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use subtle::ConstantTimeEq;
 
 /// SHA-256 of `data`, lowercase hex: how tokens are keyed in KV.
 pub fn sha256_hex(data: &str) -> String {
@@ -28,11 +29,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Compares two byte strings in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     // Compare digests so the length of the secret does not leak either.
-    let (da, db) = (Sha256::digest(a), Sha256::digest(b));
-    da.iter()
-        .zip(db.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    Sha256::digest(a).ct_eq(&Sha256::digest(b)).into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

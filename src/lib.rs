@@ -14,9 +14,12 @@ pub mod gzip;
 pub mod http;
 pub mod isolate_stats;
 pub mod json_text;
+pub mod limits;
 pub mod mcp;
+pub mod origin;
 pub mod ports;
 pub mod servicenow;
+pub mod services;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 pub mod store;

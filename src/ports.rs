@@ -3,9 +3,11 @@
 //! The worker implementations live in `shell`, the only module that names `worker::*`.
 
 use crate::http::{HttpRequest, HttpResponse};
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
@@ -38,6 +40,16 @@ pub trait KvStore {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<KeyPage, StoreError>;
+
+    /// The parsed record an isolate cache holds for `key`: `Some(None)` when it knows the
+    /// key is absent, `None` when it knows nothing, as for every store without such a
+    /// cache (the default). Only the worker's `store::cache::CachedKv` has one.
+    fn cached<T: Any>(&self, _key: &str) -> Option<Option<Rc<T>>> {
+        None
+    }
+
+    /// Keeps a record parsed from `key` (or its absence) in the isolate cache, if any.
+    fn remember<T: Any>(&self, _key: &str, _value: Option<Rc<T>>) {}
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,6 +247,14 @@ impl<K: KvStore> KvStore for RequestKv<'_, K> {
         limit: u32,
     ) -> Result<KeyPage, StoreError> {
         self.inner.list(prefix, cursor, limit).await
+    }
+
+    fn cached<T: Any>(&self, key: &str) -> Option<Option<Rc<T>>> {
+        self.inner.cached(key)
+    }
+
+    fn remember<T: Any>(&self, key: &str, value: Option<Rc<T>>) {
+        self.inner.remember(key, value)
     }
 }
 

@@ -8,8 +8,9 @@ use crate::config::Config;
 use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::isolate_stats;
-use crate::mcp::Services;
+use crate::limits;
 use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
+use crate::services::Services;
 use crate::store::cache::{CachedKv, IsolateCache};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -284,15 +285,16 @@ fn read_head(request: &web_sys::Request) -> HttpRequest {
     }
 }
 
-/// `head` with its body read up to `cap`, or `Err` with the 413 to send as soon as the
-/// cap is passed (declared or streamed), before auth or anything else.
+/// `head` with its body read up to `prepared`'s cap, or `Err` with the 413 to send as
+/// soon as the cap is passed (declared or streamed).
 async fn read_body(
     request: web_sys::Request,
     mut head: HttpRequest,
-    cap: usize,
+    prepared: &app::Prepared,
 ) -> Result<HttpRequest, HttpResponse> {
+    let cap = prepared.body_cap();
     if body_cap::declared_length(&head.headers).is_some_and(|n| n > cap as u64) {
-        return Err(body_cap::request_too_large(&head, cap));
+        return Err(prepared.too_large(&head));
     }
     if matches!(head.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
         return Ok(head);
@@ -309,34 +311,16 @@ async fn read_body(
         match body_cap::read_capped_draining(
             ByteStream::from(stream),
             cap,
-            body_cap::drain_limit(cap),
+            limits::drain_limit(cap),
         )
         .await
         {
             Ok(Some(body)) => head.body = body.into(),
-            Ok(None) => return Err(body_cap::request_too_large(&head, cap)),
+            Ok(None) => return Err(prepared.too_large(&head)),
             Err(e) => console_error!("request body broke off: {e}"),
         }
     }
     Ok(head)
-}
-
-/// The cap `head`'s body is read to: its route's, unless it is a POST that declares
-/// more (or no length) to a `/mcp/<token>` whose server takes uploads (`app::request_cap`
-/// reads the server record, cached per isolate, before a byte of the body).
-async fn body_cap_for<K: KvStore, U: Upstream, C: Clock>(
-    services: &Services<'_, K, U, C>,
-    head: &HttpRequest,
-) -> usize {
-    let cap = body_cap::request_cap(head.path());
-    let may_be_larger = head.method == "POST"
-        && head.path().starts_with("/mcp/")
-        && body_cap::declared_length(&head.headers).is_none_or(|n| n > cap as u64);
-    if may_be_larger {
-        app::request_cap(services, head).await
-    } else {
-        cap
-    }
 }
 
 fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
@@ -422,9 +406,16 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Re
                 upstream: &upstream,
                 clock: &WorkerClock,
             };
-            let cap = body_cap_for(&services, &head).await;
-            let response = match read_body(request, head, cap).await {
-                Ok(http_request) => app::handle(&services, http_request).await,
+            // The head is resolved once (for /mcp/<token>: server, account, API token,
+            // body cap), before a byte of the body is read.
+            let prepared = app::prepare(&services, &head).await;
+            let body = if prepared.is_answered() {
+                Ok(head)
+            } else {
+                read_body(request, head, &prepared).await
+            };
+            let response = match body {
+                Ok(http_request) => app::serve(&services, http_request, prepared).await,
                 Err(too_large) => {
                     console_log!("{method} {path} {} body over the cap", too_large.status);
                     return to_worker_response(too_large);

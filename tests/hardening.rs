@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use servicenow_mcp::app;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::mcp::Services;
 use servicenow_mcp::ports::{Clock, ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
+use servicenow_mcp::services::Services;
 
 const ADMIN: &str = "hardening-admin-token-0123456789abcdef";
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -285,6 +285,85 @@ fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation
     );
 }
 
+/// A KV that records every key read from it.
+struct ReadLog<'a> {
+    inner: &'a MemoryKv<'a>,
+    reads: std::cell::RefCell<Vec<String>>,
+}
+
+impl servicenow_mcp::ports::KvStore for ReadLog<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, servicenow_mcp::ports::StoreError> {
+        self.reads.borrow_mut().push(key.to_string());
+        self.inner.get(key).await
+    }
+    async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        expires_at: Option<u64>,
+    ) -> Result<(), servicenow_mcp::ports::StoreError> {
+        self.inner.put(key, value, expires_at).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), servicenow_mcp::ports::StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<servicenow_mcp::ports::KeyPage, servicenow_mcp::ports::StoreError> {
+        self.inner.list(prefix, cursor, limit).await
+    }
+}
+
+#[test]
+fn a_request_resolves_its_server_and_account_once_and_an_isolate_reads_them_once_per_ttl() {
+    use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
+    let world = World::new();
+    let kv = MemoryKv::new(&world.clock);
+    world.account(
+        &kv,
+        "https://acme.service-now.com",
+        serde_json::from_str(BASIC).unwrap(),
+    );
+    let path = world.server(&kv);
+    let log = ReadLog {
+        inner: &kv,
+        reads: Default::default(),
+    };
+    let cache = IsolateCache::default();
+    let post = |body: &str| {
+        let cached = CachedKv::new(&log, &cache, world.clock.now_ms());
+        let services = Services {
+            config: &world.config,
+            kv: &cached,
+            upstream: &world.upstream,
+            clock: &world.clock,
+        };
+        let request = HttpRequest::new("POST", format!("{BASE}{path}"))
+            .with_header("content-type", "application/json")
+            .with_header("accept", "application/json")
+            .with_body(body.to_string());
+        let status = block_on(app::handle(&services, request)).status;
+        (status, std::mem::take(&mut *log.reads.borrow_mut()))
+    };
+    let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_all_service_now_incidents","arguments":{"limit":1}}}"#;
+    world.upstream.push_json(200, json!({"result": []}));
+    let (status, reads) = post(call);
+    assert_eq!(status, 200);
+    assert_eq!(
+        reads.iter().filter(|k| k.starts_with("server:")).count(),
+        1,
+        "{reads:?}"
+    );
+    assert_eq!(reads, [reads[0].clone(), "account:acme".to_string()]);
+    world.upstream.push_json(200, json!({"result": []}));
+    let (status, reads) = post(call);
+    assert_eq!(status, 200);
+    assert!(reads.is_empty(), "served from the isolate cache: {reads:?}");
+}
+
 // Body limits: 1 MiB for every MCP request but a tools/call of the upload tool on a
 // server that exposes it (then the upload cap, 7,492,950 bytes for the 5 MiB default).
 
@@ -306,7 +385,7 @@ impl World {
             upstream: &self.upstream,
             clock: &self.clock,
         };
-        block_on(app::request_cap(&services, request))
+        block_on(app::prepare(&services, request)).body_cap()
     }
 }
 

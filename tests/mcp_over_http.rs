@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use servicenow_mcp::app;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::mcp::Services;
 use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
+use servicenow_mcp::services::Services;
 
 const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use servicenow_mcp::app;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::HttpRequest;
-use servicenow_mcp::mcp::Services;
 use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
+use servicenow_mcp::services::Services;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

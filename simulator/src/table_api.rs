@@ -54,11 +54,9 @@ pub fn parse_route(path: &str) -> Option<TableRoute> {
 
 fn percent_decode(segment: &str) -> String {
     // Path segments use %XX only; `+` stays a plus.
-    let escaped = segment.replace('+', "%2B");
-    form_urlencoded::parse(format!("x={escaped}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| segment.to_string())
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The verbs a route answers; anything else is 405.

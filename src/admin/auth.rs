@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use crate::crypto::constant_time_eq;
 use crate::http::HttpRequest;
-use crate::mcp::transport::OriginPolicy;
+use crate::origin::OriginPolicy;
 
 /// A browser may call the admin API only from the worker's own pages: a loopback origin
 /// (the local demo and its dashboard), `PUBLIC_URL`'s origin, or the request's own origin

@@ -5,9 +5,6 @@ use super::error::ApiError;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// Largest request body the admin API reads.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
 pub type Object = Map<String, Value>;
 
 /// Parses `body` as a JSON object whose fields are all in `allowed`.

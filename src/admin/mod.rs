@@ -15,14 +15,14 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use body::MAX_BODY_BYTES;
 pub use routes::is_admin_path;
 
 use error::ApiError;
 
-use crate::config::Config;
+use crate::config::{Config, MIN_ADMIN_TOKEN_BYTES};
 use crate::crypto::SealingKey;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::limits::ADMIN_MAX_BODY_BYTES;
 use crate::ports::{Clock, KvStore};
 use crate::store::timestamps::format_rfc3339;
 use routes::Route;
@@ -82,11 +82,11 @@ async fn dispatch<K: KvStore, C: Clock>(
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
-    if declared > MAX_BODY_BYTES as u64 {
+    if declared > ADMIN_MAX_BODY_BYTES as u64 {
         return Err(body_too_large(declared));
     }
     let route = routes::resolve(&request.method, path)?;
-    if request.body.len() > MAX_BODY_BYTES {
+    if request.body.len() > ADMIN_MAX_BODY_BYTES {
         return Err(body_too_large(request.body.len() as u64));
     }
     match route {
@@ -110,16 +110,13 @@ async fn dispatch<K: KvStore, C: Clock>(
     }
 }
 
-/// Shorter admin tokens are refused (the admin API stays off): they can be guessed.
-pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
-
-/// The 413 of a body over [`MAX_BODY_BYTES`] (also what the worker shell answers when
+/// The 413 of a body over [`ADMIN_MAX_BODY_BYTES`] (also what the worker shell answers when
 /// it stops reading a streamed body at the cap).
 pub fn body_too_large(size: u64) -> ApiError {
     ApiError::new(
         413,
         "payload_too_large",
-        format!("the request body is {size} bytes or more; the limit is {MAX_BODY_BYTES}"),
+        format!("the request body is {size} bytes or more; the limit is {ADMIN_MAX_BODY_BYTES}"),
     )
 }
 

@@ -2,58 +2,25 @@
 //! tools/list, tools/call) and 2026-07-28 (server/discover, tools/list, tools/call, each
 //! result in the modern envelope). No HTTP framing, no worker types.
 
+use super::reply::Reply;
 use super::tools::{tools_call, tools_list};
 use super::version::Era;
 use super::{jsonrpc, lifecycle};
-use crate::config::Config;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::store::McpServerRecord;
-use jsonrpc::{
-    RpcError, RpcRequest, RpcResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND,
-};
-use serde_json::{json, Value};
+use crate::services::Services;
+use crate::store::{McpServerRecord, ServerGrant};
+use jsonrpc::{RpcError, RpcRequest, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND};
+use serde_json::json;
 use snmcp_catalog::Catalog;
-
-/// The ports and settings a request is served with.
-pub struct Services<'a, K, U, C> {
-    pub config: &'a Config,
-    pub kv: &'a K,
-    pub upstream: &'a U,
-    pub clock: &'a C,
-}
-
-/// What to answer: HTTP status, the JSON-RPC response and extra headers (rate limits).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub status: u16,
-    pub response: RpcResponse,
-    pub headers: Vec<(String, String)>,
-}
-
-impl Reply {
-    pub(super) fn ok(id: Value, result: Value) -> Self {
-        Reply {
-            status: 200,
-            response: RpcResponse::result(id, result),
-            headers: Vec::new(),
-        }
-    }
-    pub(super) fn error(id: Value, error: RpcError) -> Self {
-        Reply {
-            status: 200,
-            response: RpcResponse::error(id, error),
-            headers: Vec::new(),
-        }
-    }
-}
 
 /// Answers one request by the rules of `era` (chosen by `era::select`).
 pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
-    server: &McpServerRecord,
+    grant: &ServerGrant,
     era: Era,
     request: RpcRequest,
 ) -> Reply {
+    let server = &*grant.server;
     let id = request.id.clone();
     if let Some(params) = &request.params {
         if !params.is_object() {
@@ -82,7 +49,7 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
         (Era::Legacy, "ping") => Reply::ok(id, json!({})),
         (Era::Legacy, "tools/list") => tools_list(catalog, server, id, params),
         (Era::Legacy, "tools/call") => {
-            tools_call(services, catalog, server, id, request.params).await
+            tools_call(services, catalog, grant, id, request.params).await
         }
         (Era::Legacy, other) => Reply::error(
             id,
@@ -100,7 +67,7 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
             reply
         }
         (Era::Modern, "tools/call") => modern(
-            tools_call(services, catalog, server, id, request.params).await,
+            tools_call(services, catalog, grant, id, request.params).await,
             server,
         ),
         (Era::Modern, other) => Reply {

@@ -2,7 +2,7 @@
 //! record behind the token, the era that serves it, and dispatch. The router hands
 //! requests here; everything MCP-specific about HTTP happens in this file or below it.
 
-use super::dispatch::{dispatch, Services};
+use super::dispatch::dispatch;
 use super::era;
 use super::jsonrpc::{Incoming, RpcResponse};
 use super::list_cache;
@@ -11,8 +11,10 @@ use super::upload_limit;
 use crate::diagnostics;
 use crate::gzip;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::limits;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::store::{self, McpServerRecord, StoreError};
+use crate::services::Services;
+use crate::store::{self, McpServerRecord, ServerGrant, StoreError};
 use serde_json::Value;
 use std::rc::Rc;
 
@@ -34,42 +36,112 @@ fn store_unavailable(what_failed: &str, detail: &dyn std::fmt::Display) -> HttpR
     .into_response()
 }
 
-/// The answer to one request on `/mcp` or `/mcp/<token>`, CORS headers included.
+/// What the head of a request to `/mcp` or `/mcp/<token>` resolves to, before its body
+/// is read: an answer already, or the server it reaches and how large its body may be.
+pub enum Resolution {
+    /// Decided from the head alone: preflight, origin, method, unknown server, missing
+    /// API token, storage down, or a declared body over the cap. CORS headers included.
+    Answered(HttpResponse),
+    Target(Target),
+}
+
+/// A request's server, resolved once: the grant (server record and stored account) the
+/// rest of the request is served with, and the cap its body is read to.
+pub struct Target {
+    pub grant: ServerGrant,
+    /// [`limits::upload_body_cap`] when the server exposes the upload tool and the
+    /// caller passed its API-token check, else [`limits::MCP_MAX_BODY_BYTES`].
+    pub body_cap: usize,
+}
+
+impl Resolution {
+    /// The cap the request's body is read to: an answered request reads none past the
+    /// plain MCP cap (its answer does not depend on it).
+    pub fn body_cap(&self) -> usize {
+        match self {
+            Resolution::Answered(_) => limits::MCP_MAX_BODY_BYTES,
+            Resolution::Target(target) => target.body_cap,
+        }
+    }
+}
+
+/// Resolves the head of a request on `/mcp` (`token` None) or `/mcp/<token>`: the one
+/// place that reads the server record, its account and the API token, in the order a
+/// client would want to hear about problems. A body over 1 MiB is refused (413) unless
+/// the server takes uploads and the caller may use it, before 404 or 401: an unknown or
+/// unauthorised caller learns nothing from a large body but its size.
+pub async fn resolve<K: KvStore, U: Upstream, C: Clock>(
+    services: &Services<'_, K, U, C>,
+    head: &HttpRequest,
+    token: Option<&str>,
+) -> Resolution {
+    let answered = |response| Resolution::Answered(transport::with_cors(head, response));
+    let Some(token) = token else {
+        return answered(
+            HttpError::not_found(
+                "unknown_mcp_server",
+                "MCP URLs look like /mcp/<token>; ask your administrator for yours",
+            )
+            .into_response(),
+        );
+    };
+    if head.method == "OPTIONS" {
+        return Resolution::Answered(transport::preflight(head));
+    }
+    let origins = OriginPolicy {
+        allowed: &services.config.allowed_origins,
+        public_url: services.config.public_url.as_deref(),
+    };
+    let upload_cap = limits::upload_body_cap(services.config.upload_max_bytes);
+    if let Err(response) = transport::precheck(head, &origins, upload_cap) {
+        return answered(response);
+    }
+    let now = services.clock.now_secs();
+    let found = store::find_server_by_token(services.kv, token, now).await;
+    let allowed = match &found {
+        Ok(Some(grant)) => Some(caller_allowed(services, head, &grant.server, now).await),
+        _ => None,
+    };
+    let body_cap = match (&found, &allowed) {
+        (Ok(Some(grant)), Some(Ok(true))) if upload_limit::exposes_upload(&grant.server) => {
+            upload_cap
+        }
+        _ => limits::MCP_MAX_BODY_BYTES,
+    };
+    if transport::body_size(head) > body_cap {
+        return answered(transport::body_too_large(body_cap, ""));
+    }
+    let grant = match found {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return answered(unknown_server()),
+        Err(e) => return answered(store_unavailable("read this MCP server's record", &e)),
+    };
+    match allowed {
+        Some(Ok(true)) => Resolution::Target(Target { grant, body_cap }),
+        Some(Err(e)) => answered(store_unavailable("check the API token", &e)),
+        _ => {
+            let mut response = HttpError::unauthorized(
+                "This MCP server requires Authorization: Bearer <API token> with a live API token.",
+            )
+            .into_response();
+            response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
+            answered(response)
+        }
+    }
+}
+
+/// The answer to a request whose head resolved to `resolution`, its body now read (to
+/// the resolution's cap), CORS headers included.
 pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
-    token: Option<&str>,
+    resolution: Resolution,
 ) -> HttpResponse {
-    let response = match token {
-        Some(token) => serve_token(services, request, token).await,
-        None => HttpError::not_found(
-            "unknown_mcp_server",
-            "MCP URLs look like /mcp/<token>; ask your administrator for yours",
-        )
-        .into_response(),
-    };
-    transport::with_cors(request, response)
-}
-
-/// The body limit of a request to `/mcp/<token>`: the upload limit
-/// ([`transport::upload_body_cap`]) when the token names a live server that exposes the
-/// upload tool and the caller passes its API-token check, else 1 MiB. The shell asks
-/// this (through `app::request_cap`) before it reads a body that may be larger.
-pub async fn request_cap<K: KvStore, U: Upstream, C: Clock>(
-    services: &Services<'_, K, U, C>,
-    request: &HttpRequest,
-    token: &str,
-) -> usize {
-    let now = services.clock.now_secs();
-    let Ok(Some(server)) = store::find_server_by_token(services.kv, token, now).await else {
-        return transport::MAX_BODY_BYTES;
-    };
-    if !upload_limit::exposes_upload(&server) {
-        return transport::MAX_BODY_BYTES;
-    }
-    match caller_allowed(services, request, &server, now).await {
-        Ok(true) => transport::upload_body_cap(services.config.upload_max_bytes),
-        _ => transport::MAX_BODY_BYTES,
+    match resolution {
+        Resolution::Answered(response) => response,
+        Resolution::Target(target) => {
+            transport::with_cors(request, serve_target(services, request, &target).await)
+        }
     }
 }
 
@@ -93,59 +165,27 @@ async fn caller_allowed<K: KvStore, U: Upstream, C: Clock>(
 /// The 413 for a message over 1 MiB that is not a call of the upload tool.
 fn over_small_cap() -> HttpResponse {
     transport::body_too_large(
-        transport::MAX_BODY_BYTES,
+        limits::MCP_MAX_BODY_BYTES,
         "; only a tools/call of the attachment upload tool may be larger",
     )
 }
 
-async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
+async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
-    token: &str,
+    target: &Target,
 ) -> HttpResponse {
-    if request.method == "OPTIONS" {
-        return transport::preflight(request);
-    }
-    let origins = OriginPolicy {
-        allowed: &services.config.allowed_origins,
-        public_url: services.config.public_url.as_deref(),
-    };
-    let upload_cap = transport::upload_body_cap(services.config.upload_max_bytes);
-    if let Err(response) = transport::precheck(request, &origins, upload_cap) {
-        return response;
-    }
-    // Past 1 MiB only a caller of a server with the upload tool gets this far, so an
-    // unknown or unauthorised caller hears 413 (as the shell tells it before reading).
+    let server = &*target.grant.server;
+    // The body as read (a native caller hands it whole, without a declared length).
     let size = transport::body_size(request);
-    if size > transport::MAX_BODY_BYTES {
-        let cap = request_cap(services, request, token).await;
-        if size > cap {
-            return transport::body_too_large(cap, "");
-        }
-    }
-    let now = services.clock.now_secs();
-    let server = match store::find_server_by_token(services.kv, token, now).await {
-        Ok(Some(server)) => server,
-        Ok(None) => return unknown_server(),
-        Err(e) => return store_unavailable("read this MCP server's record", &e),
-    };
-    match caller_allowed(services, request, &server, now).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let mut response = HttpError::unauthorized(
-                "This MCP server requires Authorization: Bearer <API token> with a live API token.",
-            )
-            .into_response();
-            response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
-            return response;
-        }
-        Err(e) => return store_unavailable("check the API token", &e),
+    if size > target.body_cap {
+        return transport::body_too_large(target.body_cap, "");
     }
     // Past 1 MiB only an upload call is served: anything else, a body that does not
     // parse or a notification included, is 413.
     let incoming = transport::classify_body(&request.body);
-    if size > transport::MAX_BODY_BYTES
-        && !matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(&server, rpc))
+    if size > limits::MCP_MAX_BODY_BYTES
+        && !matches!(&incoming, Ok(Incoming::Request(rpc)) if upload_limit::is_upload_call(server, rpc))
     {
         return over_small_cap();
     }
@@ -165,7 +205,7 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         }
     };
     let list_key = (rpc.method == "tools/list")
-        .then(|| list_cache::key(era, &server, rpc.params.as_ref()))
+        .then(|| list_cache::key(era, server, rpc.params.as_ref()))
         .flatten();
     if let Some(key) = list_key.as_deref() {
         if let Some(result) = list_cache::get(key) {
@@ -173,7 +213,7 @@ async fn serve_token<K: KvStore, U: Upstream, C: Clock>(
         }
     }
     let id = rpc.id.clone();
-    let reply = dispatch(services, &server, era, rpc).await;
+    let reply = dispatch(services, &target.grant, era, rpc).await;
     if let (Some(key), Some(result), 200, true) = (
         list_key,
         reply.response.result.as_ref(),
@@ -251,7 +291,8 @@ mod tests {
             .with_body(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec());
         diagnostics::drain();
         let token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        let response = block_on(serve(&services, &request, Some(token)));
+        let resolution = block_on(resolve(&services, &request, Some(token)));
+        let response = block_on(serve(&services, &request, resolution));
         assert_eq!(response.status, 503);
         let body = String::from_utf8(response.body).unwrap();
         assert!(

@@ -12,9 +12,8 @@ pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
 mod list_cache;
+pub mod reply;
 mod tools;
 pub mod transport;
 mod upload_limit;
 pub mod version;
-
-pub use dispatch::Services;

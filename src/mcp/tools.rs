@@ -1,12 +1,13 @@
 //! `tools/list` and `tools/call`: the catalog's tools for one server, and a call's
 //! journey from validated arguments to a ServiceNow request and back to an MCP result.
 
-use super::dispatch::{Reply, Services};
 use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITED};
+use super::reply::Reply;
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::servicenow::{self, CallOutcome, FileContent, RecordLink, UpstreamContext};
-use crate::store::{self, McpServerRecord, RateLimitResponse};
+use crate::services::Services;
+use crate::store::{self, McpServerRecord, RateLimitResponse, ServerGrant};
 
 /// The `_meta` key of a rate-limit tool error's figures.
 pub const RATE_LIMIT_META: &str = "io.snmcp/rate_limit";
@@ -117,10 +118,11 @@ fn tool_error(id: Value, message: &str, headers: Vec<(String, String)>) -> Reply
 pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
-    server: &McpServerRecord,
+    grant: &ServerGrant,
     id: Value,
     params: Option<Value>,
 ) -> Reply {
+    let server = &*grant.server;
     // Owned, so an upload's file moves into the call rather than being copied.
     let mut params = match params {
         Some(Value::Object(params)) => params,
@@ -140,21 +142,21 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
         Some(a) => Some(a),
     };
     if server.config.tool_mode == ToolMode::Discovery {
-        return discovery_call(services, catalog, server, id, &name, arguments).await;
+        return discovery_call(services, catalog, grant, id, &name, arguments).await;
     }
     // search, fetch, aggregate_service_now_records (docs/answers.md); tools mode only.
     if let Some(answer) = catalog.answer_tool(&name, &server.config) {
         let outcome = servicenow::answers::call_answer_tool(
             services,
             catalog,
-            server,
+            grant,
             answer,
             arguments.as_ref(),
         )
         .await;
         return outcome_reply(id, outcome, server);
     }
-    call_catalog_tool(services, catalog, server, id, &name, arguments).await
+    call_catalog_tool(services, catalog, grant, id, &name, arguments).await
 }
 
 /// The three discovery-mode tools. A catalog tool is reached only through
@@ -162,11 +164,12 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
 async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
-    server: &McpServerRecord,
+    grant: &ServerGrant,
     id: Value,
     name: &str,
     arguments: Option<Value>,
 ) -> Reply {
+    let server = &*grant.server;
     let mut args = match arguments {
         None => Map::new(),
         Some(Value::Object(args)) => args,
@@ -234,7 +237,7 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
             };
             match (args.get("name").and_then(Value::as_str), extra) {
                 (Some(tool_name), false) => {
-                    call_catalog_tool(services, catalog, server, id, tool_name, inner_arguments)
+                    call_catalog_tool(services, catalog, grant, id, tool_name, inner_arguments)
                         .await
                 }
                 _ => tool_error(
@@ -303,11 +306,12 @@ fn ok(id: Value, structured: Value) -> Reply {
 async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
-    server: &McpServerRecord,
+    grant: &ServerGrant,
     id: Value,
     name: &str,
     arguments: Option<Value>,
 ) -> Reply {
+    let server = &*grant.server;
     // A tool this server does not expose is indistinguishable from an unknown one.
     let Some(tool) = catalog.find(name, &server.config) else {
         return Reply::error(
@@ -331,12 +335,15 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     let Some(sealing_key) = services.config.sealing_key.as_ref() else {
         return tool_error(id, "This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.", Vec::new());
     };
-    let account = match store::load_account(services.kv, sealing_key, &server.account_id).await {
-        Ok(Some(account)) => account,
-        Ok(None) => {
-            return tool_error(id, "The ServiceNow account behind this MCP server no longer exists; an administrator must register it again.", Vec::new())
+    let account = match store::accounts::open(sealing_key, &grant.account) {
+        Ok(account) => account,
+        Err(e) => {
+            return tool_error(
+                id,
+                &diagnostics::withheld("open the ServiceNow account behind this MCP server", &e),
+                Vec::new(),
+            )
         }
-        Err(e) => return tool_error(id, &diagnostics::withheld("load the ServiceNow account behind this MCP server", &e), Vec::new()),
     };
     let context = UpstreamContext {
         kv: services.kv,

@@ -5,26 +5,8 @@
 
 use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
+pub use crate::origin::OriginPolicy;
 use serde_json::Value;
-
-/// Largest request body accepted (1 MiB): far above any tool call but an attachment
-/// upload, the one request allowed more ([`upload_body_cap`]). A Worker keeps bodies in
-/// memory, so this bounds what one request can make it hold.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Room for the JSON-RPC envelope and the other arguments of an upload call.
-const UPLOAD_ENVELOPE_BYTES: usize = 64 * 1024;
-
-/// Largest body of a `tools/call` of the upload tool whose file may be `upload_max_bytes`
-/// long: the file in base64, a sixteenth more for base64 wrapped in lines (each line
-/// break escaped in JSON), and the envelope. 7,492,950 bytes for the default 5 MiB.
-pub fn upload_body_cap(upload_max_bytes: usize) -> usize {
-    let base64 = upload_max_bytes.div_ceil(3).saturating_mul(4);
-    base64
-        .saturating_add(base64 / 16)
-        .saturating_add(UPLOAD_ENVELOPE_BYTES)
-        .max(MAX_BODY_BYTES)
-}
 
 /// The 413 for a body over `cap` bytes.
 pub fn body_too_large(cap: usize, why: &str) -> HttpResponse {
@@ -47,64 +29,6 @@ pub fn body_size(request: &HttpRequest) -> usize {
 
 const ALLOW_HEADERS: &str = "content-type, accept, authorization, mcp-protocol-version, mcp-method, mcp-name, mcp-session-id, last-event-id";
 const EXPOSE_HEADERS: &str = "mcp-session-id, mcp-protocol-version, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, www-authenticate";
-
-/// Where browsers may call from: loopback origins, the origin of `PUBLIC_URL`, and
-/// `ALLOWED_ORIGINS`. The request's own `Host` is deliberately not trusted: a page on
-/// `evil.example` whose name was rebound to this server sends `Host` and `Origin` both
-/// as `evil.example`, which is exactly the DNS-rebinding request to refuse.
-pub struct OriginPolicy<'a> {
-    pub allowed: &'a [String],
-    pub public_url: Option<&'a str>,
-}
-
-impl OriginPolicy<'_> {
-    pub fn allows(&self, origin: &str) -> bool {
-        let origin = origin.trim_end_matches('/');
-        if is_loopback_origin(origin)
-            || self
-                .public_url
-                .is_some_and(|url| origin_of(url).eq_ignore_ascii_case(origin))
-        {
-            return true;
-        }
-        self.allowed
-            .iter()
-            .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
-    }
-}
-
-/// `scheme://host[:port]` of an absolute URL.
-fn origin_of(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            &url[..scheme.len() + 3 + host_len]
-        }
-        None => url,
-    }
-}
-
-fn is_loopback_origin(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else {
-        return false;
-    };
-    if scheme != "http" && scheme != "https" {
-        return false;
-    }
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']')
-            .next()
-            .map(|h| format!("[{h}]"))
-            .unwrap_or_default()
-    } else {
-        rest.split(':').next().unwrap_or("").to_ascii_lowercase()
-    };
-    let port_ok = match rest.rsplit_once(':') {
-        Some((h, port)) if !h.ends_with('[') && !port.contains(']') => port.parse::<u16>().is_ok(),
-        _ => true,
-    };
-    port_ok && matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
-}
 
 /// CORS headers for an `/mcp` answer: on every response, errors included.
 pub fn cors_headers(request: &HttpRequest) -> Vec<(String, String)> {
@@ -310,6 +234,7 @@ fn invalid_request(error: RpcError) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{upload_body_cap, MCP_MAX_BODY_BYTES as MAX_BODY_BYTES};
 
     fn post(body: &str) -> HttpRequest {
         HttpRequest::new("POST", "https://w.example.com/mcp/tok")
@@ -322,31 +247,6 @@ mod tests {
         OriginPolicy {
             allowed: NONE,
             public_url: Some("https://w.example.com"),
-        }
-    }
-
-    #[test]
-    fn origins_allowed_are_loopback_public_url_and_configured() {
-        let extra = vec!["https://claude.ai".to_string()];
-        let p = OriginPolicy {
-            allowed: &extra,
-            public_url: Some("https://w.example.com/base"),
-        };
-        for (origin, ok) in [
-            ("http://localhost:6274", true),
-            ("http://127.0.0.1:8787", true),
-            ("http://[::1]:3000", true),
-            ("https://localhost", true),
-            ("https://w.example.com", true),
-            ("http://w.example.com", false),
-            ("https://claude.ai", true),
-            ("https://evil.example", false),
-            ("http://localhost.evil.example", false),
-            ("http://127.0.0.1.nip.io", false),
-            ("null", false),
-            ("file://localhost", false),
-        ] {
-            assert_eq!(p.allows(origin), ok, "{origin}");
         }
     }
 

@@ -41,7 +41,7 @@ impl Harness {
             upstream: ScriptedUpstream::new(),
             key: SealingKey::from_secret(KEY).unwrap(),
             timeout_ms: 25_000,
-            upload_max_bytes: crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+            upload_max_bytes: crate::limits::DEFAULT_UPLOAD_MAX_BYTES,
             with_key: true,
             filter: snmcp_catalog::ToolFilter::default(),
         }
@@ -927,7 +927,7 @@ fn attach_args(file_name: &str, bytes: &[u8]) -> serde_json::Value {
 #[test]
 fn an_upload_of_exactly_the_cap_is_sent_and_one_byte_more_is_not() {
     let h = Harness::new();
-    let cap = crate::config::DEFAULT_UPLOAD_MAX_BYTES;
+    let cap = crate::limits::DEFAULT_UPLOAD_MAX_BYTES;
     assert_eq!(cap, 5 * 1024 * 1024);
     let (message, status) = failure_text(h.call_tool(
         &basic(),

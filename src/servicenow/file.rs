@@ -6,18 +6,16 @@ use super::request::{SysId, TableRequest};
 use super::response::map_call_response;
 use super::{CallOutcome, FileContent};
 use crate::http::HttpResponse;
+use crate::limits::DOWNLOAD_MAX_BYTES;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
 // The largest file an upload sends is `Config::upload_max_bytes` (var `UPLOAD_MAX_BYTES`,
 // default 5 MiB after base64 decoding); the MCP endpoint lets a request to a server with
-// the upload tool be large enough to carry it (`mcp::transport::upload_body_cap`).
+// the upload tool be large enough to carry it (`limits::upload_body_cap`).
 // ServiceNow's own limits (`com.glide.attachment.max_size`, `glide.attachment.extensions`)
 // are the instance's; a refusal by them is phrased by `errors::upload_refused`.
-
-/// The largest file a read returns inline (1 MiB): beyond it, a link and the metadata.
-pub const DOWNLOAD_MAX_BYTES: usize = 1024 * 1024;
 
 /// What an upload may be: a file name extension and the types it may be declared as
 /// (besides `application/octet-stream`, which models often send for any file). Anything
@@ -390,7 +388,7 @@ mod tests {
     /// (case, arguments changed, words the refusal must carry)
     #[test]
     fn uploads_that_must_not_be_written_are_refused_before_any_request() {
-        let cap = crate::config::DEFAULT_UPLOAD_MAX_BYTES;
+        let cap = crate::limits::DEFAULT_UPLOAD_MAX_BYTES;
         let big = "a".repeat(cap + 1);
         let big64 = STANDARD.encode(vec![0u8; cap + 1]);
         let cases: Vec<(&str, serde_json::Value, &str)> = vec![

@@ -34,7 +34,7 @@ impl Run {
             clock: &clock,
             sealing_key: None,
             timeout_ms: 25_000,
-            upload_max_bytes: crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+            upload_max_bytes: crate::limits::DEFAULT_UPLOAD_MAX_BYTES,
         };
         let account = IntegratedAccount {
             id: "acc_1".into(),

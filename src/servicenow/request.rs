@@ -269,7 +269,7 @@ impl TableRequest {
             tool,
             &ToolCall::from_valid(tool, args),
             &Scope::new(catalog, &everything),
-            crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+            crate::limits::DEFAULT_UPLOAD_MAX_BYTES,
         )
     }
 

@@ -348,7 +348,7 @@ mod tests {
             clock: &world.clock,
             sealing_key: Some(&world.key),
             timeout_ms: 1_000,
-            upload_max_bytes: crate::config::DEFAULT_UPLOAD_MAX_BYTES,
+            upload_max_bytes: crate::limits::DEFAULT_UPLOAD_MAX_BYTES,
         };
         let account = account(auth);
         let mut session = Session::new(&ctx, &account);

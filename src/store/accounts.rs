@@ -3,9 +3,10 @@
 //! its servers.
 
 use super::records::{AccountAuth, IntegratedAccount, StoredAccount};
-use super::{index, keys, parse_record, servers, to_json, StoreError};
+use super::{index, keys, parse_record, read_cached, servers, to_json, StoreError};
 use crate::crypto::{new_id, SealingKey};
 use crate::ports::KvStore;
+use std::rc::Rc;
 
 /// The stored account (credentials still sealed), if it exists.
 pub async fn get_stored<K: KvStore>(
@@ -17,6 +18,15 @@ pub async fn get_stored<K: KvStore>(
         Some(raw) => parse_record(&key, &raw).map(Some),
         None => Ok(None),
     }
+}
+
+/// The stored account through the isolate cache (the MCP path's read; see
+/// `store::cache`), if it exists.
+pub async fn get_stored_cached<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+) -> Result<Option<Rc<StoredAccount>>, StoreError> {
+    read_cached(kv, &keys::account(account_id)).await
 }
 
 /// Opens a stored account's credentials; an isolate remembers what it opened (see

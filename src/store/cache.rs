@@ -1,39 +1,54 @@
 //! The isolate cache: server records and accounts read from KV are kept in the isolate's
-//! memory for [`CACHE_TTL_MS`], so a burst of tool calls costs one KV read of each, not
-//! two per call. Any write through the cached store (an admin write in this isolate)
-//! drops everything. A server's `expires_at` is still checked on every request (by
-//! `servers::belongs`), so expiry is exact; a revocation made in another isolate
-//! reaches this one within the TTL plus KV's own propagation (up to 60 s).
+//! memory, parsed, for [`CACHE_TTL_MS`], so a burst of tool calls costs one KV read and
+//! one parse of each, not one per call. Any write through the cached store (an admin
+//! write in this isolate) drops everything. A server's `expires_at` is still checked on
+//! every request (by `servers::belongs`), so expiry is exact; a revocation made in
+//! another isolate reaches this one within the TTL plus KV's own propagation (up to 60 s).
+//! Only what the MCP path reads goes through it (`KvStore::cached`/`remember`, used by
+//! `store::servers` and `store::accounts`); plain reads (the admin API's) always go to KV.
 
 use super::records::{IntegratedAccount, StoredAccount};
 use crate::crypto::SealingKey;
 use crate::ports::{KeyPage, KvStore, StoreError};
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// How long a cached read is served.
 pub const CACHE_TTL_MS: u64 = 5_000;
 /// Past this many entries the cache starts over (bounded memory whatever the traffic).
 const MAX_ENTRIES: usize = 1_024;
 
-/// Values read from KV (or their absence), with the time they were read.
+/// A parsed record (or the knowledge that there is none) and when it was read.
+type Entry = (Option<Rc<dyn Any>>, u64);
+
+/// Records read from KV, parsed (or their absence), with the time they were read.
 #[derive(Default)]
 pub struct IsolateCache {
-    entries: RefCell<HashMap<String, (Option<String>, u64)>>,
+    entries: RefCell<HashMap<String, Entry>>,
 }
 
 impl IsolateCache {
-    fn fresh(&self, key: &str, now_ms: u64) -> Option<Option<String>> {
+    fn fresh<T: Any>(&self, key: &str, now_ms: u64) -> Option<Option<Rc<T>>> {
         let entries = self.entries.borrow();
         let (value, read_at) = entries.get(key)?;
-        (now_ms >= *read_at && now_ms - read_at < CACHE_TTL_MS).then(|| value.clone())
+        if now_ms < *read_at || now_ms - read_at >= CACHE_TTL_MS {
+            return None;
+        }
+        match value {
+            None => Some(None),
+            // A record of another type under the key would be a bug: read it again.
+            Some(any) => Rc::clone(any).downcast::<T>().ok().map(Some),
+        }
     }
 
-    fn remember(&self, key: &str, value: Option<String>, now_ms: u64) {
+    fn keep<T: Any>(&self, key: &str, value: Option<Rc<T>>, now_ms: u64) {
         let mut entries = self.entries.borrow_mut();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
+        let value = value.map(|v| v as Rc<dyn Any>);
         entries.insert(key.to_string(), (value, now_ms));
     }
 
@@ -57,7 +72,8 @@ fn cacheable(key: &str) -> bool {
     key.starts_with("server:") || key.starts_with("account:")
 }
 
-/// A KV store whose reads of server records and accounts go through an [`IsolateCache`].
+/// A KV store with an [`IsolateCache`] of parsed server records and accounts: reads
+/// pass through, the store module asks the cache first, and writes clear it.
 pub struct CachedKv<'a, K> {
     inner: &'a K,
     cache: &'a IsolateCache,
@@ -76,15 +92,7 @@ impl<'a, K: KvStore> CachedKv<'a, K> {
 
 impl<K: KvStore> KvStore for CachedKv<'_, K> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        if !cacheable(key) {
-            return self.inner.get(key).await;
-        }
-        if let Some(value) = self.cache.fresh(key, self.now_ms) {
-            return Ok(value);
-        }
-        let value = self.inner.get(key).await?;
-        self.cache.remember(key, value.clone(), self.now_ms);
-        Ok(value)
+        self.inner.get(key).await
     }
 
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
@@ -104,6 +112,19 @@ impl<K: KvStore> KvStore for CachedKv<'_, K> {
         limit: u32,
     ) -> Result<KeyPage, StoreError> {
         self.inner.list(prefix, cursor, limit).await
+    }
+
+    fn cached<T: Any>(&self, key: &str) -> Option<Option<Rc<T>>> {
+        if !cacheable(key) {
+            return None;
+        }
+        self.cache.fresh(key, self.now_ms)
+    }
+
+    fn remember<T: Any>(&self, key: &str, value: Option<Rc<T>>) {
+        if cacheable(key) {
+            self.cache.keep(key, value, self.now_ms);
+        }
     }
 }
 
@@ -150,39 +171,41 @@ mod tests {
     use crate::ports::{ManualClock, MemoryKv};
     use futures::executor::block_on;
 
+    /// A record read as the MCP path reads it (parsed, through the cache if any).
+    fn read(kv: &impl KvStore, key: &str) -> Option<String> {
+        block_on(crate::store::read_cached::<_, String>(kv, key))
+            .unwrap()
+            .map(|value| (*value).clone())
+    }
+
     #[test]
     fn records_are_served_from_memory_until_the_ttl_or_a_write() {
         let clock = ManualClock::at_secs(1_000);
         let kv = MemoryKv::new(&clock);
         let cache = IsolateCache::default();
-        block_on(kv.put("server:h", "one", None)).unwrap();
+        block_on(kv.put("server:h", r#""one""#, None)).unwrap();
         let at = |ms: u64| CachedKv::new(&kv, &cache, 1_000_000 + ms);
-        assert_eq!(
-            block_on(at(0).get("server:h")).unwrap().as_deref(),
-            Some("one")
-        );
+        assert_eq!(read(&at(0), "server:h").as_deref(), Some("one"));
         // Changed behind the cache's back (another isolate): still the cached value...
-        block_on(kv.put("server:h", "two", None)).unwrap();
+        block_on(kv.put("server:h", r#""two""#, None)).unwrap();
         assert_eq!(
-            block_on(at(CACHE_TTL_MS - 1).get("server:h"))
-                .unwrap()
-                .as_deref(),
+            read(&at(CACHE_TTL_MS - 1), "server:h").as_deref(),
             Some("one")
         );
         // ...until the TTL has passed.
-        assert_eq!(
-            block_on(at(CACHE_TTL_MS).get("server:h"))
-                .unwrap()
-                .as_deref(),
-            Some("two")
-        );
+        assert_eq!(read(&at(CACHE_TTL_MS), "server:h").as_deref(), Some("two"));
         // A write through the cache (this isolate's admin API) drops everything at once.
         block_on(at(CACHE_TTL_MS).delete("server:other")).unwrap();
         assert!(cache.is_empty());
         block_on(kv.delete("server:h")).unwrap();
+        assert_eq!(read(&at(CACHE_TTL_MS + 1), "server:h"), None);
+        // Plain reads (the admin API's) always go to KV.
+        block_on(kv.put("server:h", r#""three""#, None)).unwrap();
         assert_eq!(
-            block_on(at(CACHE_TTL_MS + 1).get("server:h")).unwrap(),
-            None
+            block_on(at(CACHE_TTL_MS + 2).get("server:h"))
+                .unwrap()
+                .as_deref(),
+            Some(r#""three""#)
         );
     }
 
@@ -192,15 +215,12 @@ mod tests {
         let kv = MemoryKv::new(&clock);
         let cache = IsolateCache::default();
         let cached = CachedKv::new(&kv, &cache, 0);
-        block_on(kv.put("api-token:h", "live", None)).unwrap();
-        assert_eq!(
-            block_on(cached.get("api-token:h")).unwrap().as_deref(),
-            Some("live")
-        );
+        block_on(kv.put("api-token:h", r#""live""#, None)).unwrap();
+        assert_eq!(read(&cached, "api-token:h").as_deref(), Some("live"));
         block_on(kv.delete("api-token:h")).unwrap();
-        assert_eq!(block_on(cached.get("api-token:h")).unwrap(), None);
+        assert_eq!(read(&cached, "api-token:h"), None);
         for i in 0..(MAX_ENTRIES * 3) {
-            block_on(cached.get(&format!("account:{i}"))).unwrap();
+            read(&cached, &format!("account:{i}"));
         }
         assert!(cache.len() <= MAX_ENTRIES);
     }

@@ -24,6 +24,7 @@ pub use records::{
 use crate::crypto::SealingKey;
 use crate::ports::KvStore;
 use std::fmt;
+use std::rc::Rc;
 
 /// What can go wrong reading or writing records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +66,21 @@ impl From<crate::ports::StoreError> for StoreError {
     }
 }
 
+/// A live server and the stored account it belongs to: what the MCP endpoint resolves a
+/// URL token to, once per request, and hands on (the account's credentials still sealed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerGrant {
+    pub server: Rc<McpServerRecord>,
+    pub account: Rc<StoredAccount>,
+}
+
 /// The live server a URL token grants, or None (unknown, revoked, expired: expires_at
 /// is checked here on every call since KV purges lazily).
 pub async fn find_server_by_token<K: KvStore>(
     kv: &K,
     token: &str,
     now_secs: u64,
-) -> Result<Option<McpServerRecord>, StoreError> {
+) -> Result<Option<ServerGrant>, StoreError> {
     servers::find_by_token(kv, token, now_secs).await
 }
 
@@ -100,6 +109,23 @@ fn parse_record<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<
         key: key.to_string(),
         detail: e.to_string(),
     })
+}
+
+/// The record under `key`, parsed, from the isolate cache when the store has one
+/// (`store::cache`), else read and parsed (and kept there).
+async fn read_cached<K: KvStore, T: serde::de::DeserializeOwned + 'static>(
+    kv: &K,
+    key: &str,
+) -> Result<Option<Rc<T>>, StoreError> {
+    if let Some(known) = kv.cached::<T>(key) {
+        return Ok(known);
+    }
+    let record = match kv.get(key).await? {
+        Some(raw) => Some(Rc::new(parse_record::<T>(key, &raw)?)),
+        None => None,
+    };
+    kv.remember(key, record.clone());
+    Ok(record)
 }
 
 /// Serializes a record for KV: always JSON text, never `{}` by accident.

@@ -3,7 +3,9 @@
 
 use super::index::{self, Page};
 use super::records::{McpServerRecord, StoredAccount, TokenHashRef};
-use super::{accounts, keys, parse_record, plausible_token, to_json, StoreError};
+use super::{
+    accounts, keys, parse_record, plausible_token, read_cached, to_json, ServerGrant, StoreError,
+};
 use crate::crypto::sha256_hex;
 use crate::ports::KvStore;
 
@@ -12,24 +14,23 @@ pub async fn find_by_token<K: KvStore>(
     kv: &K,
     token: &str,
     now_secs: u64,
-) -> Result<Option<McpServerRecord>, StoreError> {
+) -> Result<Option<ServerGrant>, StoreError> {
     if !plausible_token(token) {
         return Ok(None);
     }
     let key = keys::server(&sha256_hex(token));
-    let Some(raw) = kv.get(&key).await? else {
+    let Some(server) = read_cached::<K, McpServerRecord>(kv, &key).await? else {
         return Ok(None);
     };
-    let record: McpServerRecord = parse_record(&key, &raw)?;
-    if record.is_expired(now_secs) {
+    if server.is_expired(now_secs) {
         return Ok(None);
     }
     // Revoked with its account: KV lists lag behind writes, so deleting an account may
     // miss a server minted moments before; the account check closes that gap.
-    let Some(account) = accounts::get_stored(kv, &record.account_id).await? else {
+    let Some(account) = accounts::get_stored_cached(kv, &server.account_id).await? else {
         return Ok(None);
     };
-    Ok(belongs(&record, &account, now_secs).then_some(record))
+    Ok(belongs(&server, &account, now_secs).then_some(ServerGrant { server, account }))
 }
 
 /// A live server of an account by id, with its token hash (needed to rewrite or revoke it).

@@ -2,8 +2,8 @@
 //! 413, JSON content type, no caching).
 
 use super::*;
-use crate::admin::MAX_BODY_BYTES;
 use crate::http::HttpRequest;
+use crate::limits::ADMIN_MAX_BODY_BYTES;
 
 #[test]
 fn missing_or_wrong_admin_token_is_401_with_www_authenticate_on_every_route() {
@@ -158,7 +158,7 @@ fn unknown_paths_are_404_json() {
 fn bodies_over_64_kib_are_413() {
     let clock = ManualClock::at_secs(T0);
     let world = World::new(&clock);
-    let big = json!({"name": "n".repeat(MAX_BODY_BYTES)});
+    let big = json!({"name": "n".repeat(ADMIN_MAX_BODY_BYTES)});
     let reply = world.call("POST", "/api-tokens", Some(big));
     assert_eq!((reply.status, reply.code()), (413, "payload_too_large"));
     let fits = json!({"name": "ok", "expires_at": null, "all_accounts": true});

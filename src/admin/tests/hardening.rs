@@ -2,7 +2,7 @@
 //! cached OAuth tokens outliving an account write, and `CREDENTIALS_KEY` rotation.
 
 use super::*;
-use crate::admin::MAX_BODY_BYTES;
+use crate::limits::ADMIN_MAX_BODY_BYTES;
 use crate::store;
 
 #[test]
@@ -13,7 +13,7 @@ fn an_oversized_admin_body_is_413_even_when_only_its_length_was_declared() {
     // may see the declared length with an empty body; that is still a 413, not a 400.
     let declared = admin_request("PUT", "/integrated-account/acme", None)
         .with_header("content-type", "application/json")
-        .with_header("content-length", (MAX_BODY_BYTES + 1).to_string());
+        .with_header("content-length", (ADMIN_MAX_BODY_BYTES + 1).to_string());
     let reply = world.send(declared);
     assert_eq!((reply.status, reply.code()), (413, "payload_too_large"));
 }

@@ -14,6 +14,7 @@ fn find(world: &World, token: &str) -> Option<store::McpServerRecord> {
         world.clock.now_secs(),
     ))
     .unwrap()
+    .map(|grant| (*grant.server).clone())
 }
 
 #[test]

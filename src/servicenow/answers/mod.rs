@@ -12,9 +12,9 @@ mod session;
 pub use html::html_to_text;
 
 use super::{CallOutcome, UpstreamContext};
-use crate::mcp::Services;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::store::{self, McpServerRecord};
+use crate::services::Services;
+use crate::store::{self, ServerGrant};
 use serde_json::{Map, Value};
 use session::Session;
 use snmcp_catalog::{AnswerTool, Catalog};
@@ -24,10 +24,11 @@ use snmcp_catalog::{AnswerTool, Catalog};
 pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
-    server: &McpServerRecord,
+    grant: &ServerGrant,
     tool: AnswerTool,
     arguments: Option<&Value>,
 ) -> CallOutcome {
+    let server = &*grant.server;
     let empty = Map::new();
     let args = match arguments {
         None | Some(Value::Null) => &empty,
@@ -88,12 +89,11 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
     let Some(sealing_key) = config.sealing_key.as_ref() else {
         return CallOutcome::failure("This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.");
     };
-    let account = match store::load_account(kv, sealing_key, &server.account_id).await {
-        Ok(Some(account)) => account,
-        Ok(None) => return CallOutcome::failure("The ServiceNow account behind this MCP server no longer exists; an administrator must register it again."),
+    let account = match store::accounts::open(sealing_key, &grant.account) {
+        Ok(account) => account,
         Err(e) => {
             return CallOutcome::failure(crate::diagnostics::withheld(
-                "load the ServiceNow account behind this MCP server",
+                "open the ServiceNow account behind this MCP server",
                 &e,
             ))
         }
