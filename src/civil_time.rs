@@ -1,158 +1,41 @@
-//! UTC calendar arithmetic for the few timestamp shapes the worker reads and writes:
-//! RFC 3339 (admin API, records) and IMF-fixdate (`Retry-After`). Hand-written rather
-//! than pulling a date crate into the wasm bundle (size budget); proleptic Gregorian,
-//! years 1970..=9999.
+//! The few timestamp shapes the worker reads and writes: RFC 3339 (admin API, records)
+//! and IMF-fixdate (`Retry-After`), through the `time` crate; UTC, years 1970..=9999.
+//! It replaced 150 hand-written lines of calendar arithmetic on 2026-12-07 for 14.3 KiB
+//! gzip of bundle (585.6 against 571.3 KiB, `make bundle`): untrusted headers are parsed
+//! by a well-kept parser, well inside the 1,024 KiB budget.
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01 (`civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-fn number(text: &str, len: usize) -> Option<u32> {
-    (text.len() == len && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-/// UNIX seconds of a validated UTC date and time; `None` when any part is out of range.
-fn unix_secs(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
-    let valid = (1..=9999).contains(&year)
-        && (1..=12).contains(&month)
-        && day >= 1
-        && day <= days_in_month(year, month)
-        && hour < 24
-        && minute < 60
-        && second < 61; // a leap second is read as the next second
-    valid.then(|| {
-        days_from_civil(year, month, day) * 86_400
-            + i64::from(hour) * 3600
-            + i64::from(minute) * 60
-            + i64::from(second)
-    })
-}
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Parses an RFC 3339 date-time (`2026-12-31T23:59:59Z`, any offset, optional fraction,
 /// `t`/`z` in either case) to UNIX seconds; sub-seconds are dropped. `None` otherwise.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't')
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-    {
-        return None;
-    }
-    let year = i64::from(number(text.get(0..4)?, 4)?);
-    let month = number(text.get(5..7)?, 2)?;
-    let day = number(text.get(8..10)?, 2)?;
-    let hour = number(text.get(11..13)?, 2)?;
-    let minute = number(text.get(14..16)?, 2)?;
-    let second = number(text.get(17..19)?, 2)?;
-    let mut rest = text.get(19..)?;
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = fraction.get(digits..)?;
-    }
-    let offset_secs = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
-                return None;
-            }
-            // `get`, not `[..]`: the text is untrusted and may not split on a char boundary.
-            let oh = number(rest.get(1..3)?, 2)?;
-            let om = number(rest.get(4..6)?, 2)?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            sign * i64::from(oh * 3600 + om * 60)
-        }
-    };
-    Some(unix_secs(year, month, day, hour, minute, second)? - offset_secs)
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    (1..=9999)
+        .contains(&parsed.year())
+        .then(|| parsed.unix_timestamp())
 }
 
 /// Formats UNIX seconds as `YYYY-MM-DDTHH:MM:SSZ`; `None` past year 9999.
 pub fn format_rfc3339(unix_secs: u64) -> Option<String> {
-    let secs = i64::try_from(unix_secs).ok()?;
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-    if year > 9999 {
+    let at = OffsetDateTime::from_unix_timestamp(i64::try_from(unix_secs).ok()?).ok()?;
+    if at.year() > 9999 {
         return None;
     }
-    let rem = secs.rem_euclid(86_400);
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    ))
+    at.format(&Rfc3339).ok()
 }
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110) to UNIX seconds.
 pub fn parse_http_date(text: &str) -> Option<i64> {
-    let mut parts = text.split(' ');
-    let weekday = parts.next()?.strip_suffix(',')?;
-    let day = number(parts.next()?, 2)?;
-    let month_name = parts.next()?;
-    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year = i64::from(number(parts.next()?, 4)?);
-    let clock = parts.next()?;
-    if parts.next()? != "GMT" || parts.next().is_some() || clock.len() != 8 {
-        return None;
-    }
-    // Byte checks and `get`: the header is untrusted and may hold multi-byte characters.
-    if !clock.is_ascii() || clock.as_bytes()[2] != b':' || clock.as_bytes()[5] != b':' {
-        return None;
-    }
-    let hour = number(clock.get(0..2)?, 2)?;
-    let minute = number(clock.get(3..5)?, 2)?;
-    let second = number(clock.get(6..8)?, 2)?;
-    let secs = unix_secs(year, month, day, hour, minute, second)?;
-    // 1970-01-01 was a Thursday (index 3 from Monday).
-    let expected = WEEKDAYS[(secs.div_euclid(86_400) + 3).rem_euclid(7) as usize];
-    (weekday == expected).then_some(secs)
+    let imf_fixdate = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let parsed = PrimitiveDateTime::parse(text, imf_fixdate).ok()?;
+    // `time` reads the weekday without checking it against the date; a wrong one is no date.
+    let weekday = parsed.weekday().to_string();
+    text.starts_with(weekday.get(..3)?)
+        .then(|| parsed.assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]

@@ -3,6 +3,11 @@
 //! that differs per request (the JSON-RPC id) goes in stored blocks and the long tail
 //! that does not (a cached `tools/list` result) is deflated once and reused. The CRC of
 //! the whole is combined from the parts' CRCs, so nothing is re-read per request.
+//!
+//! The CRC-32 is hand-written (a 1 KiB table and zlib's combine): `crc32fast`, tried in
+//! its place on 2026-12-07, made the bundle 17.2 KiB gzip larger (588.5 against 571.3
+//! KiB, `make bundle`) for its slice-by-16 tables, speed that a CRC over one cached tail
+//! per isolate and a few dozen head bytes per answer does not need.
 
 use miniz_oxide::deflate::compress_to_vec;
 
@@ -79,16 +84,65 @@ pub fn accepted(accept_encoding: &str) -> bool {
 
 /// CRC-32 (IEEE, reflected, as gzip uses it) of `bytes`, continuing from `crc`.
 fn crc32(crc: u32, bytes: &[u8]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new_with_initial(crc);
-    hasher.update(bytes);
-    hasher.finalize()
+    let mut c = !crc;
+    for &b in bytes {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+const POLY: u32 = 0xedb8_8320;
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut n = 0;
+    while n < 256 {
+        let mut c = n as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { POLY ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        table[n] = c;
+        n += 1;
+    }
+    table
+};
+
+/// a(x) * b(x) modulo the CRC polynomial (bit-reflected, as zlib's `multmodp`).
+fn multmodp(a: u32, mut b: u32) -> u32 {
+    let mut m = 1u32 << 31;
+    let mut p = 0u32;
+    loop {
+        if a & m != 0 {
+            p ^= b;
+            if a & (m - 1) == 0 {
+                break;
+            }
+        }
+        m >>= 1;
+        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
+    }
+    p
+}
+
+/// x^(8 * len) modulo the CRC polynomial: what shifting a CRC past `len` bytes multiplies by.
+fn x8nmodp(mut len: u64) -> u32 {
+    let mut p = 1u32 << 31; // x^0
+    let mut square = 1u32 << 23; // x^8, then x^16, x^32, ... by squaring
+    while len != 0 {
+        if len & 1 != 0 {
+            p = multmodp(square, p);
+        }
+        square = multmodp(square, square);
+        len >>= 1;
+    }
+    p
 }
 
 /// The CRC-32 of A followed by B, from A's CRC, B's CRC and B's length.
 fn crc32_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
-    let mut a = crc32fast::Hasher::new_with_initial(crc_a);
-    a.combine(&crc32fast::Hasher::new_with_initial_len(crc_b, len_b));
-    a.finalize()
+    multmodp(x8nmodp(len_b), crc_a) ^ crc_b
 }
 
 #[cfg(test)]
