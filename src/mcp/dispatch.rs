@@ -2,6 +2,7 @@
 //! tools/list, tools/call) and 2026-07-28 (server/discover, tools/list, tools/call, each
 //! result in the modern envelope). No HTTP framing, no worker types.
 
+use super::model::ClientRequest;
 use super::reply::Reply;
 use super::tools::{tools_call, tools_list};
 use super::version::Era;
@@ -9,7 +10,7 @@ use super::{jsonrpc, lifecycle};
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::services::Services;
 use crate::store::{McpServerRecord, ServerGrant};
-use jsonrpc::{RpcError, RpcRequest, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND};
+use jsonrpc::{ResponseBody, RpcError, RpcRequest};
 use serde_json::json;
 use snmcp_catalog::Catalog;
 
@@ -21,62 +22,61 @@ pub async fn dispatch<K: KvStore, U: Upstream, C: Clock>(
     request: RpcRequest,
 ) -> Reply {
     let server = &*grant.server;
-    let id = request.id.clone();
-    if let Some(params) = &request.params {
-        if !params.is_object() {
-            return Reply::error(
-                id,
-                RpcError::new(INVALID_PARAMS, "params must be an object"),
-            );
-        }
+    let RpcRequest { id, method, params } = request;
+    if params.as_ref().is_some_and(|params| !params.is_object()) {
+        return Reply::error(id, RpcError::invalid_params("params must be an object"));
     }
     let catalog = match Catalog::builtin() {
         Ok(c) => c,
         Err(e) => {
             return Reply::error(
                 id,
-                RpcError::new(INTERNAL_ERROR, format!("tool catalog unavailable: {e}")),
+                RpcError::internal(format!("tool catalog unavailable: {e}")),
             )
         }
     };
+    let request = match ClientRequest::parse(&method, params) {
+        Ok(request) => request,
+        Err(error) => return Reply::error(id, error),
+    };
     let visible = |name: &str| catalog.find(name, &server.config).is_some();
-    let params = request.params.as_ref();
-    match (era, request.method.as_str()) {
-        (Era::Legacy, "initialize") => Reply::ok(
+    match (era, request) {
+        (Era::Legacy, ClientRequest::Initialize(params)) => Reply::ok(
             id,
-            lifecycle::initialize_result(params, &server.name, visible),
+            lifecycle::initialize_result(params.as_ref(), &server.name, visible),
         ),
-        (Era::Legacy, "ping") => Reply::ok(id, json!({})),
-        (Era::Legacy, "tools/list") => tools_list(catalog, server, id, params),
-        (Era::Legacy, "tools/call") => {
-            tools_call(services, catalog, grant, id, request.params).await
+        (Era::Legacy, ClientRequest::Ping) => Reply::ok(id, json!({})),
+        (Era::Legacy, ClientRequest::ListTools { cursor }) => {
+            tools_list(catalog, server, id, cursor.as_deref())
+        }
+        (Era::Legacy, ClientRequest::CallTool(call)) => {
+            tools_call(services, catalog, grant, id, call).await
         }
         (Era::Legacy, other) => Reply::error(
             id,
-            RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {other}")),
+            RpcError::method_not_found(format!("Method not found: {}", other.method())),
         ),
-        (Era::Modern, "server/discover") => {
+        (Era::Modern, ClientRequest::Discover) => {
             modern(Reply::ok(id, lifecycle::discover_result(visible)), server)
         }
-        (Era::Modern, "tools/list") => {
-            let mut reply = modern(tools_list(catalog, server, id, params), server);
-            if let Some(result) = reply.response.result.as_mut() {
+        (Era::Modern, ClientRequest::ListTools { cursor }) => {
+            let mut reply = modern(tools_list(catalog, server, id, cursor.as_deref()), server);
+            if let ResponseBody::Result(result) = &mut reply.response.body {
                 result["ttlMs"] = json!(lifecycle::CACHE_TTL_MS);
                 result["cacheScope"] = json!("private");
             }
             reply
         }
-        (Era::Modern, "tools/call") => modern(
-            tools_call(services, catalog, grant, id, request.params).await,
-            server,
-        ),
+        (Era::Modern, ClientRequest::CallTool(call)) => {
+            modern(tools_call(services, catalog, grant, id, call).await, server)
+        }
         (Era::Modern, other) => Reply {
             // 2026-07-28 over HTTP: an unknown method is a 404 whose JSON-RPC body tells a
             // modern client this is not a legacy server's missing endpoint.
             status: 404,
             ..Reply::error(
                 id,
-                RpcError::new(METHOD_NOT_FOUND, modern_method_not_found(other)),
+                RpcError::method_not_found(modern_method_not_found(other.method())),
             )
         },
     }
@@ -94,8 +94,16 @@ fn modern_method_not_found(method: &str) -> String {
 
 /// A 2026-07-28 answer: results carry `resultType` and the server's identity.
 fn modern(mut reply: Reply, server: &McpServerRecord) -> Reply {
-    if let Some(result) = reply.response.result.as_mut() {
-        lifecycle::modern_envelope(result, &server.name);
+    match &mut reply.response.body {
+        ResponseBody::Result(result) => lifecycle::modern_envelope(result, &server.name),
+        ResponseBody::ToolResult(result) => {
+            result.result_type = Some("complete");
+            result.meta.insert(
+                super::era::SERVER_INFO_KEY.into(),
+                lifecycle::server_info(&server.name),
+            );
+        }
+        ResponseBody::Error(_) => {}
     }
     reply
 }

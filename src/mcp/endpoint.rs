@@ -4,7 +4,7 @@
 
 use super::dispatch::dispatch;
 use super::era;
-use super::jsonrpc::{Incoming, RpcResponse};
+use super::jsonrpc::{Incoming, RequestId, RpcResponse};
 use super::list_cache;
 use super::transport::{self, OriginPolicy, ResultFrame};
 use super::upload_limit;
@@ -15,7 +15,6 @@ use crate::limits;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::services::Services;
 use crate::store::{self, McpServerRecord, ServerGrant, StoreError};
-use serde_json::Value;
 use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
@@ -200,7 +199,7 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
             return transport::render(
                 request,
                 rejection.status,
-                &RpcResponse::error(rpc.id, rejection.error),
+                &RpcResponse::error(Some(rpc.id), rejection.error),
             )
         }
     };
@@ -216,7 +215,7 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
     let reply = dispatch(services, &target.grant, era, rpc).await;
     if let (Some(key), Some(result), 200, true) = (
         list_key,
-        reply.response.result.as_ref(),
+        reply.response.result_value(),
         reply.status,
         reply.headers.is_empty(),
     ) {
@@ -233,7 +232,7 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
 
 /// A cached `tools/list` answer: gzip (deflated once per isolate) when the client
 /// accepts it, else the plain text. `Vary` either way: the bytes depend on that header.
-fn list_answer(request: &HttpRequest, id: &Value, key: &str, result: &str) -> HttpResponse {
+fn list_answer(request: &HttpRequest, id: &RequestId, key: &str, result: &str) -> HttpResponse {
     let gzip = request
         .header("accept-encoding")
         .is_some_and(gzip::accepted);

@@ -3,9 +3,7 @@
 //! An `initialize` or a request without modern `_meta` is legacy; everything else must
 //! carry a consistent modern envelope or is refused with HTTP 400 before dispatch.
 
-use super::jsonrpc::{
-    RpcError, RpcRequest, HEADER_MISMATCH, INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION,
-};
+use super::jsonrpc::{ErrorCode, RpcError, RpcRequest};
 use super::version::{era_of, supported_versions, Era};
 use crate::http::HttpRequest;
 use base64::Engine;
@@ -27,14 +25,14 @@ impl Rejection {
     fn header_mismatch(message: String) -> Self {
         Rejection {
             status: 400,
-            error: RpcError::new(HEADER_MISMATCH, message),
+            error: RpcError::new(ErrorCode::HEADER_MISMATCH, message),
         }
     }
 
     fn invalid_meta(message: String) -> Self {
         Rejection {
             status: 400,
-            error: RpcError::new(INVALID_PARAMS, message),
+            error: RpcError::new(ErrorCode::INVALID_PARAMS, message),
         }
     }
 }
@@ -45,7 +43,7 @@ pub fn unsupported_version(requested: &str) -> Rejection {
     Rejection {
         status: 400,
         error: RpcError::new(
-            UNSUPPORTED_PROTOCOL_VERSION,
+            ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
             format!(
                 "Unsupported protocol version {requested:?}; this server speaks {}",
                 supported.join(", ")
@@ -219,7 +217,7 @@ mod tests {
 
     fn rpc(method: &str, params: Value) -> RpcRequest {
         RpcRequest {
-            id: json!(1),
+            id: 1.into(),
             method: method.into(),
             params: Some(params),
         }
@@ -231,7 +229,7 @@ mod tests {
             .with_header("mcp-method", method)
     }
 
-    fn code(r: Result<Era, Rejection>) -> (u16, i64) {
+    fn code(r: Result<Era, Rejection>) -> (u16, ErrorCode) {
         let r = r.unwrap_err();
         (r.status, r.error.code)
     }
@@ -297,36 +295,36 @@ mod tests {
         let no_method_header = HttpRequest::new("POST", "http://h/mcp/t")
             .with_header("mcp-protocol-version", "2026-07-28");
         let call = rpc("tools/call", json!({"name": "get_x", "_meta": meta()}));
-        let cases: Vec<(&str, HttpRequest, RpcRequest, (u16, i64))> = vec![
+        let cases: Vec<(&str, HttpRequest, RpcRequest, (u16, ErrorCode))> = vec![
             (
                 "version not a string",
                 modern_http("tools/list"),
                 list(wrong_version_type),
-                (400, INVALID_PARAMS),
+                (400, ErrorCode::INVALID_PARAMS),
             ),
             (
                 "clientInfo missing",
                 modern_http("tools/list"),
                 list(no_client_info),
-                (400, INVALID_PARAMS),
+                (400, ErrorCode::INVALID_PARAMS),
             ),
             (
                 "clientInfo.name not a string",
                 modern_http("tools/list"),
                 list(bad_client_info),
-                (400, INVALID_PARAMS),
+                (400, ErrorCode::INVALID_PARAMS),
             ),
             (
                 "capabilities not an object",
                 modern_http("tools/list"),
                 list(bad_caps),
-                (400, INVALID_PARAMS),
+                (400, ErrorCode::INVALID_PARAMS),
             ),
             (
                 "version header missing",
                 no_version_header,
                 list(meta()),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "version header differs",
@@ -334,43 +332,43 @@ mod tests {
                     .with_header("mcp-protocol-version", "2025-11-25")
                     .with_header("mcp-method", "tools/list"),
                 list(meta()),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "method header missing",
                 no_method_header,
                 list(meta()),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "method header differs",
                 modern_http("tools/call"),
                 list(meta()),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "name header missing",
                 modern_http("tools/call"),
                 call.clone(),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "name header differs",
                 modern_http("tools/call").with_header("mcp-name", "get_y"),
                 call.clone(),
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "name header bad base64",
                 modern_http("tools/call").with_header("mcp-name", "=?base64?!!?="),
                 call,
-                (400, HEADER_MISMATCH),
+                (400, ErrorCode::HEADER_MISMATCH),
             ),
             (
                 "unsupported version",
                 future_http,
                 list(future),
-                (400, UNSUPPORTED_PROTOCOL_VERSION),
+                (400, ErrorCode::UNSUPPORTED_PROTOCOL_VERSION),
             ),
         ];
         for (name, http, request, want) in cases {
@@ -415,17 +413,17 @@ mod tests {
         let plain = rpc("tools/list", json!({}));
         assert_eq!(
             code(select(&with("2099-01-01"), &plain)),
-            (400, UNSUPPORTED_PROTOCOL_VERSION)
+            (400, ErrorCode::UNSUPPORTED_PROTOCOL_VERSION)
         );
         // The modern version in the header over a body without modern _meta.
         assert_eq!(
             code(select(&with("2026-07-28"), &plain)),
-            (400, HEADER_MISMATCH)
+            (400, ErrorCode::HEADER_MISMATCH)
         );
         let bad_meta = rpc("tools/list", json!({"_meta": "x"}));
         assert_eq!(
             code(select(&with("2026-07-28"), &bad_meta)),
-            (400, INVALID_PARAMS)
+            (400, ErrorCode::INVALID_PARAMS)
         );
     }
 

@@ -1,37 +1,109 @@
-//! JSON-RPC 2.0 message model and the classification of one incoming body.
+//! JSON-RPC 2.0 envelope: request ids, error codes, errors, the response and the
+//! classification of one incoming body. What a message means to MCP (its method and
+//! typed params, a tool result) is `model`'s.
 
+use super::model::CallToolResult;
 use crate::json_text;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Number, Value};
 
-pub const PARSE_ERROR: i64 = -32700;
-pub const INVALID_REQUEST: i64 = -32600;
-pub const METHOD_NOT_FOUND: i64 = -32601;
-pub const INVALID_PARAMS: i64 = -32602;
-pub const INTERNAL_ERROR: i64 = -32603;
-/// 2026-07-28: the HTTP headers disagree with the body, or a required one is missing.
-pub const HEADER_MISMATCH: i64 = -32020;
-/// 2026-07-28: `UnsupportedProtocolVersionError`, with `data.supported` and `data.requested`.
-pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
-/// Implementation-defined (-32000..-32019; MCP reserves -32020..-32099 for its own
-/// codes): ServiceNow answered 429; the caller retries later.
-pub const UPSTREAM_RATE_LIMITED: i64 = -32019;
+/// A request's id: a string or an integer (JSON-RPC allows no other in this server),
+/// echoed back verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    Number(Number),
+    String(String),
+}
+
+impl RequestId {
+    /// The id `value` is, if it is one this server accepts.
+    pub fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(s) => Some(RequestId::String(s.clone())),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(RequestId::Number(n.clone())),
+            _ => None,
+        }
+    }
+
+    /// The id as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            RequestId::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            RequestId::String(s) => json_text::write_str(out, s),
+        }
+    }
+}
+
+impl From<i64> for RequestId {
+    fn from(n: i64) -> Self {
+        RequestId::Number(n.into())
+    }
+}
+
+impl From<&str> for RequestId {
+    fn from(s: &str) -> Self {
+        RequestId::String(s.to_string())
+    }
+}
+
+/// A JSON-RPC error code, with the ones this server answers named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub i64);
+
+impl ErrorCode {
+    pub const PARSE_ERROR: Self = Self(-32700);
+    pub const INVALID_REQUEST: Self = Self(-32600);
+    pub const METHOD_NOT_FOUND: Self = Self(-32601);
+    pub const INVALID_PARAMS: Self = Self(-32602);
+    pub const INTERNAL_ERROR: Self = Self(-32603);
+    /// 2026-07-28: the HTTP headers disagree with the body, or a required one is missing.
+    pub const HEADER_MISMATCH: Self = Self(-32020);
+    /// 2026-07-28: `UnsupportedProtocolVersionError`, with `data.supported` and
+    /// `data.requested`.
+    pub const UNSUPPORTED_PROTOCOL_VERSION: Self = Self(-32022);
+    /// Implementation-defined (-32000..-32019; MCP reserves -32020..-32099 for its own
+    /// codes): ServiceNow answered 429; the caller retries later.
+    pub const UPSTREAM_RATE_LIMITED: Self = Self(-32019);
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RpcError {
-    pub code: i64,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
 
 impl RpcError {
-    pub fn new(code: i64, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         RpcError {
             code,
             message: message.into(),
             data: None,
         }
+    }
+    pub fn parse_error(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PARSE_ERROR, message)
+    }
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INVALID_REQUEST, message)
+    }
+    pub fn method_not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::METHOD_NOT_FOUND, message)
+    }
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INVALID_PARAMS, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INTERNAL_ERROR, message)
     }
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);
@@ -39,70 +111,73 @@ impl RpcError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What a response carries: a result (as a JSON value, or a typed tool result) or an
+/// error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseBody {
+    Result(Value),
+    ToolResult(CallToolResult),
+    Error(RpcError),
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct RpcResponse {
-    pub jsonrpc: &'static str,
-    pub id: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<RpcError>,
-    /// A tool result's `structuredContent` as JSON text, kept out of `result` so that it
-    /// is serialised once (its text item holds the same JSON): [`Self::to_json`] writes
-    /// it as the result's last member, where a sorted map would have put it.
-    #[serde(skip)]
-    pub structured_content: Option<String>,
+    /// None (written `null`) only for a message whose id could not be read.
+    pub id: Option<RequestId>,
+    pub body: ResponseBody,
 }
 
 impl RpcResponse {
-    pub fn result(id: Value, result: Value) -> Self {
+    pub fn result(id: RequestId, result: Value) -> Self {
         RpcResponse {
-            jsonrpc: "2.0",
-            id,
-            result: Some(result),
-            error: None,
-            structured_content: None,
+            id: Some(id),
+            body: ResponseBody::Result(result),
         }
     }
-    /// A tool result whose `structuredContent` is already JSON text.
-    pub fn tool_result(id: Value, result: Value, structured_content: String) -> Self {
+    pub fn tool_result(id: RequestId, result: CallToolResult) -> Self {
         RpcResponse {
-            structured_content: Some(structured_content),
-            ..RpcResponse::result(id, result)
+            id: Some(id),
+            body: ResponseBody::ToolResult(result),
         }
     }
-    pub fn error(id: Value, error: RpcError) -> Self {
+    pub fn error(id: Option<RequestId>, error: RpcError) -> Self {
         RpcResponse {
-            jsonrpc: "2.0",
             id,
-            result: None,
-            error: Some(error),
-            structured_content: None,
+            body: ResponseBody::Error(error),
         }
     }
 
-    /// The response as JSON text, `structuredContent` included: the bytes
-    /// `serde_json::to_string` writes for it (with `structuredContent` in its result),
-    /// written by [`json_text`], whose escaper is the faster one.
+    /// The result, when it is a plain JSON value (what the `tools/list` cache keeps).
+    pub fn result_value(&self) -> Option<&Value> {
+        match &self.body {
+            ResponseBody::Result(result) => Some(result),
+            _ => None,
+        }
+    }
+
+    /// The response as JSON text, written by [`json_text`] (the faster escaper), in the
+    /// member order `serde_json` gives a sorted map.
     pub fn to_json(&self) -> String {
-        let (Some(result), None) = (&self.result, &self.error) else {
-            return serde_json::to_string(self).unwrap_or_default();
-        };
-        let structured = self.structured_content.as_deref();
-        let mut out = Vec::with_capacity(64 + 2 * structured.map_or(0, str::len));
-        out.extend_from_slice(b"{\"jsonrpc\":");
-        json_text::write_str(&mut out, self.jsonrpc);
-        out.extend_from_slice(b",\"id\":");
-        json_text::write_value(&mut out, &self.id);
-        out.extend_from_slice(b",\"result\":");
-        json_text::write_value(&mut out, result);
-        // Into a non-empty object only: its closing brace gives way to the member.
-        let has_members = result.as_object().is_some_and(|o| !o.is_empty());
-        if let (Some(structured), true) = (structured, has_members) {
-            out.pop();
-            out.extend_from_slice(b",\"structuredContent\":");
-            out.extend_from_slice(structured.as_bytes());
-            out.push(b'}');
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        match &self.id {
+            Some(id) => id.write(&mut out),
+            None => out.extend_from_slice(b"null"),
+        }
+        match &self.body {
+            ResponseBody::Result(result) => {
+                out.extend_from_slice(b",\"result\":");
+                json_text::write_value(&mut out, result);
+            }
+            ResponseBody::ToolResult(result) => {
+                out.extend_from_slice(b",\"result\":");
+                result.write_json(&mut out);
+            }
+            ResponseBody::Error(error) => {
+                out.extend_from_slice(b",\"error\":");
+                let error = serde_json::to_value(error).unwrap_or_default();
+                json_text::write_value(&mut out, &error);
+            }
         }
         out.push(b'}');
         String::from_utf8(out).unwrap_or_default()
@@ -112,8 +187,7 @@ impl RpcResponse {
 /// A request: has an id, expects a response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RpcRequest {
-    /// A string or a number, echoed back verbatim.
-    pub id: Value,
+    pub id: RequestId,
     pub method: String,
     pub params: Option<Value>,
 }
@@ -133,44 +207,35 @@ pub enum Incoming {
 /// Parses and classifies one body; the error is what to answer (with id null).
 pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| RpcError::new(PARSE_ERROR, format!("Parse error: body is not JSON ({e})")))?;
+        .map_err(|e| RpcError::parse_error(format!("Parse error: body is not JSON ({e})")))?;
     let mut object =
         match value {
             Value::Object(o) => o,
-            Value::Array(_) => return Err(RpcError::new(
-                INVALID_REQUEST,
+            Value::Array(_) => return Err(RpcError::invalid_request(
                 "Invalid Request: JSON-RPC batches are not supported; send one message per POST",
             )),
             _ => {
-                return Err(RpcError::new(
-                    INVALID_REQUEST,
+                return Err(RpcError::invalid_request(
                     "Invalid Request: the body must be one JSON-RPC 2.0 object",
                 ))
             }
         };
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err(RpcError::new(
-            INVALID_REQUEST,
+        return Err(RpcError::invalid_request(
             "Invalid Request: \"jsonrpc\" must be \"2.0\"",
         ));
     }
-    let id = object.get("id");
-    if let Some(id) = id {
-        let valid = match id {
-            Value::String(_) => true,
-            Value::Number(n) => n.is_i64() || n.is_u64(),
-            _ => false,
-        };
-        if !valid {
-            return Err(RpcError::new(
-                INVALID_REQUEST,
+    let id = match object.get("id") {
+        None => None,
+        Some(id) => Some(RequestId::from_value(id).ok_or_else(|| {
+            RpcError::invalid_request(
                 "Invalid Request: \"id\" must be a string or an integer (null is not allowed)",
-            ));
-        }
-    }
+            )
+        })?),
+    };
     match (object.get("method"), id) {
         (Some(Value::String(method)), Some(id)) => Ok(Incoming::Request(RpcRequest {
-            id: id.clone(),
+            id,
             method: method.clone(),
             // Moved, not copied: an upload's params hold the file.
             params: object.remove("params"),
@@ -178,15 +243,13 @@ pub fn classify(body: &[u8]) -> Result<Incoming, RpcError> {
         (Some(Value::String(method)), None) => Ok(Incoming::Notification {
             method: method.clone(),
         }),
-        (Some(_), _) => Err(RpcError::new(
-            INVALID_REQUEST,
+        (Some(_), _) => Err(RpcError::invalid_request(
             "Invalid Request: \"method\" must be a string",
         )),
         (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => {
             Ok(Incoming::Response)
         }
-        (None, _) => Err(RpcError::new(
-            INVALID_REQUEST,
+        (None, _) => Err(RpcError::invalid_request(
             "Invalid Request: a request needs \"method\" and \"id\"",
         )),
     }
@@ -204,20 +267,39 @@ mod tests {
         let mut modern = base.clone();
         modern["resultType"] = json!("complete");
         modern["_meta"] = json!({"io.example/serverInfo": {"name": "s"}});
-        for (id, result) in [(json!(7), base), (json!("a\"}}"), modern)] {
+        let typed = |modern: bool| CallToolResult {
+            content: vec![super::super::model::Content::Text(structured.to_string())],
+            structured_content: Some(structured.to_string()),
+            result_type: modern.then_some("complete"),
+            meta: if modern {
+                json!({"io.example/serverInfo": {"name": "s"}})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                Default::default()
+            },
+            ..CallToolResult::default()
+        };
+        for (id, result, is_modern) in [(json!(7), base, false), (json!("a\"}}"), modern, true)] {
             let mut whole = result.clone();
             whole["structuredContent"] = structured.clone();
-            let expected = serde_json::to_string(&RpcResponse::result(id.clone(), whole)).unwrap();
-            let written = RpcResponse::tool_result(id, result, structured.to_string()).to_json();
+            let expected = serde_written(&id, "result", &whole);
+            let id = RequestId::from_value(&id).unwrap();
+            let written = RpcResponse::tool_result(id, typed(is_modern)).to_json();
             // Byte for byte: the sorted map puts structuredContent last.
             assert_eq!(written, expected);
         }
-        // Without a result to put it in, nothing is spliced.
-        let error = RpcResponse {
-            structured_content: Some("{}".into()),
-            ..RpcResponse::error(json!(1), RpcError::new(INVALID_PARAMS, "no"))
-        };
-        assert_eq!(error.to_json(), serde_json::to_string(&error).unwrap());
+    }
+
+    /// What serde_json writes for a response with these members, in the envelope's
+    /// order (`jsonrpc`, `id`, then `result` or `error`).
+    fn serde_written(id: &Value, member: &str, value: &Value) -> String {
+        format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{},\"{member}\":{}}}",
+            serde_json::to_string(id).unwrap(),
+            serde_json::to_string(value).unwrap()
+        )
     }
 
     #[test]
@@ -229,31 +311,33 @@ mod tests {
             json!([1, 2]),
             json!(null),
         ];
-        for id in [
-            json!(1),
-            json!("x\"\\y"),
-            json!(null),
-            json!(-3),
-            json!(2.5),
-        ] {
+        for id in [json!(1), json!("x\"\\y"), json!(-3), json!(u64::MAX)] {
+            let request_id = RequestId::from_value(&id).unwrap();
             for result in &results {
-                let response = RpcResponse::result(id.clone(), result.clone());
-                assert_eq!(
-                    response.to_json(),
-                    serde_json::to_string(&response).unwrap()
-                );
+                let response = RpcResponse::result(request_id.clone(), result.clone());
+                assert_eq!(response.to_json(), serde_written(&id, "result", result));
             }
-            let error = RpcResponse::error(
-                id.clone(),
-                RpcError::new(INVALID_PARAMS, "bad \"x\"").with_data(json!({"k": [1]})),
+            let error = RpcError::invalid_params("bad \"x\"").with_data(json!({"k": [1]}));
+            let response = RpcResponse::error(Some(request_id), error.clone());
+            assert_eq!(
+                response.to_json(),
+                serde_written(&id, "error", &serde_json::to_value(&error).unwrap())
             );
-            assert_eq!(error.to_json(), serde_json::to_string(&error).unwrap());
+        }
+        let anonymous = RpcResponse::error(None, RpcError::invalid_request("x"));
+        assert_eq!(
+            anonymous.to_json(),
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}}"#
+        );
+        // Ids this server does not accept are no ids.
+        for id in [json!(2.5), json!(null), json!({}), json!([1])] {
+            assert_eq!(RequestId::from_value(&id), None, "{id}");
         }
     }
 
     #[test]
     fn classification_table() {
-        let cases: &[(&str, &str, Result<&str, i64>)] = &[
+        let cases: &[(&str, &str, Result<&str, ErrorCode>)] = &[
             (
                 "request",
                 r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
@@ -279,40 +363,44 @@ mod tests {
                 r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}"#,
                 Ok("response"),
             ),
-            ("not json", "{nope", Err(PARSE_ERROR)),
-            ("empty body", "", Err(PARSE_ERROR)),
+            ("not json", "{nope", Err(ErrorCode::PARSE_ERROR)),
+            ("empty body", "", Err(ErrorCode::PARSE_ERROR)),
             (
                 "batch",
                 r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
-            ("scalar", "42", Err(INVALID_REQUEST)),
+            ("scalar", "42", Err(ErrorCode::INVALID_REQUEST)),
             (
                 "id null",
                 r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
             (
                 "id object",
                 r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
             (
                 "id float",
                 r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
             (
                 "wrong version",
                 r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
             (
                 "method not string",
                 r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
-                Err(INVALID_REQUEST),
+                Err(ErrorCode::INVALID_REQUEST),
             ),
-            ("nothing", r#"{"jsonrpc":"2.0"}"#, Err(INVALID_REQUEST)),
+            (
+                "nothing",
+                r#"{"jsonrpc":"2.0"}"#,
+                Err(ErrorCode::INVALID_REQUEST),
+            ),
         ];
         for (name, body, expected) in cases {
             let got = classify(body.as_bytes());
@@ -328,10 +416,13 @@ mod tests {
 
     #[test]
     fn responses_serialize_without_the_absent_member() {
-        let ok = serde_json::to_value(RpcResponse::result(json!("a"), json!({}))).unwrap();
+        let ok: Value =
+            serde_json::from_str(&RpcResponse::result("a".into(), json!({})).to_json()).unwrap();
         assert_eq!(ok, json!({"jsonrpc":"2.0","id":"a","result":{}}));
-        let err = serde_json::to_value(RpcResponse::error(Value::Null, RpcError::new(-32600, "x")))
-            .unwrap();
+        let err: Value = serde_json::from_str(
+            &RpcResponse::error(None, RpcError::invalid_request("x")).to_json(),
+        )
+        .unwrap();
         assert_eq!(
             err,
             json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}})

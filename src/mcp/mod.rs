@@ -12,6 +12,7 @@ pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
 mod list_cache;
+pub mod model;
 pub mod reply;
 mod tools;
 pub mod transport;

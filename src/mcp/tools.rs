@@ -1,7 +1,8 @@
 //! `tools/list` and `tools/call`: the catalog's tools for one server, and a call's
 //! journey from validated arguments to a ServiceNow request and back to an MCP result.
 
-use super::jsonrpc::{RpcError, RpcResponse, INVALID_PARAMS, UPSTREAM_RATE_LIMITED};
+use super::jsonrpc::{ErrorCode, RequestId, RpcError};
+use super::model::{CallToolParams, CallToolResult, Content};
 use super::reply::Reply;
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
@@ -17,20 +18,13 @@ use snmcp_catalog::{discovery, Catalog, ToolMode};
 pub(super) fn tools_list(
     catalog: &Catalog,
     server: &McpServerRecord,
-    id: Value,
-    params: Option<&Value>,
+    id: RequestId,
+    cursor: Option<&str>,
 ) -> Reply {
-    let cursor = match params.and_then(|p| p.get("cursor")) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(c)) => Some(c.as_str()),
-        Some(_) => {
-            return Reply::error(id, RpcError::new(INVALID_PARAMS, "cursor must be a string"))
-        }
-    };
     if server.config.tool_mode == ToolMode::Discovery {
         // Three small tools whatever the catalog's size: one page, no cursor.
         if cursor.is_some() {
-            return Reply::error(id, RpcError::new(INVALID_PARAMS, "Invalid cursor: this server lists three tools on one page; call tools/list without a cursor"));
+            return Reply::error(id, RpcError::invalid_params("Invalid cursor: this server lists three tools on one page; call tools/list without a cursor"));
         }
         return Reply::ok(
             id,
@@ -48,10 +42,7 @@ pub(super) fn tools_list(
             }
             Reply::ok(id, result)
         }
-        Err(e) => Reply::error(
-            id,
-            RpcError::new(INVALID_PARAMS, format!("Invalid cursor: {e}")),
-        ),
+        Err(e) => Reply::error(id, RpcError::invalid_params(format!("Invalid cursor: {e}"))),
     }
 }
 
@@ -60,58 +51,47 @@ pub(super) fn tools_list(
 /// record's page on the instance as a `resource_link` when there is one record. The
 /// structured JSON is serialised once and used for both.
 pub(super) fn success_result(
-    id: Value,
     structured: &Value,
     link: Option<RecordLink>,
     file: Option<FileContent>,
-) -> RpcResponse {
+) -> CallToolResult {
     let text = crate::json_text::to_string(structured);
-    let mut content = vec![json!({ "type": "text", "text": text.clone() })];
+    let mut content = vec![Content::Text(text.clone())];
     match file {
-        Some(FileContent::Image { data, mime_type }) => content.push(json!({
-            "type": "image",
-            "data": data,
-            "mimeType": mime_type,
-        })),
+        Some(FileContent::Image { data, mime_type }) => {
+            content.push(Content::Image { data, mime_type })
+        }
         Some(FileContent::Link {
             uri,
             name,
             mime_type,
-        }) => content.push(json!({
-            "type": "resource_link",
-            "uri": uri,
-            "name": name,
-            "mimeType": mime_type,
-        })),
+        }) => content.push(Content::ResourceLink {
+            uri,
+            name,
+            mime_type,
+        }),
         None => {}
     }
     if let Some(link) = link {
-        content.push(json!({
-            "type": "resource_link",
-            "uri": link.uri,
-            "name": link.name,
-            "mimeType": "text/html",
-        }));
+        content.push(Content::ResourceLink {
+            uri: link.uri,
+            name: link.name,
+            mime_type: "text/html".into(),
+        });
     }
-    RpcResponse::tool_result(
-        id,
-        json!({
-            "content": content,
-            "isError": false,
-        }),
-        text,
-    )
+    CallToolResult {
+        content,
+        is_error: false,
+        structured_content: Some(text),
+        ..CallToolResult::default()
+    }
 }
 
 /// A tool result the model reads as a failure it can act on.
-fn tool_error(id: Value, message: &str, headers: Vec<(String, String)>) -> Reply {
+fn tool_error(id: RequestId, message: &str, headers: Vec<(String, String)>) -> Reply {
     Reply {
-        status: 200,
-        response: RpcResponse::result(
-            id,
-            json!({ "content": [{ "type": "text", "text": message }], "isError": true }),
-        ),
         headers,
+        ..Reply::tool(id, CallToolResult::error(message))
     }
 }
 
@@ -119,28 +99,11 @@ pub(super) async fn tools_call<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
     grant: &ServerGrant,
-    id: Value,
-    params: Option<Value>,
+    id: RequestId,
+    call: CallToolParams,
 ) -> Reply {
     let server = &*grant.server;
-    // Owned, so an upload's file moves into the call rather than being copied.
-    let mut params = match params {
-        Some(Value::Object(params)) => params,
-        _ => Map::new(),
-    };
-    let Some(Value::String(name)) = params.remove("name") else {
-        return Reply::error(
-            id,
-            RpcError::new(
-                INVALID_PARAMS,
-                "tools/call needs params.name (a tool name from tools/list)",
-            ),
-        );
-    };
-    let arguments = match params.remove("arguments") {
-        None | Some(Value::Null) => None,
-        Some(a) => Some(a),
-    };
+    let CallToolParams { name, arguments } = call;
     if server.config.tool_mode == ToolMode::Discovery {
         return discovery_call(services, catalog, grant, id, &name, arguments).await;
     }
@@ -165,7 +128,7 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
     grant: &ServerGrant,
-    id: Value,
+    id: RequestId,
     name: &str,
     arguments: Option<Value>,
 ) -> Reply {
@@ -249,15 +212,12 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
         }
         _ => Reply::error(
             id,
-            RpcError::new(
-                INVALID_PARAMS,
-                format!(
-                    "Unknown tool: {name}. This server works in discovery mode: use {}, {} and {}.",
-                    discovery::SEARCH_TOOL,
-                    discovery::DESCRIBE_TOOL,
-                    discovery::CALL_TOOL
-                ),
-            ),
+            RpcError::invalid_params(format!(
+                "Unknown tool: {name}. This server works in discovery mode: use {}, {} and {}.",
+                discovery::SEARCH_TOOL,
+                discovery::DESCRIBE_TOOL,
+                discovery::CALL_TOOL
+            )),
         ),
     }
 }
@@ -293,12 +253,8 @@ fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> 
     Ok((query, usize::try_from(limit).unwrap_or(10)))
 }
 
-fn ok(id: Value, structured: Value) -> Reply {
-    Reply {
-        status: 200,
-        response: success_result(id, &structured, None, None),
-        headers: Vec::new(),
-    }
+fn ok(id: RequestId, structured: Value) -> Reply {
+    Reply::tool(id, success_result(&structured, None, None))
 }
 
 /// One catalog tool, by name: the same filter, validation and upstream path whether it
@@ -307,7 +263,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     catalog: &Catalog,
     grant: &ServerGrant,
-    id: Value,
+    id: RequestId,
     name: &str,
     arguments: Option<Value>,
 ) -> Reply {
@@ -316,10 +272,9 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
     let Some(tool) = catalog.find(name, &server.config) else {
         return Reply::error(
             id,
-            RpcError::new(
-                INVALID_PARAMS,
-                format!("Unknown tool: {name}. Call tools/list for the tools this server offers."),
-            ),
+            RpcError::invalid_params(format!(
+                "Unknown tool: {name}. Call tools/list for the tools this server offers."
+            )),
         );
     };
     let call = match catalog.check_owned_call(tool, arguments) {
@@ -370,7 +325,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
 /// A call's outcome as the JSON-RPC reply: a result, an isError result or a 429 (as the
 /// server's `rate_limit_response` says: HTTP 429, or an isError result with the same
 /// headers and the figures in `_meta`).
-fn outcome_reply(id: Value, outcome: CallOutcome, server: &McpServerRecord) -> Reply {
+fn outcome_reply(id: RequestId, outcome: CallOutcome, server: &McpServerRecord) -> Reply {
     match outcome {
         CallOutcome::Success {
             structured,
@@ -378,9 +333,8 @@ fn outcome_reply(id: Value, outcome: CallOutcome, server: &McpServerRecord) -> R
             link,
             file,
         } => Reply {
-            status: 200,
-            response: success_result(id, &structured, link, file.map(|f| *f)),
             headers: rate_limit,
+            ..Reply::tool(id, success_result(&structured, link, file.map(|f| *f)))
         },
         CallOutcome::Failure {
             message,
@@ -398,24 +352,20 @@ fn outcome_reply(id: Value, outcome: CallOutcome, server: &McpServerRecord) -> R
                     .find(|(k, _)| k == name)
                     .and_then(|(_, v)| v.parse::<u64>().ok())
             };
-            let meta = json!({ RATE_LIMIT_META: {
-                "status": 429,
-                "retry_after_seconds": retry_after_secs,
-                "limit": figure("ratelimit-limit"),
-                "remaining": figure("ratelimit-remaining"),
-                "reset_seconds": figure("ratelimit-reset"),
-            }});
+            let mut result = CallToolResult::error(message);
+            result.meta.insert(
+                RATE_LIMIT_META.into(),
+                json!({
+                    "status": 429,
+                    "retry_after_seconds": retry_after_secs,
+                    "limit": figure("ratelimit-limit"),
+                    "remaining": figure("ratelimit-remaining"),
+                    "reset_seconds": figure("ratelimit-reset"),
+                }),
+            );
             Reply {
-                status: 200,
-                response: RpcResponse::result(
-                    id,
-                    json!({
-                        "content": [{ "type": "text", "text": message }],
-                        "isError": true,
-                        "_meta": meta,
-                    }),
-                ),
                 headers,
+                ..Reply::tool(id, result)
             }
         }
         CallOutcome::RateLimited {
@@ -423,12 +373,12 @@ fn outcome_reply(id: Value, outcome: CallOutcome, server: &McpServerRecord) -> R
             retry_after_secs,
             headers,
         } => {
-            let error = RpcError::new(UPSTREAM_RATE_LIMITED, message)
+            let error = RpcError::new(ErrorCode::UPSTREAM_RATE_LIMITED, message)
                 .with_data(json!({ "status": 429, "retry_after_seconds": retry_after_secs }));
             Reply {
                 status: 429,
-                response: RpcResponse::error(id, error),
                 headers,
+                ..Reply::error(id, error)
             }
         }
     }

@@ -3,10 +3,9 @@
 //! framing (JSON or a single SSE event). Protocol versions and eras are `mcp`'s; this
 //! module knows nothing of tools, KV or ServiceNow.
 
-use super::jsonrpc::{self, Incoming, RpcError, RpcResponse};
+use super::jsonrpc::{self, Incoming, RequestId, RpcError, RpcResponse};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 pub use crate::origin::OriginPolicy;
-use serde_json::Value;
 
 /// The 413 for a body over `cap` bytes.
 pub fn body_too_large(cap: usize, why: &str) -> HttpResponse {
@@ -142,7 +141,7 @@ pub fn render(request: &HttpRequest, status: u16, response: &RpcResponse) -> Htt
 }
 
 /// Frames a success whose `result` is already JSON text (a cached `tools/list`).
-pub fn render_result_text(request: &HttpRequest, id: &Value, result: &str) -> HttpResponse {
+pub fn render_result_text(request: &HttpRequest, id: &RequestId, result: &str) -> HttpResponse {
     let parts = ResultFrame::new(request, id);
     let mut body = String::with_capacity(parts.head.len() + result.len() + parts.tail.len());
     body.push_str(&parts.head);
@@ -162,8 +161,8 @@ pub struct ResultFrame {
 }
 
 impl ResultFrame {
-    pub fn new(request: &HttpRequest, id: &Value) -> Self {
-        let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    pub fn new(request: &HttpRequest, id: &RequestId) -> Self {
+        let id = id.to_json();
         let event_stream = wants_event_stream(request);
         let json_head = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":");
         if event_stream {
@@ -225,10 +224,10 @@ pub fn accepted() -> HttpResponse {
 
 /// A message rejected before dispatch: HTTP 400 with the JSON-RPC error and id null.
 fn invalid_request(error: RpcError) -> HttpResponse {
-    HttpResponse::json(
-        400,
-        &serde_json::to_value(RpcResponse::error(Value::Null, error)).unwrap_or_default(),
-    )
+    let mut response = HttpResponse::new(400);
+    response.set_header("content-type", "application/json");
+    response.body = RpcResponse::error(None, error).to_json().into_bytes();
+    response
 }
 
 #[cfg(test)]
@@ -403,9 +402,9 @@ mod tests {
             let built = render(
                 &r,
                 200,
-                &RpcResponse::result(serde_json::json!("a\"1"), serde_json::json!({"tools": []})),
+                &RpcResponse::result("a\"1".into(), serde_json::json!({"tools": []})),
             );
-            let text = render_result_text(&r, &serde_json::json!("a\"1"), "{\"tools\":[]}");
+            let text = render_result_text(&r, &"a\"1".into(), "{\"tools\":[]}");
             assert_eq!(built, text, "{accept}");
         }
     }
@@ -416,7 +415,7 @@ mod tests {
         let resp = render(
             &r,
             200,
-            &RpcResponse::result(serde_json::json!(1), serde_json::json!({})),
+            &RpcResponse::result(1.into(), serde_json::json!({})),
         );
         assert_eq!(resp.header("content-type"), Some("text/event-stream"));
         let body = String::from_utf8(resp.body).unwrap();

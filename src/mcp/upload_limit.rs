@@ -61,7 +61,7 @@ mod tests {
 
     fn call(name: &str, arguments: Value) -> RpcRequest {
         RpcRequest {
-            id: json!(1),
+            id: 1.into(),
             method: "tools/call".into(),
             params: Some(json!({"name": name, "arguments": arguments})),
         }
