@@ -3,127 +3,41 @@
 //! scripted ServiceNow: which requests go out, which never do, and that every result
 //! validates against the tool's own outputSchema.
 
-use futures::executor::block_on;
 use serde_json::{json, Value};
-use servicenow_mcp::app;
-use servicenow_mcp::config::Config;
-use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
-use servicenow_mcp::services::Services;
+use servicenow_mcp::http::HttpResponse;
 
-const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const NOW: u64 = 1_790_000_000;
-const INSTANCE: &str = "https://acme.service-now.com";
+mod common;
+use common::*;
+
 const KB_ID: &str = "8a9b2c3d4e5f6a7b8c9d0e1f2a3b4c5d";
 const INC_ID: &str = "46d44a5fa9fe198101cd4bc3a2ae2b7a";
 
-struct World {
-    config: Config,
-    clock: ManualClock,
-    upstream: ScriptedUpstream,
+/// What these tests ask of the world beyond the common requests.
+trait AnswersWorld {
+    fn answers_server(&self, config: Value) -> String;
+    fn server_with_auth(&self, config: Value, auth: Value) -> String;
+    fn call(&self, path: &str, name: &str, arguments: Value) -> Value;
+    fn push_json(&self, status: u16, body: Value) -> &Self;
+    fn request_paths(&self) -> Vec<String>;
+    fn query_of(&self, index: usize, key: &str) -> Option<String>;
 }
 
-impl World {
-    fn new() -> Self {
-        let (config, problems) = Config::from_lookup(|name| match name {
-            "ADMIN_TOKEN" => Some(ADMIN.into()),
-            "CREDENTIALS_KEY" => Some(KEY.into()),
-            _ => None,
-        });
-        assert!(problems.is_empty(), "{problems:?}");
-        World {
-            config,
-            clock: ManualClock::at_secs(NOW),
-            upstream: ScriptedUpstream::new(),
-        }
-    }
-
-    fn send(&self, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
-        let services = Services {
-            config: &self.config,
-            kv,
-            upstream: &self.upstream,
-            clock: &self.clock,
-        };
-        block_on(app::handle(&services, request))
-    }
-
-    fn admin(&self, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> Value {
-        let request = HttpRequest::new(method, format!("https://mcp.example.com{path}"))
-            .with_header("authorization", format!("Bearer {ADMIN}"))
-            .with_header("content-type", "application/json")
-            .with_body(body.to_string().into_bytes());
-        let response = self.send(kv, request);
-        assert!(
-            response.status < 300,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
-    }
-
+impl AnswersWorld for World {
     /// A server with `config`; returns its MCP path.
-    fn server(&self, kv: &MemoryKv<'_>, config: Value) -> String {
+    fn answers_server(&self, config: Value) -> String {
         self.server_with_auth(
-            kv,
             config,
             json!({"type": "basic", "username": "mcp", "password": "s3cret-pw"}),
         )
     }
 
-    fn server_with_auth(&self, kv: &MemoryKv<'_>, config: Value, auth: Value) -> String {
-        self.admin(
-            kv,
-            "PUT",
-            "/integrated-account/acme",
-            json!({"instance_url": INSTANCE, "auth": auth}),
-        );
-        let body = self.admin(
-            kv,
-            "POST",
-            "/integrated-account/acme/mcp",
-            json!({"name": "answers", "config": config}),
-        );
-        let url = body["url"].as_str().expect("url").to_string();
-        url.strip_prefix("https://mcp.example.com")
-            .expect("base")
-            .to_string()
+    fn server_with_auth(&self, config: Value, auth: Value) -> String {
+        self.account(INSTANCE, auth);
+        self.server(json!({"name": "answers", "config": config}))
     }
 
-    fn rpc(&self, kv: &MemoryKv<'_>, path: &str, method: &str, params: Value) -> Value {
-        let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
-            .with_header("content-type", "application/json")
-            .with_header("accept", "application/json, text/event-stream")
-            .with_body(message.to_string().into_bytes());
-        serde_json::from_slice(&self.send(kv, request).body).expect("JSON body")
-    }
-
-    /// Every tool of tools/list, following cursors.
-    fn tools(&self, kv: &MemoryKv<'_>, path: &str) -> Vec<Value> {
-        let mut tools = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..20 {
-            let params = cursor.as_ref().map_or(json!({}), |c| json!({"cursor": c}));
-            let body = self.rpc(kv, path, "tools/list", params);
-            tools.extend(
-                body["result"]["tools"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-            cursor = body["result"]["nextCursor"].as_str().map(str::to_string);
-            if cursor.is_none() {
-                return tools;
-            }
-        }
-        panic!("tools/list never ended");
-    }
-
-    fn call(&self, kv: &MemoryKv<'_>, path: &str, name: &str, arguments: Value) -> Value {
+    fn call(&self, path: &str, name: &str, arguments: Value) -> Value {
         self.rpc(
-            kv,
             path,
             "tools/call",
             json!({"name": name, "arguments": arguments}),
@@ -159,7 +73,7 @@ impl World {
 /// The result of a successful call, checked like the SDK clients check it: the
 /// structuredContent validates against the tool's outputSchema and the text item holds
 /// the same JSON.
-fn success(world: &World, kv: &MemoryKv<'_>, path: &str, name: &str, body: &Value) -> Value {
+fn success(world: &World, path: &str, name: &str, body: &Value) -> Value {
     let result = &body["result"];
     assert_eq!(result["isError"], false, "{body}");
     let structured = result["structuredContent"].clone();
@@ -169,7 +83,7 @@ fn success(world: &World, kv: &MemoryKv<'_>, path: &str, name: &str, body: &Valu
         structured
     );
     let tool = world
-        .tools(kv, path)
+        .tools(path)
         .into_iter()
         .find(|t| t["name"] == name)
         .expect("tool listed");
@@ -201,7 +115,6 @@ fn names(tools: &[Value]) -> Vec<&str> {
 #[test]
 fn answer_tools_follow_the_server_filters() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     let cases: [(Value, &[&str]); 6] = [
         (
             json!({}),
@@ -221,8 +134,8 @@ fn answer_tools_follow_the_server_filters() {
         (json!({"tool_mode": "discovery"}), &[]),
     ];
     for (config, expected) in cases {
-        let path = world.server(&kv, config.clone());
-        let tools = world.tools(&kv, &path);
+        let path = world.answers_server(config.clone());
+        let tools = world.tools(&path);
         let listed = names(&tools);
         let answers: Vec<&str> = listed
             .iter()
@@ -241,7 +154,7 @@ fn answer_tools_follow_the_server_filters() {
         }
         // A hidden answer tool is indistinguishable from an unknown one.
         if !expected.contains(&"search") {
-            let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
+            let body = world.call(&path, "search", json!({"query": "vpn"}));
             assert_eq!(body["error"]["code"], -32602, "{config}: {body}");
         }
     }
@@ -251,11 +164,7 @@ fn answer_tools_follow_the_server_filters() {
 #[test]
 fn bad_input_is_a_clear_tool_error_and_never_reaches_servicenow() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(
-        &kv,
-        json!({"methods": ["read"], "tags": ["incident", "itsm"]}),
-    );
+    let path = world.answers_server(json!({"methods": ["read"], "tags": ["incident", "itsm"]}));
     let cases = [
         ("search", json!({"query": ""}), "empty"),
         ("search", json!({"query": "   "}), "empty"),
@@ -304,7 +213,7 @@ fn bad_input_is_a_clear_tool_error_and_never_reaches_servicenow() {
         ),
     ];
     for (name, arguments, fragment) in cases {
-        let message = tool_error(&world.call(&kv, &path, name, arguments.clone()));
+        let message = tool_error(&world.call(&path, name, arguments.clone()));
         assert!(message.contains(fragment), "{name} {arguments}: {message}");
     }
     assert!(
@@ -317,8 +226,7 @@ fn bad_input_is_a_clear_tool_error_and_never_reaches_servicenow() {
 #[test]
 fn search_ranks_numbers_then_articles_then_open_records_and_falls_back_without_the_plugin() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({}));
+    let path = world.answers_server(json!({}));
     world
         // INC0010001 by number.
         .push_json(200, json!({"result": [{"sys_id": INC_ID, "number": "INC0010001", "short_description": "VPN drops", "sys_updated_on": "2026-11-01 10:00:00"}]}))
@@ -336,13 +244,8 @@ fn search_ranks_numbers_then_articles_then_open_records_and_falls_back_without_t
         ]}))
         .push_json(200, json!({"result": []}))
         .push_json(200, json!({"result": []}));
-    let body = world.call(
-        &kv,
-        &path,
-        "search",
-        json!({"query": "reset VPN INC0010001"}),
-    );
-    let result = success(&world, &kv, &path, "search", &body);
+    let body = world.call(&path, "search", json!({"query": "reset VPN INC0010001"}));
+    let result = success(&world, &path, "search", &body);
     let ids: Vec<&str> = result["results"]
         .as_array()
         .unwrap()
@@ -394,11 +297,10 @@ fn search_ranks_numbers_then_articles_then_open_records_and_falls_back_without_t
 #[test]
 fn a_server_whose_tags_hide_knowledge_never_queries_it() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({"tags": ["incident"]}));
+    let path = world.answers_server(json!({"tags": ["incident"]}));
     world.push_json(200, json!({"result": []}));
-    let body = world.call(&kv, &path, "search", json!({"query": "printer jam"}));
-    let result = success(&world, &kv, &path, "search", &body);
+    let body = world.call(&path, "search", json!({"query": "printer jam"}));
+    let result = success(&world, &path, "search", &body);
     assert_eq!(result, json!({"results": []}));
     assert_eq!(world.request_paths(), ["/api/now/table/incident"]);
 }
@@ -406,19 +308,13 @@ fn a_server_whose_tags_hide_knowledge_never_queries_it() {
 #[test]
 fn search_uses_the_knowledge_api_score() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({"tags": ["knowledge"]}));
+    let path = world.answers_server(json!({"tags": ["knowledge"]}));
     world.push_json(200, json!({"result": {"meta": {"count": 2}, "articles": [
         {"id": "11111111111111111111111111111111", "number": "KB0010001", "title": "Low", "score": 2.5, "fields": {"sys_updated_on": {"value": "2026-12-01 00:00:00"}}},
         {"id": KB_ID, "number": "KB0010002", "title": "High", "score": 19.0, "fields": {"sys_updated_on": {"value": "2020-01-01 00:00:00"}}}
     ]}}));
-    let body = world.call(
-        &kv,
-        &path,
-        "search",
-        json!({"query": "reset saved credentials"}),
-    );
-    let result = success(&world, &kv, &path, "search", &body);
+    let body = world.call(&path, "search", json!({"query": "reset saved credentials"}));
+    let result = success(&world, &path, "search", &body);
     assert_eq!(result["results"][0]["id"], format!("kb_knowledge:{KB_ID}"));
     assert_eq!(result["results"][0]["title"], "KB0010002: High");
     assert_eq!(world.request_paths(), ["/api/sn_km_api/knowledge/articles"]);
@@ -427,8 +323,7 @@ fn search_uses_the_knowledge_api_score() {
 #[test]
 fn fetch_reads_an_article_as_text_and_a_record_with_its_journal() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({"methods": ["read"]}));
+    let path = world.answers_server(json!({"methods": ["read"]}));
     let dv = |v: &str, d: &str| json!({"value": v, "display_value": d});
     world.push_json(200, json!({"result": {
         "sys_id": dv(KB_ID, KB_ID), "number": dv("KB0010002", "KB0010002"),
@@ -437,12 +332,11 @@ fn fetch_reads_an_article_as_text_and_a_record_with_its_journal() {
         "workflow_state": dv("published", "Published")
     }}));
     let body = world.call(
-        &kv,
         &path,
         "fetch",
         json!({"id": format!("kb_knowledge:{KB_ID}")}),
     );
-    let article = success(&world, &kv, &path, "fetch", &body);
+    let article = success(&world, &path, "fetch", &body);
     assert_eq!(article["id"], format!("kb_knowledge:{KB_ID}"));
     assert_eq!(article["title"], "How to reset your VPN connection");
     assert_eq!(article["text"], "KB0010002: How to reset your VPN connection\n\nQuit the client.\n\n- Reset saved credentials");
@@ -467,8 +361,8 @@ fn fetch_reads_an_article_as_text_and_a_record_with_its_journal() {
             {"element": "comments", "value": "Could you send the log?", "sys_created_on": "2026-11-02 11:00:00", "sys_created_by": "sarah.connor"},
             {"element": "work_notes", "value": "IKE rekey failures.", "sys_created_on": "2026-11-02 10:00:00", "sys_created_by": "sarah.connor"}
         ]}));
-    let body = world.call(&kv, &path, "fetch", json!({"id": "INC0010001"}));
-    let record = success(&world, &kv, &path, "fetch", &body);
+    let body = world.call(&path, "fetch", json!({"id": "INC0010001"}));
+    let record = success(&world, &path, "fetch", &body);
     let text = record["text"].as_str().unwrap();
     for line in [
         "INC0010001: VPN drops",
@@ -497,16 +391,10 @@ fn fetch_reads_an_article_as_text_and_a_record_with_its_journal() {
 #[test]
 fn fetch_without_journal_access_says_so_and_a_missing_record_is_an_error() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({"tags": ["incident"]}));
+    let path = world.answers_server(json!({"tags": ["incident"]}));
     world.push_json(200, json!({"result": {"sys_id": INC_ID, "number": "INC0010001", "short_description": "VPN drops"}}));
-    let body = world.call(
-        &kv,
-        &path,
-        "fetch",
-        json!({"id": format!("incident:{INC_ID}")}),
-    );
-    let record = success(&world, &kv, &path, "fetch", &body);
+    let body = world.call(&path, "fetch", json!({"id": format!("incident:{INC_ID}")}));
+    let record = success(&world, &path, "fetch", &body);
     assert!(record["text"]
         .as_str()
         .unwrap()
@@ -518,29 +406,24 @@ fn fetch_without_journal_access_says_so_and_a_missing_record_is_an_error() {
     );
 
     world.push_json(404, json!({"error": {"message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"}, "status": "failure"}));
-    let message = tool_error(&world.call(
-        &kv,
-        &path,
-        "fetch",
-        json!({"id": format!("incident:{INC_ID}")}),
-    ));
+    let message =
+        tool_error(&world.call(&path, "fetch", json!({"id": format!("incident:{INC_ID}")})));
     assert!(message.contains("No Incident with sys_id"), "{message}");
 }
 
 #[test]
 fn aggregate_turns_string_numbers_into_numbers_and_groups_into_a_list() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server(&kv, json!({"methods": ["list"]}));
+    let path = world.answers_server(json!({"methods": ["list"]}));
     world.push_json(200, json!({"result": [
         {"stats": {"count": "4", "avg": {"reopen_count": "0.5000"}}, "groupby_fields": [{"field": "assignment_group", "value": "g1", "display_value": "Network Operations"}]},
         {"stats": {"count": "2", "avg": {"reopen_count": "0"}}, "groupby_fields": [{"field": "assignment_group", "value": "g2", "display_value": "Service Desk"}]}
     ]}));
-    let body = world.call(&kv, &path, "aggregate_service_now_records", json!({
+    let body = world.call(&path, "aggregate_service_now_records", json!({
         "table": "incident", "query": "active=true", "group_by": ["assignment_group"], "count": true,
         "avg_fields": ["reopen_count"], "order_by": "COUNT^DESC"
     }));
-    let result = success(&world, &kv, &path, "aggregate_service_now_records", &body);
+    let result = success(&world, &path, "aggregate_service_now_records", &body);
     assert_eq!(
         result["groups"][0],
         json!({"group": {"assignment_group": "g1"}, "labels": {"assignment_group": "Network Operations"}, "stats": {"count": 4, "avg": {"reopen_count": 0.5}}})
@@ -555,19 +438,17 @@ fn aggregate_turns_string_numbers_into_numbers_and_groups_into_a_list() {
 
     world.push_json(200, json!({"result": {"stats": {"count": "28"}}}));
     let body = world.call(
-        &kv,
         &path,
         "aggregate_service_now_records",
         json!({"table": "incident"}),
     );
     assert_eq!(
-        success(&world, &kv, &path, "aggregate_service_now_records", &body),
+        success(&world, &path, "aggregate_service_now_records", &body),
         json!({"table": "incident", "stats": {"count": 28}})
     );
 
     world.push_json(403, json!({"error": {"message": "Operation Failed", "detail": "ACL restricts"}, "status": "failure"}));
     let message = tool_error(&world.call(
-        &kv,
         &path,
         "aggregate_service_now_records",
         json!({"table": "incident"}),
@@ -581,10 +462,7 @@ fn aggregate_turns_string_numbers_into_numbers_and_groups_into_a_list() {
 #[test]
 fn oauth_tokens_are_cached_replaced_once_when_revoked_and_a_429_ends_the_search() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = world.server_with_auth(
-        &kv,
-        json!({"tags": ["incident"]}),
+    let path = world.server_with_auth(json!({"tags": ["incident"]}),
         json!({"type": "oauth2_client_credentials", "client_id": "mcp-client", "client_secret": "client-s3cret"}),
     );
     world
@@ -593,8 +471,8 @@ fn oauth_tokens_are_cached_replaced_once_when_revoked_and_a_429_ends_the_search(
             json!({"access_token": "tok-123456", "token_type": "Bearer", "expires_in": 1799}),
         )
         .push_json(200, json!({"result": []}));
-    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
-    success(&world, &kv, &path, "search", &body);
+    let body = world.call(&path, "search", json!({"query": "vpn"}));
+    success(&world, &path, "search", &body);
     assert_eq!(
         world.request_paths(),
         ["/oauth_token.do", "/api/now/table/incident"]
@@ -612,8 +490,8 @@ fn oauth_tokens_are_cached_replaced_once_when_revoked_and_a_429_ends_the_search(
         .push_json(401, json!({"error": {"message": "User Not Authenticated", "detail": null}, "status": "failure"}))
         .push_json(200, json!({"access_token": "tok-789012", "token_type": "Bearer", "expires_in": 1799}))
         .push_json(200, json!({"result": []}));
-    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
-    success(&world, &kv, &path, "search", &body);
+    let body = world.call(&path, "search", json!({"query": "vpn"}));
+    success(&world, &path, "search", &body);
     assert_eq!(
         world.request_paths(),
         [
@@ -633,7 +511,7 @@ fn oauth_tokens_are_cached_replaced_once_when_revoked_and_a_429_ends_the_search(
         &json!({"error": {"message": "Rate limit exceeded", "detail": "Rate limit of 5 requests per hour for Table API exceeded"}, "status": "failure"}),
     )
     .with_header("retry-after", "120")));
-    let body = world.call(&kv, &path, "search", json!({"query": "vpn"}));
+    let body = world.call(&path, "search", json!({"query": "vpn"}));
     assert!(
         body["error"]["message"]
             .as_str()

@@ -5,98 +5,15 @@
 use futures::executor::block_on;
 use serde_json::{json, Value};
 use servicenow_mcp::app;
-use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::ports::{Clock, ManualClock, MemoryKv, ScriptedUpstream, UpstreamError};
-use servicenow_mcp::services::Services;
+use servicenow_mcp::ports::{Clock, UpstreamError};
 
-const ADMIN: &str = "hardening-admin-token-0123456789abcdef";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const NOW: u64 = 1_790_000_000;
-const BASE: &str = "https://mcp.example.com";
+mod common;
+use common::*;
 
-struct World {
-    config: Config,
-    clock: ManualClock,
-    upstream: ScriptedUpstream,
-}
-
-impl World {
-    fn new() -> Self {
-        let (config, problems) = Config::from_lookup(|name| match name {
-            "ADMIN_TOKEN" => Some(ADMIN.into()),
-            "CREDENTIALS_KEY" => Some(KEY.into()),
-            _ => None,
-        });
-        assert!(problems.is_empty(), "{problems:?}");
-        World {
-            config,
-            clock: ManualClock::at_secs(NOW),
-            upstream: ScriptedUpstream::new(),
-        }
-    }
-
-    fn send(&self, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
-        let services = Services {
-            config: &self.config,
-            kv,
-            upstream: &self.upstream,
-            clock: &self.clock,
-        };
-        block_on(app::handle(&services, request))
-    }
-
-    fn admin(&self, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> Value {
-        let request = HttpRequest::new(method, format!("{BASE}{path}"))
-            .with_header("authorization", format!("Bearer {ADMIN}"))
-            .with_header("content-type", "application/json")
-            .with_body(body.to_string());
-        let response = self.send(kv, request);
-        let json: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        assert!(response.status < 300, "{} {json}", response.status);
-        json
-    }
-
-    fn account(&self, kv: &MemoryKv<'_>, instance: &str, auth: Value) {
-        self.admin(
-            kv,
-            "PUT",
-            "/integrated-account/acme",
-            json!({"instance_url": instance, "auth": auth}),
-        );
-    }
-
-    /// Mints a read+write server on `acme`; returns its MCP path.
-    fn server(&self, kv: &MemoryKv<'_>) -> String {
-        let body = self.admin(
-            kv,
-            "POST",
-            "/integrated-account/acme/mcp",
-            json!({"name": "hardening", "config": {"methods": ["read", "write"]}}),
-        );
-        let url = body["url"].as_str().unwrap_or_default();
-        url.strip_prefix(BASE).unwrap_or_default().to_string()
-    }
-
-    fn call(&self, kv: &MemoryKv<'_>, path: &str, name: &str, arguments: Value) -> Value {
-        let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
-        let request = HttpRequest::new("POST", format!("{BASE}{path}"))
-            .with_header("content-type", "application/json")
-            .with_header("accept", "application/json, text/event-stream")
-            .with_body(message.to_string());
-        let response = self.send(kv, request);
-        assert_eq!(response.status, 200);
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
-    }
-
-    fn sent(&self) -> Vec<String> {
-        self.upstream
-            .requests
-            .borrow()
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.url))
-            .collect()
-    }
+/// Mints a read+write server on `acme`; returns its MCP path.
+fn rw_server(world: &World) -> String {
+    world.server(json!({"name": "hardening", "config": {"methods": ["read", "write"]}}))
 }
 
 fn error_text(reply: &Value) -> String {
@@ -112,20 +29,16 @@ const BASIC: &str = r#"{"type": "basic", "username": "svc", "password": "pw-hard
 #[test]
 fn a_redirect_is_an_error_naming_its_target_and_is_not_followed() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
-    let path = world.server(&kv);
+    let path = rw_server(&world);
     for status in [301, 302, 307, 308] {
         world.upstream.requests.borrow_mut().clear();
         world.upstream.push(Ok(HttpResponse::new(status)
             .with_header("location", "https://login.evil.example:8443/sso?next=/api")));
-        let reply = world.call(
-            &kv,
-            &path,
+        let reply = world.tool_call(&path,
             "create_a_service_now_incident",
             json!({"short_description": "printer on fire", "caller_id": "0a826bf03710200044e0bfc8bcbe5d7a"}),
         );
@@ -140,18 +53,15 @@ fn a_redirect_is_an_error_naming_its_target_and_is_not_followed() {
 #[test]
 fn an_oversized_upstream_body_suggests_fields_or_a_smaller_limit() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
-    let path = world.server(&kv);
+    let path = rw_server(&world);
     world.upstream.push(Err(UpstreamError::TooLarge {
         limit_bytes: 4 * 1024 * 1024,
     }));
-    let text = error_text(&world.call(
-        &kv,
+    let text = error_text(&world.tool_call(
         &path,
         "list_all_service_now_incident",
         json!({"limit": 100}),
@@ -164,11 +74,10 @@ fn an_oversized_upstream_body_suggests_fields_or_a_smaller_limit() {
 #[test]
 fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     let auth =
         json!({"type": "oauth2_client_credentials", "client_id": "cid", "client_secret": "cs-1"});
-    world.account(&kv, "https://old.service-now.com", auth.clone());
-    let path = world.server(&kv);
+    world.account("https://old.service-now.com", auth.clone());
+    let path = rw_server(&world);
     let token =
         |value: &str| HttpResponse::json(200, &json!({"access_token": value, "expires_in": 1800}));
     let list = || HttpResponse::json(200, &json!({"result": []}));
@@ -176,18 +85,18 @@ fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
         .upstream
         .push(Ok(token("old-instance-token")))
         .push(Ok(list()));
-    let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
+    let reply = world.tool_call(&path, "list_all_service_now_incident", json!({}));
     assert!(
         reply["result"].is_object() && reply["result"]["isError"] != true,
         "{reply}"
     );
-    world.account(&kv, "https://new.service-now.com", auth);
+    world.account("https://new.service-now.com", auth);
     world.upstream.requests.borrow_mut().clear();
     world
         .upstream
         .push(Ok(token("new-instance-token")))
         .push(Ok(list()));
-    let reply = world.call(&kv, &path, "list_all_service_now_incident", json!({}));
+    let reply = world.tool_call(&path, "list_all_service_now_incident", json!({}));
     assert!(
         reply["result"].is_object() && reply["result"]["isError"] != true,
         "{reply}"
@@ -208,31 +117,21 @@ fn a_repointed_oauth_account_never_receives_the_old_instances_token() {
 fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation() {
     use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
     let cache = IsolateCache::default();
     let ping = |path: &str| {
-        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
-        let services = Services {
-            config: &world.config,
-            kv: &cached,
-            upstream: &world.upstream,
-            clock: &world.clock,
-        };
+        let cached = CachedKv::new(&world.kv, &cache, world.clock.now_ms());
         let request = HttpRequest::new("POST", format!("{BASE}{path}"))
             .with_header("content-type", "application/json")
             .with_header("accept", "application/json")
             .with_body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
-        block_on(app::handle(&services, request)).status
+        world.send_via(&cached, request).status
     };
     // A server that expires in 2 minutes, then revoked through the same isolate.
-    let body = world.admin(
-        &kv,
-        "POST",
+    let body = world.admin_ok("POST",
         "/integrated-account/acme/mcp",
         json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": servicenow_mcp::civil_time::format_rfc3339(NOW + 120)}),
     );
@@ -254,27 +153,21 @@ fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation
         "expires_at is checked on every request, cached or not"
     );
 
-    let path = world.server(&kv);
+    let path = rw_server(&world);
     assert_eq!(ping(&path), 200);
     let id = {
-        let cached = CachedKv::new(&kv, &cache, world.clock.now_ms());
-        let services = Services {
-            config: &world.config,
-            kv: &cached,
-            upstream: &world.upstream,
-            clock: &world.clock,
-        };
+        let cached = CachedKv::new(&world.kv, &cache, world.clock.now_ms());
         let list = HttpRequest::new("GET", format!("{BASE}/integrated-account/acme/mcp"))
             .with_header("authorization", format!("Bearer {ADMIN}"));
-        let listed: Value = serde_json::from_slice(&block_on(app::handle(&services, list)).body)
-            .unwrap_or(Value::Null);
+        let listed: Value =
+            serde_json::from_slice(&world.send_via(&cached, list).body).unwrap_or(Value::Null);
         let id = listed["result"][0]["id"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         let delete = HttpRequest::new("DELETE", format!("{BASE}/integrated-account/acme/mcp/{id}"))
             .with_header("authorization", format!("Bearer {ADMIN}"));
-        assert_eq!(block_on(app::handle(&services, delete)).status, 200);
+        assert_eq!(world.send_via(&cached, delete).status, 200);
         id
     };
     assert!(!id.is_empty());
@@ -285,68 +178,25 @@ fn the_isolate_cache_still_checks_expiry_and_forgets_on_this_isolates_revocation
     );
 }
 
-/// A KV that records every key read from it.
-struct ReadLog<'a> {
-    inner: &'a MemoryKv<'a>,
-    reads: std::cell::RefCell<Vec<String>>,
-}
-
-impl servicenow_mcp::ports::KvStore for ReadLog<'_> {
-    async fn get(&self, key: &str) -> Result<Option<String>, servicenow_mcp::ports::StoreError> {
-        self.reads.borrow_mut().push(key.to_string());
-        self.inner.get(key).await
-    }
-    async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        expires_at: Option<u64>,
-    ) -> Result<(), servicenow_mcp::ports::StoreError> {
-        self.inner.put(key, value, expires_at).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), servicenow_mcp::ports::StoreError> {
-        self.inner.delete(key).await
-    }
-    async fn list(
-        &self,
-        prefix: &str,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<servicenow_mcp::ports::KeyPage, servicenow_mcp::ports::StoreError> {
-        self.inner.list(prefix, cursor, limit).await
-    }
-}
-
 #[test]
 fn a_request_resolves_its_server_and_account_once_and_an_isolate_reads_them_once_per_ttl() {
     use servicenow_mcp::store::cache::{CachedKv, IsolateCache};
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
-    let path = world.server(&kv);
-    let log = ReadLog {
-        inner: &kv,
-        reads: Default::default(),
-    };
+    let path = rw_server(&world);
+    let log = servicenow_mcp::ports::FaultyKv::new(&world.kv);
     let cache = IsolateCache::default();
     let post = |body: &str| {
         let cached = CachedKv::new(&log, &cache, world.clock.now_ms());
-        let services = Services {
-            config: &world.config,
-            kv: &cached,
-            upstream: &world.upstream,
-            clock: &world.clock,
-        };
         let request = HttpRequest::new("POST", format!("{BASE}{path}"))
             .with_header("content-type", "application/json")
             .with_header("accept", "application/json")
             .with_body(body.to_string());
-        let status = block_on(app::handle(&services, request)).status;
-        (status, std::mem::take(&mut *log.reads.borrow_mut()))
+        let status = world.send_via(&cached, request).status;
+        (status, log.take_reads())
     };
     let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_all_service_now_incidents","arguments":{"limit":1}}}"#;
     world.upstream.push_json(200, json!({"result": []}));
@@ -370,23 +220,9 @@ fn a_request_resolves_its_server_and_account_once_and_an_isolate_reads_them_once
 const UPLOAD: &str = "attach_file_service_now_sys_attachment";
 const UPLOAD_CAP: usize = 7_492_950;
 
-impl World {
-    /// Mints a server on `acme` with `body` (name, config, require_api_token_auth).
-    fn server_with(&self, kv: &MemoryKv<'_>, body: Value) -> String {
-        let body = self.admin(kv, "POST", "/integrated-account/acme/mcp", body);
-        let url = body["url"].as_str().unwrap_or_default();
-        url.strip_prefix(BASE).unwrap_or_default().to_string()
-    }
-
-    fn cap(&self, kv: &MemoryKv<'_>, request: &HttpRequest) -> usize {
-        let services = Services {
-            config: &self.config,
-            kv,
-            upstream: &self.upstream,
-            clock: &self.clock,
-        };
-        block_on(app::prepare(&services, request)).body_cap()
-    }
+/// The cap a request's body would be read to, from its head.
+fn cap(world: &World, request: &HttpRequest) -> usize {
+    block_on(app::prepare(&world.services(), request)).body_cap()
 }
 
 fn mcp_post(path: &str, body: Vec<u8>) -> HttpRequest {
@@ -409,21 +245,15 @@ fn padded_call(name: &str, padding: usize) -> Vec<u8> {
 #[test]
 fn only_an_upload_server_and_its_callers_get_the_larger_body_limit() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
-    let upload = world.server(&kv);
-    let read_only = world.server_with(&kv, json!({"name": "ro", "config": {"methods": ["read"]}}));
-    let discovery = world.server_with(
-        &kv,
-        json!({"name": "d", "config": {"tool_mode": "discovery"}}),
-    );
-    let guarded = world.server_with(&kv, json!({"name": "g", "require_api_token_auth": true}));
-    let token = world.admin(
-        &kv,
+    let upload = rw_server(&world);
+    let read_only = world.server(json!({"name": "ro", "config": {"methods": ["read"]}}));
+    let discovery = world.server(json!({"name": "d", "config": {"tool_mode": "discovery"}}));
+    let guarded = world.server(json!({"name": "g", "require_api_token_auth": true}));
+    let token = world.admin_ok(
         "POST",
         "/integrated-account/acme/api-tokens",
         json!({"name": "uploads"}),
@@ -432,42 +262,40 @@ fn only_an_upload_server_and_its_callers_get_the_larger_body_limit() {
         .unwrap_or_default()
         .to_string();
     let head = |path: &str| HttpRequest::new("POST", format!("{BASE}{path}"));
-    assert_eq!(world.cap(&kv, &head(&upload)), UPLOAD_CAP);
-    assert_eq!(world.cap(&kv, &head(&discovery)), UPLOAD_CAP);
-    assert_eq!(world.cap(&kv, &head(&read_only)), 1024 * 1024);
-    assert_eq!(world.cap(&kv, &head("/mcp/unknown-token")), 1024 * 1024);
-    assert_eq!(world.cap(&kv, &head(&guarded)), 1024 * 1024, "no API token");
+    assert_eq!(cap(&world, &head(&upload)), UPLOAD_CAP);
+    assert_eq!(cap(&world, &head(&discovery)), UPLOAD_CAP);
+    assert_eq!(cap(&world, &head(&read_only)), 1024 * 1024);
+    assert_eq!(cap(&world, &head("/mcp/unknown-token")), 1024 * 1024);
+    assert_eq!(cap(&world, &head(&guarded)), 1024 * 1024, "no API token");
     assert_eq!(
-        world.cap(
-            &kv,
+        cap(
+            &world,
             &head(&guarded).with_header("authorization", "Bearer not-a-live-token")
         ),
         1024 * 1024
     );
     assert_eq!(
-        world.cap(
-            &kv,
+        cap(
+            &world,
             &head(&guarded).with_header("authorization", format!("Bearer {token}"))
         ),
         UPLOAD_CAP
     );
     let get = HttpRequest::new("GET", format!("{BASE}{upload}"));
-    assert_eq!(world.cap(&kv, &get), 1024 * 1024);
+    assert_eq!(cap(&world, &get), 1024 * 1024);
     let admin = HttpRequest::new("PUT", format!("{BASE}/integrated-account/acme"));
-    assert_eq!(world.cap(&kv, &admin), 64 * 1024);
+    assert_eq!(cap(&world, &admin), 64 * 1024);
 }
 
 #[test]
 fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     world.account(
-        &kv,
         "https://acme.service-now.com",
         serde_json::from_str(BASIC).unwrap(),
     );
-    let upload = world.server(&kv);
-    let read_only = world.server_with(&kv, json!({"name": "ro", "config": {"methods": ["read"]}}));
+    let upload = rw_server(&world);
+    let read_only = world.server(json!({"name": "ro", "config": {"methods": ["read"]}}));
     let two_mib = 2 * 1024 * 1024;
     let status_and_text = |response: HttpResponse| {
         (
@@ -479,36 +307,36 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list",
                       "params": {"_meta": {"pad": "x".repeat(two_mib)}}});
     let (status, text) =
-        status_and_text(world.send(&kv, mcp_post(&upload, list.to_string().into_bytes())));
+        status_and_text(world.send(mcp_post(&upload, list.to_string().into_bytes())));
     assert_eq!(status, 413, "{text}");
     assert!(
         text.contains("body_too_large") && text.contains("upload tool"),
         "{text}"
     );
     let other = padded_call("create_a_service_now_incident", two_mib);
-    assert_eq!(world.send(&kv, mcp_post(&upload, other)).status, 413);
+    assert_eq!(world.send(mcp_post(&upload, other)).status, 413);
     // The upload tool on a server that does not expose it: 413 as well.
     let (status, text) =
-        status_and_text(world.send(&kv, mcp_post(&read_only, padded_call(UPLOAD, two_mib))));
+        status_and_text(world.send(mcp_post(&read_only, padded_call(UPLOAD, two_mib))));
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("exceeds 1048576 bytes"), "{text}");
     // Past 1 MiB, a body that is not JSON or is a notification is 413 too, not 400/202.
     let blank = mcp_post(&upload, vec![b' '; two_mib]);
-    assert_eq!(world.send(&kv, blank).status, 413);
+    assert_eq!(world.send(blank).status, 413);
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized",
                       "params": {"pad": "x".repeat(two_mib)}});
     assert_eq!(
         world
-            .send(&kv, mcp_post(&upload, note.to_string().into_bytes()))
+            .send(mcp_post(&upload, note.to_string().into_bytes()))
             .status,
         413
     );
     // An unknown token past 1 MiB: 413, not 404.
     let unknown = mcp_post("/mcp/unknown-token", padded_call(UPLOAD, two_mib));
-    assert_eq!(world.send(&kv, unknown).status, 413);
+    assert_eq!(world.send(unknown).status, 413);
     // Past the upload cap, even the upload tool: 413, and nothing reached ServiceNow.
     let (status, text) =
-        status_and_text(world.send(&kv, mcp_post(&upload, padded_call(UPLOAD, UPLOAD_CAP + 4))));
+        status_and_text(world.send(mcp_post(&upload, padded_call(UPLOAD, UPLOAD_CAP + 4))));
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("exceeds 7492950 bytes"), "{text}");
     assert!(world.sent().is_empty(), "{:?}", world.sent());
@@ -517,7 +345,7 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
         201,
         &json!({"result": {"sys_id": "a".repeat(32), "file_name": "big.zip", "size_bytes": "1572864"}}),
     )));
-    let response = world.send(&kv, mcp_post(&upload, padded_call(UPLOAD, two_mib)));
+    let response = world.send(mcp_post(&upload, padded_call(UPLOAD, two_mib)));
     assert_eq!(response.status, 200);
     let reply: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     assert_eq!(reply["result"]["isError"], false, "{reply}");
@@ -529,7 +357,6 @@ fn past_1_mib_only_a_call_of_the_upload_tool_is_served() {
 #[test]
 fn a_rebound_page_cannot_drive_the_admin_api_even_with_the_token() {
     let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
     let put = |origin: &str| {
         HttpRequest::new("PUT", "http://evil.example:8787/integrated-account/acme")
             .with_header("authorization", format!("Bearer {ADMIN}"))
@@ -541,17 +368,13 @@ fn a_rebound_page_cannot_drive_the_admin_api_even_with_the_token() {
                 .to_string(),
             )
     };
-    let response = world.send(&kv, put("http://evil.example:8787"));
+    let response = world.send(put("http://evil.example:8787"));
     assert_eq!(response.status, 403);
     assert!(String::from_utf8_lossy(&response.body).contains("origin_not_allowed"));
     let read = HttpRequest::new("GET", format!("{BASE}/integrated-account/acme"))
         .with_header("authorization", format!("Bearer {ADMIN}"));
-    assert_eq!(
-        world.send(&kv, read.clone()).status,
-        404,
-        "nothing was written"
-    );
+    assert_eq!(world.send(read.clone()).status, 404, "nothing was written");
     // The worker's own loopback page is served.
-    assert_eq!(world.send(&kv, put("http://127.0.0.1:8787")).status, 201);
-    assert_eq!(world.send(&kv, read).status, 200);
+    assert_eq!(world.send(put("http://127.0.0.1:8787")).status, 201);
+    assert_eq!(world.send(read).status, 200);
 }

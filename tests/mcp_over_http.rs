@@ -2,112 +2,17 @@
 //! transport, token lookup, dispatch, catalog and the ServiceNow client, with in-memory
 //! KV, a manual clock and a scripted ServiceNow.
 
-use futures::executor::block_on;
 use serde_json::{json, Value};
-use servicenow_mcp::app;
-use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
-use servicenow_mcp::services::Services;
 
-const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const NOW: u64 = 1_790_000_000; // 2026-09-21T14:13:20Z
-
-struct World {
-    config: Config,
-    clock: ManualClock,
-    upstream: ScriptedUpstream,
-}
-
-impl World {
-    fn new() -> Self {
-        let (config, problems) = Config::from_lookup(|name| match name {
-            "ADMIN_TOKEN" => Some(ADMIN.into()),
-            "CREDENTIALS_KEY" => Some(KEY.into()),
-            "ALLOW_HTTP_UPSTREAM" => Some("true".into()),
-            _ => None,
-        });
-        assert!(problems.is_empty(), "{problems:?}");
-        World {
-            config,
-            clock: ManualClock::at_secs(NOW),
-            upstream: ScriptedUpstream::new(),
-        }
-    }
-}
-
-fn send(world: &World, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
-    let services = Services {
-        config: &world.config,
-        kv,
-        upstream: &world.upstream,
-        clock: &world.clock,
-    };
-    block_on(app::handle(&services, request))
-}
-
-fn admin(world: &World, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let request = HttpRequest::new(method, format!("https://mcp.example.com{path}"))
-        .with_header("authorization", format!("Bearer {ADMIN}"))
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string().into_bytes());
-    let response = send(world, kv, request);
-    (
-        response.status,
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
-    )
-}
-
-/// Registers an account and mints a server; returns the server's MCP URL path.
-fn provision(world: &World, kv: &MemoryKv<'_>, server: Value) -> String {
-    let (status, body) = admin(
-        world,
-        kv,
-        "PUT",
-        "/integrated-account/acme",
-        json!({"instance_url": "https://acme.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}}),
-    );
-    assert!(status == 200 || status == 201, "{status} {body}");
-    let (status, body) = admin(world, kv, "POST", "/integrated-account/acme/mcp", server);
-    assert_eq!(status, 201, "{body}");
-    let url = body["url"].as_str().expect("url");
-    url.strip_prefix("https://mcp.example.com")
-        .expect("public base")
-        .to_string()
-}
-
-fn mcp(world: &World, kv: &MemoryKv<'_>, path: &str, message: Value) -> HttpResponse {
-    let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
-        .with_header("content-type", "application/json")
-        .with_header("accept", "application/json, text/event-stream")
-        .with_body(message.to_string().into_bytes());
-    send(world, kv, request)
-}
-
-fn json_body(response: &HttpResponse) -> Value {
-    serde_json::from_slice(&response.body).expect("JSON body")
-}
-
-fn call(name: &str, arguments: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
-}
-
-const ALICE: &str = "0a826bf03710200044e0bfc8bcbe5d7a";
+mod common;
+use common::*;
 
 #[test]
 fn initialize_negotiates_and_issues_no_session() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "ITSM", "config": {"methods": ["read"]}}),
-    );
-    let response = mcp(
-        &world,
-        &kv,
-        &path,
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "ITSM", "config": {"methods": ["read"]}}));
+    let response = world.mcp(&path,
         json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
     );
     assert_eq!(response.status, 200);
@@ -123,16 +28,9 @@ fn initialize_negotiates_and_issues_no_session() {
 
 #[test]
 fn read_only_server_lists_only_read_tools_and_refuses_writes_like_unknown_tools() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "RO", "config": {"methods": ["read"]}}),
-    );
-    let listed = json_body(&mcp(
-        &world,
-        &kv,
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "RO", "config": {"methods": ["read"]}}));
+    let listed = json_body(&world.mcp(
         &path,
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
     ));
@@ -145,16 +43,14 @@ fn read_only_server_lists_only_read_tools_and_refuses_writes_like_unknown_tools(
             tool["name"]
         );
     }
-    let write = json_body(&mcp(
-        &world,
-        &kv,
+    let write = json_body(&world.mcp(
         &path,
         call(
             "create_a_service_now_incident",
             json!({"short_description": "x", "caller_id": ALICE}),
         ),
     ));
-    let unknown = json_body(&mcp(&world, &kv, &path, call("no_such_tool", json!({}))));
+    let unknown = json_body(&world.mcp(&path, call("no_such_tool", json!({}))));
     assert_eq!(write["error"]["code"], -32602);
     assert_eq!(unknown["error"]["code"], -32602);
     assert!(
@@ -165,16 +61,9 @@ fn read_only_server_lists_only_read_tools_and_refuses_writes_like_unknown_tools(
 
 #[test]
 fn invalid_arguments_are_a_tool_error_and_never_reach_servicenow() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "RW", "config": {"methods": ["read", "write"]}}),
-    );
-    let body = json_body(&mcp(
-        &world,
-        &kv,
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "RW", "config": {"methods": ["read", "write"]}}));
+    let body = json_body(&world.mcp(
         &path,
         call(
             "create_a_service_now_incident",
@@ -190,18 +79,10 @@ fn invalid_arguments_are_a_tool_error_and_never_reach_servicenow() {
 
 #[test]
 fn successful_call_returns_structured_content_and_the_same_json_as_text() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "RW", "config": {"methods": ["read", "write"]}}),
-    );
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "RW", "config": {"methods": ["read", "write"]}}));
     world.upstream.push_json(201, json!({"result": {"sys_id": "1c741bd70b2322007518478d83673af3", "number": "INC0010001", "state": "1"}}));
-    let body = json_body(&mcp(
-        &world,
-        &kv,
-        &path,
+    let body = json_body(&world.mcp(&path,
         call(
             "create_a_service_now_incident",
             json!({"short_description": "Core DB unreachable", "caller_id": ALICE, "impact": 1, "urgency": "1"}),
@@ -231,13 +112,8 @@ fn successful_call_returns_structured_content_and_the_same_json_as_text() {
 
 #[test]
 fn upstream_429_becomes_http_429_with_normalized_headers_and_the_same_id() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "RW", "config": {"methods": ["read"]}}),
-    );
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "RW", "config": {"methods": ["read"]}}));
     world.upstream.push(Ok(HttpResponse::json(
         429,
         &json!({"error": {"message": "Rate limit exceeded", "detail": "Rate limit of 10 requests per hour for Table API exceeded"}, "status": "failure"}),
@@ -246,9 +122,7 @@ fn upstream_429_becomes_http_429_with_normalized_headers_and_the_same_id() {
     .with_header("X-RateLimit-Limit", "10")
     .with_header("X-RateLimit-Reset", (NOW + 42).to_string())
     .with_header("X-RateLimit-Rule", "8d3e0e1a1b2c3d4e5f60718293a4b5c6")));
-    let response = mcp(
-        &world,
-        &kv,
+    let response = world.mcp(
         &path,
         call("list_all_service_now_incident", json!({"limit": 5})),
     );
@@ -268,11 +142,8 @@ fn upstream_429_becomes_http_429_with_normalized_headers_and_the_same_id() {
 
 #[test]
 fn a_tool_error_server_answers_upstream_429_with_200_an_is_error_and_the_same_headers() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(
         json!({"name": "py", "config": {"methods": ["read"]}, "rate_limit_response": "tool_error"}),
     );
     world.upstream.push(Ok(HttpResponse::json(
@@ -282,9 +153,7 @@ fn a_tool_error_server_answers_upstream_429_with_200_an_is_error_and_the_same_he
     .with_header("Retry-After", "42")
     .with_header("X-RateLimit-Limit", "10")
     .with_header("X-RateLimit-Reset", (NOW + 42).to_string())));
-    let response = mcp(
-        &world,
-        &kv,
+    let response = world.mcp(
         &path,
         call("list_all_service_now_incident", json!({"limit": 5})),
     );
@@ -309,33 +178,26 @@ fn a_tool_error_server_answers_upstream_429_with_200_an_is_error_and_the_same_he
 
 #[test]
 fn expired_token_is_404_before_kv_purges() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    kv.lazy_purge.set(true);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": "2026-09-22T00:00:00Z"}),
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    world.kv.lazy_purge.set(true);
+    let path = world.provision(json!({"name": "short", "config": {"methods": ["read"]}, "expires_at": "2026-09-22T00:00:00Z"}),
     );
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
-    assert_eq!(mcp(&world, &kv, &path, ping.clone()).status, 200);
+    assert_eq!(world.mcp(&path, ping.clone()).status, 200);
     world.clock.advance_secs(3 * 86_400);
-    let response = mcp(&world, &kv, &path, ping);
+    let response = world.mcp(&path, ping);
     assert_eq!(response.status, 404);
     assert_eq!(json_body(&response)["error"]["code"], "unknown_mcp_server");
 }
 
 #[test]
 fn api_token_auth_is_required_when_configured() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(
         json!({"name": "locked", "config": {"methods": ["read"]}, "require_api_token_auth": true}),
     );
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
-    let without = mcp(&world, &kv, &path, ping.clone());
+    let without = world.mcp(&path, ping.clone());
     assert_eq!(without.status, 401);
     assert!(without
         .header("www-authenticate")
@@ -349,29 +211,22 @@ fn api_token_auth_is_required_when_configured() {
                 format!("Bearer {}", token["token"].as_str().unwrap()),
             )
             .with_body(ping.to_string().into_bytes());
-        send(&world, &kv, request).status
+        world.send(request).status
     };
     // A token scoped to another account does not open this server.
-    let (status, _) = admin(
-        &world,
-        &kv,
-        "PUT",
+    let (status, _) = world.admin("PUT",
         "/integrated-account/globex",
         json!({"instance_url": "https://globex.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw2"}}),
     );
     assert_eq!(status, 201);
-    let (status, foreign) = admin(
-        &world,
-        &kv,
+    let (status, foreign) = world.admin(
         "POST",
         "/integrated-account/globex/api-tokens",
         json!({"name": "globex ci"}),
     );
     assert_eq!(status, 201, "{foreign}");
     assert_eq!(with(&foreign), 401);
-    let (status, token) = admin(
-        &world,
-        &kv,
+    let (status, token) = world.admin(
         "POST",
         "/integrated-account/acme/api-tokens",
         json!({"name": "ci"}),
@@ -382,18 +237,13 @@ fn api_token_auth_is_required_when_configured() {
 
 #[test]
 fn malformed_bodies_and_notifications_follow_the_transport_rules() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(
-        &world,
-        &kv,
-        json!({"name": "t", "config": {"methods": ["read"]}}),
-    );
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "t", "config": {"methods": ["read"]}}));
     let raw = |body: &str| {
         let request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
             .with_header("content-type", "application/json")
             .with_body(body.as_bytes().to_vec());
-        send(&world, &kv, request)
+        world.send(request)
     };
     for (body, status, code) in [
         ("{oops", 400, Some(-32700)),
@@ -444,39 +294,27 @@ fn malformed_bodies_and_notifications_follow_the_transport_rules() {
 
 #[test]
 fn malformed_or_unknown_tokens_are_404_without_revealing_anything() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
     for path in [
         "/mcp/short",
         "/mcp/not%20a%20token%20at%20all%20really",
         "/mcp/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "/mcp",
     ] {
-        let response = mcp(
-            &world,
-            &kv,
-            path,
-            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
-        );
+        let response = world.mcp(path, json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
         assert_eq!(response.status, 404, "{path}");
     }
 }
 
 #[test]
 fn tools_list_answers_are_reused_until_the_filters_change() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let (status, body) = admin(
-        &world,
-        &kv,
-        "PUT",
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let (status, body) = world.admin("PUT",
         "/integrated-account/acme",
         json!({"instance_url": "https://acme.service-now.com", "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}}),
     );
     assert!(status == 200 || status == 201, "{status} {body}");
-    let (status, created) = admin(
-        &world,
-        &kv,
+    let (status, created) = world.admin(
         "POST",
         "/integrated-account/acme/mcp",
         json!({"name": "Cached", "config": {"methods": ["read"]}}),
@@ -489,16 +327,14 @@ fn tools_list_answers_are_reused_until_the_filters_change() {
         .unwrap()
         .to_string();
     let list = json!({"jsonrpc": "2.0", "id": "L", "method": "tools/list"});
-    let first = mcp(&world, &kv, &path, list.clone());
-    let second = mcp(&world, &kv, &path, list.clone());
+    let first = world.mcp(&path, list.clone());
+    let second = world.mcp(&path, list.clone());
     assert_eq!(first, second, "the same answer, byte for byte");
     let read_count = json_body(&first)["result"]["tools"]
         .as_array()
         .unwrap()
         .len();
-    let other_id = json_body(&mcp(
-        &world,
-        &kv,
+    let other_id = json_body(&world.mcp(
         &path,
         json!({"jsonrpc": "2.0", "id": 42, "method": "tools/list"}),
     ));
@@ -507,15 +343,13 @@ fn tools_list_answers_are_reused_until_the_filters_change() {
         "the cached answer carries this request's id"
     );
     let server_id = created["id"].as_str().unwrap();
-    let (status, body) = admin(
-        &world,
-        &kv,
+    let (status, body) = world.admin(
         "PATCH",
         &format!("/integrated-account/acme/mcp/{server_id}"),
         json!({"config": {"methods": ["list"]}}),
     );
     assert_eq!(status, 200, "{body}");
-    let after = json_body(&mcp(&world, &kv, &path, list));
+    let after = json_body(&world.mcp(&path, list));
     let tools = after["result"]["tools"].as_array().unwrap();
     assert!(tools.len() < read_count, "{} < {read_count}", tools.len());
     // `list` also enables the read-only answer tools (docs/answers.md).
@@ -550,9 +384,8 @@ fn gunzip(gz: &[u8]) -> Vec<u8> {
 
 #[test]
 fn tools_list_is_gzip_for_a_client_that_accepts_it_in_both_framings() {
-    let world = World::new();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(&world, &kv, json!({"name": "Zipped"}));
+    let world = World::with_env(&[("ALLOW_HTTP_UPSTREAM", "true")]);
+    let path = world.provision(json!({"name": "Zipped"}));
     let list = |id: Value, accept: &str, encoding: Option<&str>| {
         let mut request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
             .with_header("content-type", "application/json")
@@ -562,7 +395,7 @@ fn tools_list_is_gzip_for_a_client_that_accepts_it_in_both_framings() {
         if let Some(encoding) = encoding {
             request = request.with_header("accept-encoding", encoding);
         }
-        send(&world, &kv, request)
+        world.send(request)
     };
     for accept in ["application/json, text/event-stream", "text/event-stream"] {
         // The first answer fills the cache; the next ones come from it.

@@ -3,92 +3,31 @@
 //! whole request path with a scripted ServiceNow answering in its real shapes. Also:
 //! resource links, display values beside codes, and names resolved before writes.
 
-use futures::executor::block_on;
 use serde_json::{json, Value};
-use servicenow_mcp::app;
-use servicenow_mcp::config::Config;
-use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
-use servicenow_mcp::services::Services;
+use servicenow_mcp::http::HttpResponse;
 
-const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const NOW: u64 = 1_790_000_000;
+mod common;
+use common::*;
+
 const INC: &str = "9d385017c611228701d22104cc95c371";
-const ALICE: &str = "0a826bf03710200044e0bfc8bcbe5d7a";
-const INSTANCE: &str = "https://acme.service-now.com";
 
-struct World {
-    config: Config,
-    clock: ManualClock,
-    upstream: ScriptedUpstream,
-}
-
-fn world() -> World {
-    let (config, problems) = Config::from_lookup(|name| match name {
-        "ADMIN_TOKEN" => Some(ADMIN.into()),
-        "CREDENTIALS_KEY" => Some(KEY.into()),
-        _ => None,
-    });
-    assert!(problems.is_empty(), "{problems:?}");
-    World {
-        config,
-        clock: ManualClock::at_secs(NOW),
-        upstream: ScriptedUpstream::new(),
-    }
-}
-
-fn send(world: &World, kv: &MemoryKv<'_>, request: HttpRequest) -> HttpResponse {
-    let services = Services {
-        config: &world.config,
-        kv,
-        upstream: &world.upstream,
-        clock: &world.clock,
-    };
-    block_on(app::handle(&services, request))
-}
-
-fn post(world: &World, kv: &MemoryKv<'_>, path: &str, body: Value, admin: bool) -> Value {
-    let mut request = HttpRequest::new("POST", format!("https://mcp.example.com{path}"))
-        .with_header("content-type", "application/json")
-        .with_header("accept", "application/json, text/event-stream")
-        .with_body(body.to_string().into_bytes());
+/// A POST of `body` to `path` (as an admin when `admin`): the JSON answer.
+fn post(world: &World, path: &str, body: Value, admin: bool) -> Value {
+    let mut request = mcp_request(path, &body);
     if admin {
         request = request.with_header("authorization", format!("Bearer {ADMIN}"));
     }
-    serde_json::from_slice(&send(world, kv, request).body).unwrap_or(Value::Null)
+    serde_json::from_slice(&world.send(request).body).unwrap_or(Value::Null)
 }
 
-fn provision(world: &World, kv: &MemoryKv<'_>) -> String {
-    provision_with(world, kv, json!({"name": "all"}))
-}
-
-fn provision_with(world: &World, kv: &MemoryKv<'_>, server: Value) -> String {
-    let account = HttpRequest::new(
-        "PUT",
-        "https://mcp.example.com/integrated-account/acme".to_string(),
-    )
-    .with_header("authorization", format!("Bearer {ADMIN}"))
-    .with_header("content-type", "application/json")
-    .with_body(
-        json!({"instance_url": INSTANCE, "auth": {"type": "basic", "username": "mcp", "password": "s3cret-pw"}})
-            .to_string()
-            .into_bytes(),
-    );
-    let status = send(world, kv, account).status;
-    assert!(status == 200 || status == 201, "{status}");
-    let body = post(world, kv, "/integrated-account/acme/mcp", server, true);
-    let url = body["url"].as_str().expect("url");
-    url.strip_prefix("https://mcp.example.com")
-        .expect("public base")
-        .to_string()
+fn provision(world: &World) -> String {
+    world.provision(json!({"name": "all"}))
 }
 
 /// (tool name -> outputSchema) from tools/list.
-fn output_schemas(world: &World, kv: &MemoryKv<'_>, path: &str) -> Vec<(String, Value)> {
+fn output_schemas(world: &World, path: &str) -> Vec<(String, Value)> {
     let body = post(
         world,
-        kv,
         path,
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
         false,
@@ -106,10 +45,9 @@ fn output_schemas(world: &World, kv: &MemoryKv<'_>, path: &str) -> Vec<(String, 
         .collect()
 }
 
-fn call(world: &World, kv: &MemoryKv<'_>, path: &str, name: &str, arguments: Value) -> Value {
+fn call(world: &World, path: &str, name: &str, arguments: Value) -> Value {
     let body = post(
         world,
-        kv,
         path,
         json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": name, "arguments": arguments}}),
         false,
@@ -139,10 +77,9 @@ fn incident_plain() -> Value {
 
 #[test]
 fn every_kind_of_result_validates_against_its_output_schema() {
-    let world = world();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(&world, &kv);
-    let schemas = output_schemas(&world, &kv, &path);
+    let world = World::new();
+    let path = provision(&world);
+    let schemas = output_schemas(&world, &path);
     assert!(schemas.len() > 90, "every tool is listed");
     for (name, schema) in &schemas {
         assert!(schema.is_object(), "{name}: no outputSchema");
@@ -242,7 +179,7 @@ fn every_kind_of_result_validates_against_its_output_schema() {
                 world.upstream.push_json(status, body);
             }
         }
-        let result = call(&world, &kv, &path, name, arguments.clone());
+        let result = call(&world, &path, name, arguments.clone());
         assert_eq!(result["isError"], false, "{name} {arguments}: {result}");
         let structured = &result["structuredContent"];
         let schema = schema_of(name);
@@ -280,15 +217,13 @@ fn every_kind_of_result_validates_against_its_output_schema() {
 
 #[test]
 fn list_and_get_carry_names_and_labels_beside_codes() {
-    let world = world();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(&world, &kv);
+    let world = World::new();
+    let path = provision(&world);
     world
         .upstream
         .push_json(200, json!({"result": [incident_all()]}));
     let result = call(
         &world,
-        &kv,
         &path,
         "list_all_service_now_incident",
         json!({"limit": 1}),
@@ -311,7 +246,6 @@ fn list_and_get_carry_names_and_labels_beside_codes() {
     );
     let result = call(
         &world,
-        &kv,
         &path,
         "list_all_service_now_incident",
         json!({"display_value": "true"}),
@@ -323,13 +257,11 @@ fn list_and_get_carry_names_and_labels_beside_codes() {
 
 #[test]
 fn errors_stay_text_only() {
-    let world = world();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision(&world, &kv);
+    let world = World::new();
+    let path = provision(&world);
     world.upstream.push_json(200, json!({"result": []}));
     let result = call(
         &world,
-        &kv,
         &path,
         "create_a_service_now_incident",
         json!({"short_description": "x", "caller_id": "Nobody Here"}),
@@ -352,16 +284,12 @@ fn errors_stay_text_only() {
 
 #[test]
 fn discovery_mode_reaches_the_same_tools_through_three() {
-    let world = world();
-    let kv = MemoryKv::new(&world.clock);
-    let path = provision_with(
-        &world,
-        &kv,
+    let world = World::new();
+    let path = world.provision(
         json!({"name": "d", "config": {"tool_mode": "discovery", "methods": ["read", "create"]}}),
     );
     let listed = post(
         &world,
-        &kv,
         &path,
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
         false,
@@ -382,7 +310,6 @@ fn discovery_mode_reaches_the_same_tools_through_three() {
 
     let found = call(
         &world,
-        &kv,
         &path,
         "search_service_now_tools",
         json!({"query": "create incident", "limit": 3}),
@@ -393,7 +320,6 @@ fn discovery_mode_reaches_the_same_tools_through_three() {
     );
     let described = call(
         &world,
-        &kv,
         &path,
         "describe_service_now_tool",
         json!({"name": "list_all_service_now_incident"}),
@@ -409,7 +335,6 @@ fn discovery_mode_reaches_the_same_tools_through_three() {
         .push_json(200, json!({"result": [incident_all()]}));
     let listed = call(
         &world,
-        &kv,
         &path,
         "call_service_now_tool",
         json!({"name": "list_all_service_now_incident", "arguments": {"limit": 1}}),
@@ -421,7 +346,6 @@ fn discovery_mode_reaches_the_same_tools_through_three() {
     );
     let invalid = call(
         &world,
-        &kv,
         &path,
         "call_service_now_tool",
         json!({"name": "list_all_service_now_incident", "arguments": {"limit": 500}}),
@@ -437,7 +361,7 @@ fn discovery_mode_reaches_the_same_tools_through_three() {
         json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "call_service_now_tool", "arguments": {"name": "update_a_service_now_incident_by_id", "arguments": {"id": INC, "state": "2"}}}}),
         json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "list_all_service_now_incident", "arguments": {}}}),
     ] {
-        let body = post(&world, &kv, &path, message, false);
+        let body = post(&world, &path, message, false);
         assert_eq!(body["error"]["code"], -32602, "{body}");
     }
     assert_eq!(world.upstream.requests.borrow().len(), before);

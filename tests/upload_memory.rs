@@ -9,13 +9,7 @@
 //!
 //! One test in this binary: the allocator counts the whole process.
 
-use futures::executor::block_on;
 use serde_json::{json, Value};
-use servicenow_mcp::app;
-use servicenow_mcp::config::Config;
-use servicenow_mcp::http::HttpRequest;
-use servicenow_mcp::ports::{ManualClock, MemoryKv, ScriptedUpstream};
-use servicenow_mcp::services::Services;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -43,56 +37,21 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-const ADMIN: &str = "upload-memory-admin-token-0123456789abcdef";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-const BASE: &str = "https://mcp.example.com";
+mod common;
+use common::*;
+
 const SYS_ID: &str = "46d44a5fa9fe198101cd4bc3a2ae2b7a";
 const FILE_BYTES: usize = 10 * 1024 * 1024;
 
 #[test]
 fn a_10_mib_upload_peaks_near_twice_the_file_over_its_request() {
-    let (config, problems) = Config::from_lookup(|name| match name {
-        "ADMIN_TOKEN" => Some(ADMIN.into()),
-        "CREDENTIALS_KEY" => Some(KEY.into()),
-        "UPLOAD_MAX_BYTES" => Some(FILE_BYTES.to_string()),
-        _ => None,
-    });
-    assert!(problems.is_empty(), "{problems:?}");
-    let clock = ManualClock::at_secs(1_790_000_000);
-    let kv = MemoryKv::new(&clock);
-    let upstream = ScriptedUpstream::new();
-    let services = Services {
-        config: &config,
-        kv: &kv,
-        upstream: &upstream,
-        clock: &clock,
-    };
-    let admin = |method: &str, path: &str, body: Value| -> Value {
-        let request = HttpRequest::new(method, format!("{BASE}{path}"))
-            .with_header("authorization", format!("Bearer {ADMIN}"))
-            .with_header("content-type", "application/json")
-            .with_body(body.to_string());
-        let response = block_on(app::handle(&services, request));
-        assert!(response.status < 300, "{}", response.status);
-        serde_json::from_slice(&response.body).unwrap()
-    };
-    admin(
-        "PUT",
-        "/integrated-account/acme",
-        json!({"instance_url": "https://acme.service-now.com",
-               "auth": {"type": "basic", "username": "svc", "password": "pw-upload-memory"}}),
+    let world = World::with_env(&[("UPLOAD_MAX_BYTES", &FILE_BYTES.to_string())]);
+    world.account(
+        INSTANCE,
+        json!({"type": "basic", "username": "svc", "password": "pw-upload-memory"}),
     );
-    let minted = admin(
-        "POST",
-        "/integrated-account/acme/mcp",
-        json!({"name": "uploads", "config": {"tags": ["incident", "attachments"]}}),
-    );
-    let path = minted["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(BASE)
-        .unwrap()
-        .to_string();
+    let path =
+        world.server(json!({"name": "uploads", "config": {"tags": ["incident", "attachments"]}}));
 
     // The file as a model sends it: base64 of 10 MiB, in one JSON-RPC message.
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -102,27 +61,23 @@ fn a_10_mib_upload_peaks_near_twice_the_file_over_its_request() {
     let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
         "name": "attach_file_service_now_sys_attachment",
         "arguments": {"table_name": "incident", "table_sys_id": SYS_ID, "file_name": "dump.zip",
-                      "content_type": "application/zip", "encoding": "base64", "content": encoded}}})
-    .to_string();
-    drop(encoded);
-    let request = HttpRequest::new("POST", format!("{BASE}{path}"))
-        .with_header("content-type", "application/json")
-        .with_header("accept", "application/json, text/event-stream")
-        .with_body(message.into_bytes());
+                      "content_type": "application/zip", "encoding": "base64", "content": encoded}}});
+    let request = mcp_request(&path, &message);
+    drop(message);
     let request_bytes = request.body.len();
-    upstream.push_json(
+    world.upstream.push_json(
         201,
         json!({"result": {"sys_id": SYS_ID, "file_name": "dump.zip", "table_name": "incident"}}),
     );
 
     let before = LIVE.load(Ordering::SeqCst);
     PEAK.store(before, Ordering::SeqCst);
-    let response = block_on(app::handle(&services, request));
+    let response = world.send(request);
     let peak_over_request = PEAK.load(Ordering::SeqCst) - before;
 
     let reply: Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(reply["result"]["isError"], false, "{reply}");
-    let sent = upstream.requests.borrow();
+    let sent = world.upstream.requests.borrow();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].body.len(), FILE_BYTES / 3 * 3);
     let ratio = peak_over_request as f64 / FILE_BYTES as f64;

@@ -253,36 +253,22 @@ fn list_answer(request: &HttpRequest, id: &RequestId, key: &str, result: &str) -
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::ports::{KeyPage, ManualClock, ScriptedUpstream, StoreError};
+    use crate::ports::{FaultyKv, ManualClock, MemoryKv, ScriptedUpstream};
     use futures::executor::block_on;
 
-    /// A KV that is down: every call fails with a detail only an operator should see.
-    struct DownKv;
+    /// A detail only an operator should see.
     const DETAIL: &str = "KV GET server:9f86d081 failed: 503 from namespace 0af1";
-
-    impl KvStore for DownKv {
-        async fn get(&self, _: &str) -> Result<Option<String>, StoreError> {
-            Err(StoreError(DETAIL.into()))
-        }
-        async fn put(&self, _: &str, _: &str, _: Option<u64>) -> Result<(), StoreError> {
-            Err(StoreError(DETAIL.into()))
-        }
-        async fn delete(&self, _: &str) -> Result<(), StoreError> {
-            Err(StoreError(DETAIL.into()))
-        }
-        async fn list(&self, _: &str, _: Option<&str>, _: u32) -> Result<KeyPage, StoreError> {
-            Err(StoreError(DETAIL.into()))
-        }
-    }
 
     #[test]
     fn a_store_failure_tells_the_caller_a_request_id_and_the_log_the_detail() {
         let config = Config::default();
         let clock = ManualClock::at_secs(1_790_000_000);
+        let memory = MemoryKv::new(&clock);
+        let down = FaultyKv::new(&memory).down().with_error(DETAIL);
         let upstream = ScriptedUpstream::new();
         let services = Services {
             config: &config,
-            kv: &DownKv,
+            kv: &down,
             upstream: &upstream,
             clock: &clock,
         };

@@ -269,36 +269,16 @@ fn corrupt_records_are_errors_naming_the_key_not_missing_records() {
 
 #[test]
 fn kv_failures_surface_as_store_errors() {
-    struct BrokenKv;
-    impl crate::ports::KvStore for BrokenKv {
-        async fn get(&self, _: &str) -> Result<Option<String>, crate::ports::StoreError> {
-            Err(crate::ports::StoreError("namespace unavailable".into()))
-        }
-        async fn put(
-            &self,
-            _: &str,
-            _: &str,
-            _: Option<u64>,
-        ) -> Result<(), crate::ports::StoreError> {
-            Err(crate::ports::StoreError("namespace unavailable".into()))
-        }
-        async fn delete(&self, _: &str) -> Result<(), crate::ports::StoreError> {
-            Err(crate::ports::StoreError("namespace unavailable".into()))
-        }
-        async fn list(
-            &self,
-            _: &str,
-            _: Option<&str>,
-            _: u32,
-        ) -> Result<crate::ports::KeyPage, crate::ports::StoreError> {
-            Err(crate::ports::StoreError("namespace unavailable".into()))
-        }
-    }
-    let err = block_on(find_server_by_token(&BrokenKv, TOKEN, T0)).unwrap_err();
+    let clock = ManualClock::at_secs(T0);
+    let memory = MemoryKv::new(&clock);
+    let broken = crate::ports::FaultyKv::new(&memory)
+        .down()
+        .with_error("namespace unavailable");
+    let err = block_on(find_server_by_token(&broken, TOKEN, T0)).unwrap_err();
     assert!(matches!(err, StoreError::Kv(_)));
     assert!(err.to_string().contains("namespace unavailable"));
-    assert!(block_on(api_token_opens(&BrokenKv, TOKEN, &any_server(), T0)).is_err());
-    assert!(block_on(load_account(&BrokenKv, &key(), "acme")).is_err());
+    assert!(block_on(api_token_opens(&broken, TOKEN, &any_server(), T0)).is_err());
+    assert!(block_on(load_account(&broken, &key(), "acme")).is_err());
 }
 
 #[test]
