@@ -4,25 +4,11 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
-use servicenow_simulator::{Request, Response, Schema, SeedKind, Settings, Simulator};
+use servicenow_simulator::{Request, Response};
 use std::collections::BTreeMap;
-use std::path::Path;
 
-const NOW: i64 = 1_749_556_800;
-
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema = Schema::load_dir(&dir).unwrap_or_else(|e| panic!("specs: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
-}
-
-fn get(sim: &mut Simulator, user: &str, url: &str) -> Response {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{user}"));
-    let request = Request::new("GET", url)
-        .with_header("Authorization", &format!("Basic {auth}"))
-        .with_header("Host", "sim.test");
-    sim.handle(&request, NOW)
-}
+mod common;
+use common::{Harness, NOW};
 
 fn body(response: &Response) -> Value {
     response.body_json().unwrap_or(Value::Null)
@@ -30,8 +16,8 @@ fn body(response: &Response) -> Value {
 
 #[test]
 fn knowledge_search_scores_published_articles_and_a_body_phrase_wins() {
-    let mut sim = demo();
-    let r = get(&mut sim, "admin", "/api/sn_km_api/knowledge/articles?query=captive%20portal%20certificate&fields=short_description,sys_updated_on");
+    let mut sim = Harness::repository();
+    let r = sim.get("admin", "/api/sn_km_api/knowledge/articles?query=captive%20portal%20certificate&fields=short_description,sys_updated_on");
     assert_eq!(r.status, 200);
     let b = body(&r);
     let articles = b["result"]["articles"].as_array().expect("articles");
@@ -64,8 +50,7 @@ fn knowledge_search_scores_published_articles_and_a_body_phrase_wins() {
     );
 
     // Drafts are never found (the heap dump article is a draft).
-    let r = get(
-        &mut sim,
+    let r = sim.get(
         "admin",
         "/api/sn_km_api/knowledge/articles?query=heap%20dump",
     );
@@ -81,8 +66,7 @@ fn knowledge_search_scores_published_articles_and_a_body_phrase_wins() {
     );
 
     // limit, offset and filter.
-    let r = get(
-        &mut sim,
+    let r = sim.get(
         "admin",
         "/api/sn_km_api/knowledge/articles?limit=2&offset=1",
     );
@@ -91,8 +75,7 @@ fn knowledge_search_scores_published_articles_and_a_body_phrase_wins() {
     assert_eq!(b["result"]["meta"]["start"], 1);
     assert_eq!(b["result"]["meta"]["end"], 3);
     assert_eq!(b["result"]["meta"]["count"], 7, "seven published articles");
-    let r = get(
-        &mut sim,
+    let r = sim.get(
         "admin",
         "/api/sn_km_api/knowledge/articles?filter=numberSTARTSWITHKB001000&query=the",
     );
@@ -105,12 +88,8 @@ fn knowledge_search_scores_published_articles_and_a_body_phrase_wins() {
 
 #[test]
 fn an_article_reads_with_its_content_by_sys_id_or_number() {
-    let mut sim = demo();
-    let r = get(
-        &mut sim,
-        "admin",
-        "/api/sn_km_api/knowledge/articles/KB0010007",
-    );
+    let mut sim = Harness::repository();
+    let r = sim.get("admin", "/api/sn_km_api/knowledge/articles/KB0010007");
     assert_eq!(r.status, 200);
     let b = body(&r);
     assert!(b["result"]["content"]
@@ -118,52 +97,41 @@ fn an_article_reads_with_its_content_by_sys_id_or_number() {
         .unwrap()
         .contains("<table class=\"codes\">"));
     let sys_id = b["result"]["sys_id"].as_str().unwrap().to_string();
-    let by_id = get(
-        &mut sim,
+    let by_id = sim.get(
         "admin",
         &format!("/api/sn_km_api/v1/knowledge/articles/{sys_id}"),
     );
     assert_eq!(body(&by_id)["result"]["number"], "KB0010007");
     assert_eq!(
-        get(
-            &mut sim,
-            "admin",
-            "/api/sn_km_api/knowledge/articles/KB0010006"
-        )
-        .status,
+        sim.get("admin", "/api/sn_km_api/knowledge/articles/KB0010006")
+            .status,
         404,
         "draft"
     );
     assert_eq!(
-        get(
-            &mut sim,
-            "admin",
-            "/api/sn_km_api/knowledge/articles/KB9999999"
-        )
-        .status,
+        sim.get("admin", "/api/sn_km_api/knowledge/articles/KB9999999")
+            .status,
         404
     );
     assert_eq!(
-        get(&mut sim, "admin", "/api/sn_km_api/knowledge/featured").status,
+        sim.get("admin", "/api/sn_km_api/knowledge/featured").status,
         404
     );
 }
 
 #[test]
 fn the_plugin_switch_makes_every_knowledge_path_404_and_is_logged() {
-    let mut sim = demo();
-    let config = |sim: &mut Simulator, body: &str| {
-        let r = sim.handle(&Request::new("POST", "/__sim/config").with_body(body), NOW);
+    let mut sim = Harness::repository();
+    let config = |sim: &mut Harness, body: &str| {
+        let r = sim
+            .sim
+            .handle(&Request::new("POST", "/__sim/config").with_body(body), NOW);
         (r.status, r.body_json().unwrap_or(Value::Null))
     };
     let (status, settings) = config(&mut sim, r#"{"knowledge_api": false, "delay_ms": 0}"#);
     assert_eq!(status, 200);
     assert_eq!(settings["knowledge_api"], false);
-    let r = get(
-        &mut sim,
-        "admin",
-        "/api/sn_km_api/knowledge/articles?query=vpn",
-    );
+    let r = sim.get("admin", "/api/sn_km_api/knowledge/articles?query=vpn");
     assert_eq!(r.status, 404);
     assert_eq!(
         body(&r)["error"]["message"],
@@ -171,12 +139,8 @@ fn the_plugin_switch_makes_every_knowledge_path_404_and_is_logged() {
     );
     // The Table API is untouched.
     assert_eq!(
-        get(
-            &mut sim,
-            "admin",
-            "/api/now/table/kb_knowledge?sysparm_limit=1"
-        )
-        .status,
+        sim.get("admin", "/api/now/table/kb_knowledge?sysparm_limit=1")
+            .status,
         200
     );
     assert_eq!(config(&mut sim, r#"{"knowledge_api": "no"}"#).0, 400);
@@ -185,26 +149,19 @@ fn the_plugin_switch_makes_every_knowledge_path_404_and_is_logged() {
         400
     );
     assert_eq!(
-        get(
-            &mut sim,
-            "admin",
-            "/api/sn_km_api/knowledge/articles?query=vpn"
-        )
-        .status,
+        sim.get("admin", "/api/sn_km_api/knowledge/articles?query=vpn")
+            .status,
         404,
         "a refused config changes nothing"
     );
     assert_eq!(config(&mut sim, r#"{"knowledge_api": true}"#).0, 200);
     assert_eq!(
-        get(
-            &mut sim,
-            "admin",
-            "/api/sn_km_api/knowledge/articles?query=vpn"
-        )
-        .status,
+        sim.get("admin", "/api/sn_km_api/knowledge/articles?query=vpn")
+            .status,
         200
     );
     let log = sim
+        .sim
         .handle(&Request::new("GET", "/__sim/requests"), NOW)
         .body_json()
         .unwrap();
@@ -214,7 +171,7 @@ fn the_plugin_switch_makes_every_knowledge_path_404_and_is_logged() {
         .iter()
         .any(|e| e["path"] == "/api/sn_km_api/knowledge/articles" && e["status"] == 404));
     // Unauthenticated requests are refused as on the Table API.
-    let anonymous = sim.handle(
+    let anonymous = sim.sim.handle(
         &Request::new("GET", "/api/sn_km_api/knowledge/articles"),
         NOW,
     );
@@ -223,10 +180,15 @@ fn the_plugin_switch_makes_every_knowledge_path_404_and_is_logged() {
 
 #[test]
 fn stats_count_and_group_like_servicenow_with_string_numbers() {
-    let mut sim = demo();
-    let incidents: Vec<BTreeMap<String, String>> =
-        sim.store().rows("incident").into_iter().cloned().collect();
-    let r = get(&mut sim, "admin", "/api/now/stats/incident?sysparm_count=true&sysparm_sum_fields=reopen_count&sysparm_min_fields=opened_at");
+    let mut sim = Harness::repository();
+    let incidents: Vec<BTreeMap<String, String>> = sim
+        .sim
+        .store()
+        .rows("incident")
+        .into_iter()
+        .cloned()
+        .collect();
+    let r = sim.get("admin", "/api/now/stats/incident?sysparm_count=true&sysparm_sum_fields=reopen_count&sysparm_min_fields=opened_at");
     assert_eq!(r.status, 200);
     let stats = &body(&r)["result"]["stats"];
     assert_eq!(stats["count"], incidents.len().to_string());
@@ -239,7 +201,7 @@ fn stats_count_and_group_like_servicenow_with_string_numbers() {
         .unwrap();
     assert_eq!(stats["min"]["opened_at"], earliest.as_str());
 
-    let r = get(&mut sim, "admin", "/api/now/stats/incident?sysparm_query=active%3Dtrue&sysparm_count=true&sysparm_group_by=assignment_group&sysparm_display_value=all&sysparm_order_by=COUNT%5EDESC");
+    let r = sim.get("admin", "/api/now/stats/incident?sysparm_query=active%3Dtrue&sysparm_count=true&sysparm_group_by=assignment_group&sysparm_display_value=all&sysparm_order_by=COUNT%5EDESC");
     assert_eq!(r.status, 200);
     let groups = body(&r)["result"].as_array().cloned().unwrap();
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
@@ -275,7 +237,7 @@ fn stats_count_and_group_like_servicenow_with_string_numbers() {
     assert_eq!(groups[0]["groupby_fields"][0]["field"], "assignment_group");
 
     // having keeps groups with more than three incidents; display_value=true shows names.
-    let r = get(&mut sim, "admin", "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=assignment_group&sysparm_having=count%5Eassignment_group%5E%3E%5E3&sysparm_display_value=true");
+    let r = sim.get("admin", "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=assignment_group&sysparm_having=count%5Eassignment_group%5E%3E%5E3&sysparm_display_value=true");
     let groups = body(&r)["result"].as_array().cloned().unwrap();
     assert!(!groups.is_empty());
     assert!(groups.iter().all(|g| g["stats"]["count"]
@@ -300,21 +262,16 @@ fn stats_count_and_group_like_servicenow_with_string_numbers() {
         ("/api/now/stats/no_table?sysparm_count=true", 400),
         ("/api/now/v1/stats/problem?sysparm_count=true", 200),
     ] {
-        assert_eq!(get(&mut sim, "admin", url).status, status, "{url}");
+        assert_eq!(sim.get("admin", url).status, status, "{url}");
     }
     // itil may not read security incidents: an aggregate over them is refused.
     assert_eq!(
-        get(
-            &mut sim,
-            "itil",
-            "/api/now/stats/incident?sysparm_count=true"
-        )
-        .status,
+        sim.get("itil", "/api/now/stats/incident?sysparm_count=true")
+            .status,
         403
     );
     assert_eq!(
-        get(
-            &mut sim,
+        sim.get(
             "itil",
             "/api/now/stats/incident?sysparm_count=true&sysparm_query=category!%3Dsecurity"
         )
@@ -325,9 +282,8 @@ fn stats_count_and_group_like_servicenow_with_string_numbers() {
 
 #[test]
 fn journal_entries_written_through_the_table_api_are_readable_newest_first() {
-    let mut sim = demo();
-    let inc = get(
-        &mut sim,
+    let mut sim = Harness::repository();
+    let inc = sim.get(
         "admin",
         "/api/now/table/incident?sysparm_query=number%3DINC0010001",
     );
@@ -339,8 +295,8 @@ fn journal_entries_written_through_the_table_api_are_readable_newest_first() {
     let update = Request::new("PATCH", &format!("/api/now/table/incident/{sys_id}"))
         .with_header("Authorization", &format!("Basic {auth}"))
         .with_body(r#"{"work_notes": "Gateway patched."}"#);
-    assert_eq!(sim.handle(&update, NOW + 3600).status, 200);
-    let r = get(&mut sim, "admin", &format!("/api/now/table/sys_journal_field?sysparm_query=element_id%3D{sys_id}%5EORDERBYDESCsys_created_on"));
+    assert_eq!(sim.sim.handle(&update, NOW + 3600).status, 200);
+    let r = sim.get("admin", &format!("/api/now/table/sys_journal_field?sysparm_query=element_id%3D{sys_id}%5EORDERBYDESCsys_created_on"));
     let entries = body(&r)["result"].as_array().cloned().unwrap();
     assert_eq!(entries.len(), 3, "two seeded entries and the new one");
     assert_eq!(entries[0]["value"], "Gateway patched.");

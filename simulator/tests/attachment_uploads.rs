@@ -3,30 +3,25 @@
 //! `glide.attachment.extensions` and files over `com.glide.attachment.max_size` are
 //! refused with ServiceNow's error body and leave no row.
 
-use base64::Engine;
 use serde_json::Value;
 use servicenow_simulator::attachment_api::AttachmentPolicy;
-use servicenow_simulator::{Request, Response, Schema, SeedKind, Settings, Simulator};
-use std::path::Path;
+use servicenow_simulator::{Request, Response};
 
-const NOW: i64 = 1_749_556_800;
+mod common;
+use common::Harness;
+
 const BOUNDARY: &str = "----sim-boundary-7MA4YWxk";
 
-fn demo(policy: AttachmentPolicy) -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema = Schema::load_dir(&dir).unwrap_or_else(|e| panic!("specs: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default()).with_attachment_policy(policy)
+fn demo(policy: AttachmentPolicy) -> Harness {
+    let Harness { sim, .. } = Harness::repository();
+    Harness::over(sim.with_attachment_policy(policy))
 }
 
-fn send(sim: &mut Simulator, request: Request) -> Response {
-    let auth = base64::engine::general_purpose::STANDARD.encode("admin:admin");
-    let request = request
-        .with_header("Authorization", &format!("Basic {auth}"))
-        .with_header("Host", "sim.test");
-    sim.handle(&request, NOW)
+fn send(sim: &mut Harness, request: Request) -> Response {
+    sim.send_as("admin", request)
 }
 
-fn incident(sim: &mut Simulator) -> String {
+fn incident(sim: &mut Harness) -> String {
     let r = send(
         sim,
         Request::new(
@@ -40,7 +35,7 @@ fn incident(sim: &mut Simulator) -> String {
         .to_string()
 }
 
-fn attachments(sim: &mut Simulator) -> Vec<Value> {
+fn attachments(sim: &mut Harness) -> Vec<Value> {
     let r = send(sim, Request::new("GET", "/api/now/attachment"));
     r.body_json().unwrap()["result"]
         .as_array()
@@ -48,7 +43,7 @@ fn attachments(sim: &mut Simulator) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn raw_upload(sim: &mut Simulator, record: &str, file_name: &str, bytes: &[u8]) -> Response {
+fn raw_upload(sim: &mut Harness, record: &str, file_name: &str, bytes: &[u8]) -> Response {
     let mut request = Request::new(
         "POST",
         &format!("/api/now/attachment/file?table_name=incident&table_sys_id={record}&file_name={file_name}"),
@@ -82,7 +77,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, Option<&str>, &[u8])>)
     body
 }
 
-fn multipart_upload(sim: &mut Simulator, body: Vec<u8>) -> Response {
+fn multipart_upload(sim: &mut Harness, body: Vec<u8>) -> Response {
     let mut request = Request::new("POST", "/api/now/attachment/upload").with_header(
         "Content-Type",
         &format!("multipart/form-data; boundary={BOUNDARY}"),

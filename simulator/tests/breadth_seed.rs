@@ -2,16 +2,11 @@
 //! every seeded table has a spec, sys_choice mirrors the specs' choice lists plus the
 //! instance's own values, and the new CIs, relationships and catalog rows hang together.
 
-use servicenow_simulator::{seed_id, Schema, SeedKind, Settings, Simulator};
+use servicenow_simulator::seed_id;
 use std::collections::BTreeSet;
-use std::path::Path;
 
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema =
-        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
-}
+mod common;
+use common::Harness;
 
 fn field<'a>(row: &'a std::collections::BTreeMap<String, String>, name: &str) -> &'a str {
     row.get(name).map(String::as_str).unwrap_or_default()
@@ -19,7 +14,7 @@ fn field<'a>(row: &'a std::collections::BTreeMap<String, String>, name: &str) ->
 
 #[test]
 fn every_demo_table_has_a_spec() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     assert!(
         sim.unseeded_tables().is_empty(),
         "seed tables without a spec: {:?}",
@@ -29,7 +24,7 @@ fn every_demo_table_has_a_spec() {
 
 #[test]
 fn sys_choice_holds_the_incident_categories_including_the_instances_own() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let rows = sim.store().rows("sys_choice");
     let categories: BTreeSet<&str> = rows
         .iter()
@@ -68,7 +63,7 @@ fn sys_choice_holds_the_incident_categories_including_the_instances_own() {
 
 #[test]
 fn computers_include_laptops_and_servers_and_relationships_point_at_real_cis() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let store = sim.store();
     let classes: BTreeSet<&str> = store
         .rows("cmdb_ci_computer")
@@ -116,7 +111,7 @@ fn computers_include_laptops_and_servers_and_relationships_point_at_real_cis() {
 
 #[test]
 fn catalog_variables_belong_to_a_seeded_item() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let store = sim.store();
     let items = ["standard_laptop", "vpn_access", "external_monitor"]
         .map(|key| seed_id("sc_cat_item", key));

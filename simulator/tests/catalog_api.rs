@@ -6,15 +6,10 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use servicenow_simulator::http::Request;
-use servicenow_simulator::{seed_id, Schema, SeedKind, Settings, Simulator};
-use std::path::Path;
+use servicenow_simulator::seed_id;
 
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema =
-        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
-}
+mod common;
+use common::Harness;
 
 fn as_user(user: &str, method: &str, url: &str, body: &str) -> Request {
     let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{user}"));
@@ -23,18 +18,21 @@ fn as_user(user: &str, method: &str, url: &str, body: &str) -> Request {
         .with_body(body)
 }
 
-fn json_of(sim: &mut Simulator, request: Request) -> (u16, Value) {
-    let response = sim.handle(&request, 0);
+fn json_of(sim: &mut Harness, request: Request) -> (u16, Value) {
+    let response = sim.raw(&request);
     (response.status, response.body_json().unwrap_or(Value::Null))
 }
 
-fn count(sim: &Simulator, table: &str) -> usize {
-    sim.store().rows(table).len()
+fn count(sim: &Harness, table: &str) -> usize {
+    sim.sim.store().rows(table).len()
 }
 
 #[test]
 fn items_are_found_by_words_of_their_name_or_descriptions() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let cases = [
         ("vpn", vec!["Request VPN access"]),
         ("REMOTE network", vec!["Request VPN access"]),
@@ -75,7 +73,10 @@ fn items_are_found_by_words_of_their_name_or_descriptions() {
 
 #[test]
 fn an_item_carries_its_variables_in_form_order_with_choices() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let vpn = seed_id("sc_cat_item", "vpn_access");
     let (status, body) = json_of(
         &mut sim,
@@ -138,7 +139,10 @@ fn an_item_carries_its_variables_in_form_order_with_choices() {
 
 #[test]
 fn order_now_writes_one_request_and_its_item() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let vpn = seed_id("sc_cat_item", "vpn_access");
     let (requests, items) = (count(&sim, "sc_request"), count(&sim, "sc_req_item"));
     let body = json!({"sysparm_quantity": "2", "variables": {
@@ -179,7 +183,10 @@ fn order_now_writes_one_request_and_its_item() {
 
 #[test]
 fn order_now_for_someone_else_stores_them_on_the_request_and_its_item() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let vpn = seed_id("sc_cat_item", "vpn_access");
     let alice = seed_id("sys_user", "alice.johnson");
     let body = json!({"sysparm_requested_for": alice, "variables": {
@@ -202,7 +209,10 @@ fn order_now_for_someone_else_stores_them_on_the_request_and_its_item() {
 
 #[test]
 fn refused_orders_write_nothing() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let vpn = seed_id("sc_cat_item", "vpn_access");
     let order = |id: &str| format!("/api/sn_sc/servicecatalog/items/{id}/order_now");
     let cases = [

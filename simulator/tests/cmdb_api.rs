@@ -5,15 +5,10 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use servicenow_simulator::http::Request;
-use servicenow_simulator::{seed_id, Schema, SeedKind, Settings, Simulator};
-use std::path::Path;
+use servicenow_simulator::seed_id;
 
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema =
-        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
-}
+mod common;
+use common::Harness;
 
 fn admin(method: &str, url: &str, body: &str) -> Request {
     let credentials = base64::engine::general_purpose::STANDARD.encode("admin:admin");
@@ -22,14 +17,17 @@ fn admin(method: &str, url: &str, body: &str) -> Request {
         .with_body(body)
 }
 
-fn json_of(sim: &mut Simulator, request: Request) -> (u16, Value) {
-    let response = sim.handle(&request, 0);
+fn json_of(sim: &mut Harness, request: Request) -> (u16, Value) {
+    let response = sim.raw(&request);
     (response.status, response.body_json().unwrap_or(Value::Null))
 }
 
 #[test]
 fn a_ci_carries_its_relationships_both_ways() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let db = seed_id("cmdb_ci", "sd-db-01");
     let ora = seed_id("cmdb_ci", "oraprod");
     let (status, rel) = json_of(
@@ -82,7 +80,10 @@ fn a_ci_carries_its_relationships_both_ways() {
 
 #[test]
 fn a_class_lists_its_cis_as_sys_id_and_name() {
-    let mut sim = demo();
+    let mut sim = Harness {
+        now: 0,
+        ..Harness::repository()
+    };
     let (status, body) = json_of(
         &mut sim,
         admin("GET", "/api/now/cmdb/instance/cmdb_ci_server", ""),

@@ -2,19 +2,15 @@
 //! document and the seed in step (run against the repository's specs).
 
 use servicenow_simulator::ratelimit::RateLimiter;
-use servicenow_simulator::{seed_id, Schema, SeedKind, Settings, Simulator};
+use servicenow_simulator::seed_id;
 use std::path::Path;
+
+mod common;
+use common::Harness;
 
 fn doc() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/simulator.md");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema =
-        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
 }
 
 /// `(table, seed key, number or "")` of every record the document names by sys_id.
@@ -58,7 +54,7 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
 #[test]
 fn documented_sys_ids_and_numbers_match_the_seed() {
     let doc = doc();
-    let sim = demo();
+    let sim = Harness::repository().sim;
     for (table, key, number) in DOCUMENTED {
         let sys_id = seed_id(table, key);
         assert!(
@@ -83,7 +79,7 @@ fn documented_sys_ids_and_numbers_match_the_seed() {
 fn the_vpn_article_and_the_rate_limit_rule_have_the_documented_ids() {
     let doc = doc();
     assert!(doc.contains(&RateLimiter::rule_sys_id()));
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let vpn = sim
         .store()
         .get("kb_knowledge", "8a9b2c3d4e5f6a7b8c9d0e1f2a3b4c5d")

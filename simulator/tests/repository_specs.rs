@@ -3,23 +3,17 @@
 //! (choice values are documented choices, references point at seeded rows).
 
 use servicenow_simulator::schema::FieldType;
-use servicenow_simulator::{Schema, SeedKind, Settings, Simulator};
-use std::path::Path;
+
+mod common;
+use common::Harness;
 
 /// Demo values that are deliberately outside a spec's choice list: ServiceNow stores
 /// any value in a choice column, and itil's row ACL in the demo hides this category.
 const UNDOCUMENTED_CHOICES: &[(&str, &str, &str)] = &[("incident", "category", "security")];
 
-fn demo() -> Simulator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
-    let schema =
-        Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"));
-    Simulator::new(schema, SeedKind::Demo, Settings::default())
-}
-
 #[test]
 fn every_demo_table_has_a_spec() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     assert!(
         sim.unseeded_tables().is_empty(),
         "demo tables without a spec: {:?}",
@@ -43,7 +37,7 @@ fn every_demo_table_has_a_spec() {
 
 #[test]
 fn demo_choice_values_are_documented_choices() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let mut problems = Vec::new();
     let mut checked = 0;
     for table in sim.schema().tables() {
@@ -75,7 +69,7 @@ fn demo_choice_values_are_documented_choices() {
 
 #[test]
 fn demo_references_point_at_seeded_rows() {
-    let sim = demo();
+    let sim = Harness::repository().sim;
     let mut dangling = Vec::new();
     let mut checked = 0;
     for table in sim.schema().tables() {

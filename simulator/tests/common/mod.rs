@@ -21,6 +21,13 @@ pub fn fixture_schema() -> Schema {
     }
 }
 
+/// The repository's own specs (`tool-specs/servicenow`), the ones the worker's tools
+/// are built from.
+pub fn repository_schema() -> Schema {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tool-specs/servicenow");
+    Schema::load_dir(&dir).unwrap_or_else(|e| panic!("repository specs must load: {e}"))
+}
+
 pub fn basic(user: &str, password: &str) -> String {
     let raw = format!("{user}:{password}");
     format!(
@@ -45,6 +52,31 @@ impl Harness {
             sim: Simulator::new(fixture_schema(), seed, settings),
             now: NOW,
         }
+    }
+
+    /// The demo seed over the repository's specs.
+    pub fn repository() -> Harness {
+        Harness::over(Simulator::new(
+            repository_schema(),
+            SeedKind::Demo,
+            Settings::default(),
+        ))
+    }
+
+    /// A harness around `sim`, at [`NOW`].
+    pub fn over(sim: Simulator) -> Harness {
+        Harness { sim, now: NOW }
+    }
+
+    /// `request` exactly as given (no headers added), at the harness's time.
+    pub fn raw(&mut self, request: &Request) -> Response {
+        self.sim.handle(request, self.now)
+    }
+
+    /// `request` with the Host header and `user`'s Basic credentials (password = user
+    /// name, as the demo accounts have).
+    pub fn send_as(&mut self, user: &str, request: Request) -> Response {
+        self.send(request.with_header("Authorization", &basic(user, user)))
     }
 
     pub fn send(&mut self, request: Request) -> Response {
