@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, callOk, rpc } from './harness.mjs';
 
 const ATTACH = 'attach_file_service_now_sys_attachment';
 const READ = 'read_file_service_now_sys_attachment';
@@ -19,31 +19,24 @@ const MIB = 1024 * 1024;
 // A 1x1 transparent PNG.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
-let sim, worker, client, incident, serverUrl, readOnlyUrl;
+let world, sim, worker, client, incident, serverUrl, readOnlyUrl;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  const server = await provision(worker, sim);
-  serverUrl = server.url;
+  world = await startWorld({ name: 'e2e-attachments' });
+  ({ sim, worker, client } = world);
+  serverUrl = world.server.url;
   const r = await worker.admin('POST', '/integrated-account/demo/mcp', { name: 'read only', config: { methods: ['read'] } });
   assert.equal(r.status, 201);
   readOnlyUrl = (await r.json()).url;
-  client = new Client({ name: 'e2e-attachments', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   incident = (await call('create_a_service_now_incident', { short_description: 'Attachment e2e: printer jam', caller_id: 'Alice Johnson' })).structuredContent.result;
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function call(name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
-  return r;
+  return callOk(client, name, args);
 }
 
 const rows = async () => (await sim.table('sys_attachment')).result;

@@ -6,10 +6,8 @@
 // log proves nothing was written).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startWorld, provision } from './harness.mjs';
 
 // Demo seed ids (docs/simulator.md, "The demo seed").
 const ALICE = '53d86e88688b9dc38aee004be53106fc';
@@ -21,13 +19,7 @@ const NEW_RESOURCES = [
   'cmdb_rel_type', 'sc_cat_item_producer',
 ];
 
-let sim, worker, full, readOnly, client, readClient;
-
-async function connect(url, name) {
-  const c = new Client({ name, version: '1.0.0' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return c;
-}
+let world, sim, worker, full, readOnly, client, readClient;
 
 async function listAll(c) {
   const names = [];
@@ -48,19 +40,15 @@ async function call(c, name, args) {
 }
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  full = await provision(worker, sim);
+  world = await startWorld({ name: 'e2e-breadth' });
+  ({ sim, worker, client } = world);
+  full = world.server;
   readOnly = await provision(worker, sim, { server: { name: 'read-only', config: { methods: ['read'] } } });
-  client = await connect(full.url, 'e2e-breadth');
-  readClient = await connect(readOnly.url, 'e2e-breadth-read');
+  readClient = await world.connect(readOnly.url, 'e2e-breadth-read');
 });
 
 after(async () => {
-  await client?.close();
-  await readClient?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 test('the unfiltered catalog has at least 150 tools over 40 resources, the new ones included', async () => {

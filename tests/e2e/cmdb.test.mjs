@@ -3,9 +3,7 @@
 // simulator's request log proves the CMDB API (not the Table API) was called.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startWorld, callOk } from './harness.mjs';
 
 // Demo seed CIs (docs/simulator.md, "The demo seed").
 const SD_DB_01 = '9edcddf6c7a2643e570eb4b68f2675ab';
@@ -16,25 +14,19 @@ const SD_APP_01 = '5fd57ab2410233ef0da2a764bf4c99f1';
 const RUNS_ON = 'ebde3d8ab7303ede31f3ff8c772c3b0c';
 const DEPENDS_ON = 'd6894264ffec7a1845c45084bde2477f';
 
-let sim, worker, client;
+let world, sim, worker, client;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  const server = await provision(worker, sim);
-  client = new Client({ name: 'e2e-cmdb', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  world = await startWorld({ name: 'e2e-cmdb' });
+  ({ sim, worker, client } = world);
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function call(name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  const r = await callOk(client, name, args);
   return r.structuredContent;
 }
 

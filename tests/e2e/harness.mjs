@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijkl';
@@ -151,6 +154,47 @@ export async function startClientWorld() {
   });
   if (r.status !== 201) throw new Error(`server: ${r.status} ${await r.text()}`);
   return { sim, worker, plain, toolError: (await r.json()).url };
+}
+
+/** An official SDK client (1.x) connected to an MCP URL. */
+export async function connect(url, name = 'e2e') {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** A tool call that must succeed: the SDK's result (failing with the tool's own text). */
+export async function callOk(client, name, args) {
+  const r = await client.callTool({ name, arguments: args });
+  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  return r;
+}
+
+/** The world most end-to-end files run in: the simulator, the worker, one read+write
+ * server (`provision`'s options) and an SDK client named `name` on it. `connect` adds
+ * clients that `stop` closes with the rest. */
+export async function startWorld({ name = 'e2e', ...options } = {}) {
+  const sim = await startSimulator();
+  let worker;
+  const clients = [];
+  const stop = async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await worker?.stop();
+    await sim.stop();
+  };
+  try {
+    worker = await startWorker();
+    const server = await provision(worker, sim, options);
+    const open = async (url, clientName = name) => {
+      const client = await connect(url, clientName);
+      clients.push(client);
+      return client;
+    };
+    return { sim, worker, server, client: await open(server.url), connect: open, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 /** A JSON-RPC POST to an MCP URL; returns status, headers and parsed body. A header

@@ -4,30 +4,22 @@
 // the fixed query reached ServiceNow.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startWorld, callOk } from './harness.mjs';
 
 const NOTES = 'read_notes_service_now_sys_journal_field';
-let sim, worker, client;
+let world, sim, worker, client;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  const server = await provision(worker, sim);
-  client = new Client({ name: 'e2e-journals', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  world = await startWorld({ name: 'e2e-journals' });
+  ({ sim, worker, client } = world);
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function call(name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  const r = await callOk(client, name, args);
   return r.structuredContent;
 }
 

@@ -5,37 +5,25 @@
 // the byte budget of tools/list, and discovery mode driving a whole workflow.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, connect, provision, rpc } from './harness.mjs';
 
 // Demo seed ids (docs/simulator.md, "The demo seed").
 const ALICE = '53d86e88688b9dc38aee004be53106fc';
 const SERVICE_DESK = '300de7eb2d6baaa0201f6fb40fa3280b';
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-let sim, worker, server, client;
-
-async function connect(url, name) {
-  const c = new Client({ name, version: '1.0.0' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return c;
-}
+let world, sim, worker, server, client;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  server = await provision(worker, sim);
-  client = await connect(server.url, 'e2e-lean');
+  world = await startWorld({ name: 'e2e-lean' });
+  ({ sim, worker, server, client } = world);
   // The SDK client validates each call's structuredContent against the outputSchema
   // it learned from tools/list (and throws when they disagree).
   await client.listTools();
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function tableWrites() {

@@ -2,36 +2,28 @@
 // under workerd; the simulator's own tables (not the worker's answers) prove each result.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startWorld, callOk } from './harness.mjs';
 
 // Demo seed ids (docs/simulator.md, "The demo seed").
 const ALICE = '53d86e88688b9dc38aee004be53106fc';
 const NETWORK_SECURITY = '2246c6f0b2a7ac8ef8d14a558286e18e';
 const ORA_ARTICLE = '2ac5600d795e88d312d286caa6f32e9b';
 
-let sim, worker, client, toolNames;
+let world, sim, worker, client, toolNames;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  const server = await provision(worker, sim);
-  client = new Client({ name: 'e2e-workflows', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  world = await startWorld({ name: 'e2e-workflows' });
+  ({ sim, worker, client } = world);
   toolNames = (await client.listTools()).tools.map((t) => t.name);
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 /** Calls a tool and returns its structured result, failing with the tool's text on isError. */
 async function call(name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  const r = await callOk(client, name, args);
   // The text block carries the same JSON as structuredContent.
   assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);
   return r.structuredContent;
