@@ -8,6 +8,7 @@
 pub mod dispatch;
 pub mod endpoint;
 pub mod era;
+pub mod error;
 pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;

@@ -3,7 +3,7 @@
 //! content is raw JSON text written in place. The JSON-RPC envelope around them is
 //! `jsonrpc`'s.
 
-use super::jsonrpc::RpcError;
+use super::error::RpcError;
 use crate::json_text;
 use serde_json::{Map, Value};
 
@@ -263,7 +263,7 @@ mod tests {
         let nameless = ClientRequest::parse("tools/call", Some(json!({"arguments": {}})));
         assert_eq!(
             nameless.unwrap_err().code,
-            super::super::jsonrpc::ErrorCode::INVALID_PARAMS
+            super::super::error::ErrorCode::INVALID_PARAMS
         );
         assert_eq!(
             ClientRequest::parse("tools/list", Some(json!({"cursor": 3})))

@@ -1,8 +1,8 @@
 //! `call_tool`: sequences one tool call (check references, translate, authenticate,
 //! resolve a record number and names, send, map) over the ports. Decisions live in the pure modules; this only orders them.
 
+use super::download::map_download;
 use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
-use super::file::map_download;
 use super::order;
 use super::request::{
     follow_request, number_lookup_request, row_owner_request, ArgumentError, RecordRef, SysId,

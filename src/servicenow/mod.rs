@@ -7,8 +7,8 @@ mod auth;
 mod call;
 mod compact_parse;
 mod cursor;
+mod download;
 mod errors;
-mod file;
 mod order;
 mod query;
 pub(crate) mod rate_limit;
@@ -17,6 +17,7 @@ mod resolve;
 mod response;
 mod scope;
 mod session;
+mod upload;
 
 pub use call::call_tool;
 pub use rate_limit::normalize_rate_limit_headers;

@@ -4,11 +4,11 @@
 //! re-checks everything that ends up in a URL.
 
 use super::cursor::{query_scope, ListCursor};
-use super::file::{self, check_file_name, Upload};
 use super::query::{
     equality_condition, escapes_fixed_conditions, is_field_name, join_query, ANCHOR,
 };
 use super::scope::Scope;
+use super::upload::{self, check_file_name, Upload};
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
 use snmcp_catalog::{
@@ -590,7 +590,7 @@ fn upload(
             tool.name
         )));
     };
-    file::upload(
+    upload::upload(
         file_name,
         &content_type,
         &file.content,
