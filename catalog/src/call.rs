@@ -8,11 +8,29 @@ use crate::spec::{FileTransfer, MethodKind};
 use crate::Tool;
 use serde_json::{Map, Value};
 
+/// A record's sys_id: exactly 32 lowercase hex characters, the only text that may become
+/// a URL path segment. Checked once, where it enters (an argument, an answer); carried
+/// as this type from there to the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SysId(String);
+
+impl SysId {
+    /// Accepts 32 hex characters in any case (stored lowercase).
+    pub fn parse(raw: &str) -> Option<SysId> {
+        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| SysId(raw.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// How get/update/delete name their record (the `id` pattern admits exactly these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordId {
     /// 32 lowercase hex characters.
-    SysId(String),
+    SysId(SysId),
     /// A record number with the resource's prefix (`INC0010001`).
     Number(String),
 }
@@ -210,14 +228,12 @@ fn names(args: &Map<String, Value>, argument: &str) -> Vec<String> {
 
 /// A sys_id (the id pattern admits only lowercase hex) or a record number.
 fn record_id(id: &str) -> RecordId {
-    let is_sys_id = id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if is_sys_id {
-        RecordId::SysId(id.to_string())
-    } else {
-        RecordId::Number(id.to_string())
+    let lowercase_hex = id
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    match SysId::parse(id).filter(|_| lowercase_hex) {
+        Some(sys_id) => RecordId::SysId(sys_id),
+        None => RecordId::Number(id.to_string()),
     }
 }
 

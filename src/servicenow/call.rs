@@ -5,8 +5,8 @@ use super::download::map_download;
 use super::errors::{network_message, redirect_message, timeout_message, too_large_message, Stage};
 use super::order;
 use super::request::{
-    follow_request, number_lookup_request, row_owner_request, ArgumentError, RecordRef, SysId,
-    TableRequest,
+    follow_request, number_lookup_request, row_owner_request, Answer, ArgumentError, Payload,
+    RecordRef, SysId, TableRequest,
 };
 use super::resolve::{self, lookup_request, map_lookup, Plan};
 use super::response::{map_call_response, map_number_lookup};
@@ -96,7 +96,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     }
     // An order is checked against the item's form first; a wrong one sends nothing.
     let ordered;
-    if let Some(order) = &request.order {
+    if let Payload::Order(order) = &request.payload {
         let id = sys_id.as_ref().ok_or_else(|| {
             CallOutcome::failure("an order needs the item's sys_id in `id`; nothing was ordered")
         })?;
@@ -114,7 +114,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         .map_err(|e| CallOutcome::failure(e.0))?;
     let file_url = http.url.clone();
     let response = session.send(http, Stage::Call(request.kind)).await?;
-    if request.download {
+    if request.answer == Answer::File {
         // The answer is the file itself; its own URL is where a link points.
         return Ok(map_download(
             request,
@@ -131,7 +131,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         &response,
         session.now_secs(),
     );
-    if request.variables_schema {
+    if request.answer == Answer::VariablesSchema {
         return Ok(with_link(
             order::with_variables_schema(outcome),
             instance,

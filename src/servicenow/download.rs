@@ -116,6 +116,7 @@ fn is_text(mime: &str) -> bool {
 mod tests {
     use super::*;
     use crate::servicenow::request::tests::{args, tool, SYS_ID};
+    use crate::servicenow::request::Answer;
     use serde_json::json;
     use snmcp_catalog::ResourceSpec;
     use std::sync::Arc;
@@ -132,7 +133,7 @@ mod tests {
         let request =
             TableRequest::from_tool(&tool(&spec, "read_file"), &args(json!({"id": SYS_ID})))
                 .unwrap();
-        assert!(request.download);
+        assert_eq!(request.answer, Answer::File);
         let mut response = HttpResponse::new(200);
         response.body = body.to_vec();
         let response = response

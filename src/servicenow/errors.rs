@@ -1,7 +1,7 @@
 //! What a model reads when a ServiceNow call fails: upstream status and ServiceNow's own
 //! message, phrased so the model can correct itself (or knows it cannot). Pure text.
 
-use super::request::TableRequest;
+use super::request::{Payload, TableRequest};
 use crate::http::HttpResponse;
 use serde::Deserialize;
 use snmcp_catalog::MethodKind;
@@ -169,7 +169,7 @@ pub fn error_message(
 ) -> String {
     let status = response.status;
     let why = describe(response);
-    if request.upload.is_some() {
+    if matches!(request.payload, Payload::File(_)) {
         if let Some(message) = upload_refused(status, &why, request) {
             return message;
         }

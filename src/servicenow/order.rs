@@ -3,7 +3,7 @@
 //! variables against it (no request is built for an order that fails it), the schema
 //! a form read returns, and the records read after a write. Pure: `call.rs` sends.
 
-use super::request::{ArgumentError, Order, SysId, TableRequest};
+use super::request::{ArgumentError, Order, Payload, SysId, TableRequest};
 use super::response::compact;
 use super::{CallOutcome, RecordLink};
 use crate::http::{HttpRequest, HttpResponse};
@@ -30,7 +30,7 @@ pub fn form_request(
     let mut read = request.clone();
     read.kind = MethodKind::Get;
     read.body = None;
-    read.order = None;
+    read.payload = Payload::Json;
     read.params.clear();
     read.mapped.clear();
     read.records = "result".into();

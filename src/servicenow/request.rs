@@ -21,22 +21,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArgumentError(pub String);
 
-/// A record's sys_id: exactly 32 lowercase hex characters, the only text that may become
-/// a URL path segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SysId(String);
-
-impl SysId {
-    /// Accepts 32 hex characters in any case (stored lowercase).
-    pub fn parse(raw: &str) -> Option<SysId> {
-        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| SysId(raw.to_ascii_lowercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// A record's sys_id, typed where it enters (the catalog checks a call's `id`).
+pub use snmcp_catalog::SysId;
 
 /// How the model named the record for get/update/delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,15 +70,35 @@ pub struct TableRequest {
     pub mapped: Vec<(String, String)>,
     /// Dot path of the record(s) in the JSON answer (`result` on the Table API).
     pub records: String,
+    /// What the request sends beyond its URL.
+    pub payload: Payload,
+    /// What its answer is read as.
+    pub answer: Answer,
+}
+
+/// What a request sends beyond its URL.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Payload {
+    /// `body` as JSON, when there is one.
+    #[default]
+    Json,
     /// An upload's file, sent as the raw body with its own Content-Type.
-    pub upload: Option<Upload>,
-    /// The answer is a file's bytes, not JSON.
-    pub download: bool,
-    /// The answer's `variables` become `result.variables_schema` (content `variables`).
-    pub variables_schema: bool,
-    /// An order (content `order`): its body is built after the form is read and the
-    /// variables checked, so nothing is sent before.
-    pub order: Option<Order>,
+    File(Upload),
+    /// An order (content `order`): its JSON body is built after the form is read and
+    /// the variables checked, so nothing is sent before.
+    Order(Order),
+}
+
+/// What a request's answer is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Answer {
+    /// JSON holding the record(s) at `records`.
+    #[default]
+    Records,
+    /// A file's bytes (content `download`).
+    File,
+    /// JSON whose `variables` become `result.variables_schema` (content `variables`).
+    VariablesSchema,
 }
 
 /// What an order sends once its variables pass the item's form.
@@ -116,12 +122,7 @@ impl TableRequest {
         upload_max_bytes: usize,
     ) -> Result<TableRequest, ArgumentError> {
         let resource = tool.resource.as_ref();
-        if !is_table_name(&resource.table) {
-            return Err(ArgumentError(format!(
-                "the tool {} names an invalid ServiceNow table `{}`; the server's tool specs need fixing",
-                tool.name, resource.table
-            )));
-        }
+        // Table names were checked when the catalog loaded (`rules::check_resource`).
         let mut request = TableRequest {
             kind: tool.kind,
             table: resource.table.clone(),
@@ -138,10 +139,8 @@ impl TableRequest {
             endpoint: None,
             mapped: Vec::new(),
             records: "result".into(),
-            upload: None,
-            download: false,
-            variables_schema: false,
-            order: None,
+            payload: Payload::Json,
+            answer: Answer::Records,
         };
         if let (MethodKind::Create, Some(field)) = (tool.kind, &resource.row_table) {
             // A row of another table's record (an attachment): that table must be
@@ -183,7 +182,7 @@ impl TableRequest {
                         Some((input.param.clone(), value.clone()))
                     })
                     .collect();
-                request.order = Some(Order {
+                request.payload = Payload::Order(Order {
                     variables: call.variables.clone().unwrap_or_default(),
                     quantity: call.quantity.unwrap_or(1),
                     params,
@@ -225,7 +224,7 @@ impl TableRequest {
             request.records = endpoint.records.clone();
             match endpoint.content {
                 Some(FileTransfer::Upload) => {
-                    request.upload = Some(upload(
+                    request.payload = Payload::File(upload(
                         tool,
                         call,
                         &mut request,
@@ -234,8 +233,8 @@ impl TableRequest {
                         upload_max_bytes,
                     )?)
                 }
-                Some(FileTransfer::Download) => request.download = true,
-                Some(FileTransfer::Variables) => request.variables_schema = true,
+                Some(FileTransfer::Download) => request.answer = Answer::File,
+                Some(FileTransfer::Variables) => request.answer = Answer::VariablesSchema,
                 Some(FileTransfer::Order) | None => {}
             }
             let mut mapped = mapped;
@@ -455,7 +454,7 @@ impl TableRequest {
             url = format!("{url}{separator}{name}={}", percent_encode(value));
         }
         let mut request = HttpRequest::new(method, url).with_header("accept", "application/json");
-        if let Some(upload) = &self.upload {
+        if let Payload::File(upload) = &self.payload {
             return Ok(request
                 .with_header("content-type", upload.content_type.clone())
                 .with_body(upload.bytes.clone()));
@@ -641,12 +640,6 @@ pub fn follow_request(
     follow: &Follow,
     sys_id: &SysId,
 ) -> Result<HttpRequest, ArgumentError> {
-    if !is_table_name(&follow.table) {
-        return Err(ArgumentError(format!(
-            "the follow-up table `{}` is not a table name; the server's tool specs need fixing",
-            follow.table
-        )));
-    }
     let condition = equality_condition(&follow.field, sys_id.as_str()).map_err(ArgumentError)?;
     let params = [
         ("sysparm_query", condition),
@@ -696,15 +689,6 @@ fn with_query(url: String, params: &[(&'static str, String)]) -> String {
         .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect();
     format!("{url}?{}", query.join("&"))
-}
-
-/// ServiceNow table names: lowercase letters, digits and `_` (`u_`/`x_` scoped ones too).
-fn is_table_name(table: &str) -> bool {
-    !table.is_empty()
-        && table.len() <= 80
-        && table
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A fixed value of a custom method as ServiceNow text (the spec rules make it a string).
@@ -762,9 +746,7 @@ fn record_ref(tool: &Tool, call: &ToolCall) -> Result<RecordRef, ArgumentError> 
         ))
     };
     match &call.record {
-        Some(RecordId::SysId(raw)) => SysId::parse(raw)
-            .map(RecordRef::SysId)
-            .ok_or_else(|| bad(raw)),
+        Some(RecordId::SysId(sys_id)) => Ok(RecordRef::SysId(sys_id.clone())),
         Some(RecordId::Number(number)) => {
             let ok = resource.number_prefix.as_deref().is_some_and(|prefix| {
                 number.len() > prefix.len()
@@ -1044,13 +1026,21 @@ pub(crate) mod tests {
         let incident = incident_spec();
         let users = user_spec();
         let cases: Vec<(&Arc<ResourceSpec>, &str, RecordRef)> = vec![
-            (&incident, SYS_ID, RecordRef::SysId(SysId(SYS_ID.into()))),
+            (
+                &incident,
+                SYS_ID,
+                RecordRef::SysId(SysId::parse(SYS_ID).unwrap()),
+            ),
             (
                 &incident,
                 "INC0010203",
                 RecordRef::Number("INC0010203".into()),
             ),
-            (&users, SYS_ID, RecordRef::SysId(SysId(SYS_ID.into()))),
+            (
+                &users,
+                SYS_ID,
+                RecordRef::SysId(SysId::parse(SYS_ID).unwrap()),
+            ),
         ];
         for (spec, id, expected) in cases {
             let got = TableRequest::from_tool(&tool(spec, "get"), &args(json!({"id": id})))

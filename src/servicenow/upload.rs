@@ -271,7 +271,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            png.upload.map(|u| u.bytes),
+            match png.payload {
+                crate::servicenow::request::Payload::File(u) => Some(u.bytes),
+                _ => None,
+            },
             Some(bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n"))
         );
     }
@@ -379,7 +382,10 @@ mod tests {
                 Err(message) => assert!(message.contains(expected), "{case}: {message}"),
                 Ok(r) => panic!(
                     "{case}: accepted ({} bytes)",
-                    r.upload.map_or(0, |u| u.bytes.len())
+                    match r.payload {
+                        crate::servicenow::request::Payload::File(u) => u.bytes.len(),
+                        _ => 0,
+                    }
                 ),
             }
         }
