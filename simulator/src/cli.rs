@@ -6,6 +6,9 @@ use crate::auth::DEFAULT_ACCESS_TTL;
 use crate::ratelimit::{RateLimit, DEFAULT_WINDOW_SECS};
 use crate::seed::SeedKind;
 use crate::simulator::Settings;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{ArgAction, Parser};
+use std::error::Error as _;
 use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "\
@@ -86,77 +89,127 @@ pub enum Command {
     Help,
 }
 
-fn number<T>(flag: &str, value: &str, min: T) -> Result<T, String>
+/// The command line as clap reads it; [`parse_args`] turns it into [`Command`]. The help
+/// text stays [`USAGE`] (clap's own help and version flags are off).
+#[derive(Debug, Parser)]
+#[command(
+    name = "servicenow-sim",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct Args {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 0, value_parser = at_least::<u16, 0>("--port"), allow_hyphen_values = true)]
+    port: u16,
+    #[arg(long)]
+    specs: Option<PathBuf>,
+    #[arg(long, default_value = "demo", value_parser = seed)]
+    seed: SeedKind,
+    #[arg(long, value_parser = at_least::<u32, 0>("--rate-limit"), allow_hyphen_values = true)]
+    rate_limit: Option<u32>,
+    #[arg(long, default_value_t = DEFAULT_WINDOW_SECS, value_parser = at_least::<u64, 1>("--rate-window"), allow_hyphen_values = true)]
+    rate_window: u64,
+    #[arg(long, default_value_t = DEFAULT_ACCESS_TTL, value_parser = at_least::<u64, 1>("--token-ttl"), allow_hyphen_values = true)]
+    token_ttl: u64,
+    #[arg(long)]
+    port_file: Option<PathBuf>,
+    #[arg(long, value_parser = extensions)]
+    attachment_extensions: Option<Extensions>,
+    #[arg(long, value_parser = max_size_mb, allow_hyphen_values = true)]
+    attachment_max_size_mb: Option<u64>,
+    #[arg(short = 'h', long = "help", action = ArgAction::SetTrue)]
+    help: bool,
+}
+
+/// A parsed extension list (a newtype: clap would read a `Vec` as repeated values).
+#[derive(Debug, Clone)]
+struct Extensions(Vec<String>);
+
+/// A parser of whole numbers of at least `MIN` for `flag`, naming both when it fails.
+fn at_least<T, const MIN: u64>(
+    flag: &'static str,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+    T: std::str::FromStr + TryFrom<u64> + PartialOrd + Send + Sync + 'static,
 {
-    match value.parse::<T>() {
-        Ok(n) if n >= min => Ok(n),
+    move |value: &str| match (value.parse::<T>(), T::try_from(MIN)) {
+        (Ok(n), Ok(min)) if n >= min => Ok(n),
         _ => Err(format!(
-            "{flag} takes a whole number of at least {min}, got '{value}'"
+            "{flag} takes a whole number of at least {MIN}, got '{value}'"
         )),
     }
 }
 
+fn seed(value: &str) -> Result<SeedKind, String> {
+    SeedKind::parse(value).ok_or_else(|| format!("--seed takes demo or empty, got '{value}'"))
+}
+
+fn extensions(value: &str) -> Result<Extensions, String> {
+    AttachmentPolicy::parse_extensions(value)
+        .map(Extensions)
+        .map_err(|e| format!("--attachment-extensions: {e}"))
+}
+
+fn max_size_mb(value: &str) -> Result<u64, String> {
+    let mb = at_least::<u64, 1>("--attachment-max-size-mb")(value)?;
+    AttachmentPolicy::check_max_size_mb(mb).map_err(|e| format!("--attachment-max-size-mb: {e}"))
+}
+
 /// Parses the arguments after the program name (`--flag value` or `--flag=value`).
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut options = Options::default();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        if arg == "-h" || arg == "--help" {
-            return Ok(Command::Help);
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let known = [
-            "--host",
-            "--port",
-            "--specs",
-            "--seed",
-            "--rate-limit",
-            "--rate-window",
-            "--token-ttl",
-            "--port-file",
-            "--attachment-extensions",
-            "--attachment-max-size-mb",
-        ];
-        if !known.contains(&flag.as_str()) {
-            return Err(format!("unknown argument '{arg}'; see --help"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => args
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value; see --help"))?,
-        };
-        match flag.as_str() {
-            "--host" => options.host = value,
-            "--port" => options.port = number(&flag, &value, 0u16)?,
-            "--specs" => options.specs = Some(PathBuf::from(value)),
-            "--seed" => {
-                options.seed = SeedKind::parse(&value)
-                    .ok_or_else(|| format!("--seed takes demo or empty, got '{value}'"))?;
-            }
-            "--rate-limit" => options.rate_limit = Some(number(&flag, &value, 0u32)?),
-            "--rate-window" => options.rate_window = number(&flag, &value, 1u64)?,
-            "--token-ttl" => options.token_ttl = number(&flag, &value, 1u64)?,
-            "--port-file" => options.port_file = Some(PathBuf::from(value)),
-            "--attachment-extensions" => {
-                options.attachment_policy.extensions =
-                    AttachmentPolicy::parse_extensions(&value)
-                        .map_err(|e| format!("--attachment-extensions: {e}"))?;
-            }
-            "--attachment-max-size-mb" => {
-                options.attachment_policy.max_size_mb =
-                    AttachmentPolicy::check_max_size_mb(number(&flag, &value, 1u64)?)
-                        .map_err(|e| format!("--attachment-max-size-mb: {e}"))?;
-            }
-            _ => return Err(format!("unknown argument '{arg}'; see --help")),
-        }
+    let program = std::iter::once("servicenow-sim".to_string());
+    let args = Args::try_parse_from(program.chain(args)).map_err(|e| usage_error(&e))?;
+    if args.help {
+        return Ok(Command::Help);
     }
-    Ok(Command::Run(options))
+    let mut attachment_policy = AttachmentPolicy::default();
+    if let Some(Extensions(list)) = args.attachment_extensions {
+        attachment_policy.extensions = list;
+    }
+    if let Some(mb) = args.attachment_max_size_mb {
+        attachment_policy.max_size_mb = mb;
+    }
+    Ok(Command::Run(Options {
+        host: args.host,
+        port: args.port,
+        specs: args.specs,
+        seed: args.seed,
+        rate_limit: args.rate_limit,
+        rate_window: args.rate_window,
+        token_ttl: args.token_ttl,
+        port_file: args.port_file,
+        attachment_policy,
+    }))
+}
+
+/// One line saying what is wrong, in this tool's words.
+fn usage_error(error: &clap::Error) -> String {
+    let argument = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or("").to_string(),
+        _ => String::new(),
+    };
+    match error.kind() {
+        ErrorKind::UnknownArgument => format!("unknown argument '{argument}'; see --help"),
+        ErrorKind::InvalidValue
+            if error
+                .get(ContextKind::InvalidValue)
+                .is_none_or(|v| matches!(v, ContextValue::String(s) if s.is_empty())) =>
+        {
+            format!("{argument} needs a value; see --help")
+        }
+        ErrorKind::ValueValidation => match error.source() {
+            Some(cause) => cause.to_string(),
+            None => error.to_string(),
+        },
+        _ => error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string(),
+    }
 }
 
 const SPECS_SUBDIR: &str = "tool-specs/servicenow";

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let options = match cli::parse_args(std::env::args().skip(1))? {
         Command::Help => {
-            println!("{}", cli::USAGE);
+            // A closed pipe (`| head`) is no error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{}", cli::USAGE);
             return Ok(());
         }
         Command::Run(options) => options,
