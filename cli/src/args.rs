@@ -1,5 +1,6 @@
-//! Command-line parsing: argv → [`Invocation`], or a usage error. Hand-written to keep
-//! the build light; every flag is listed in `help.rs`.
+//! Command-line parsing: argv → [`Invocation`], or a usage error. clap checks the
+//! command words, option names and arity; the rules between options (contradictions,
+//! ranges, what needs `--offline`) are this module's. Every flag is listed in `help.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -317,55 +318,180 @@ impl Options {
     }
 }
 
-/// Parses `args` (without the program name).
-pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Parsed, UsageError> {
-    let mut positionals: Vec<String> = Vec::new();
+/// The command tree clap checks argv against: every command with the options
+/// [`command_options`] gives it, the [`GLOBAL`] ones everywhere, and its operands. Built
+/// from those tables (clap's builder rather than derive) so the options of a command are
+/// listed once, where the help tests read them too. clap's own help and version are off:
+/// the texts are `help.rs`'s.
+fn clap_command() -> clap::Command {
+    use clap::{Arg, ArgAction, Command as Cmd};
+    let option = |name: &'static str| {
+        let takes_value = OPTIONS.iter().any(|(n, v)| *n == name && *v);
+        let arg = Arg::new(name).long(name);
+        let arg = match name {
+            "help" => arg.short('h'),
+            "version" => arg.short('V'),
+            _ => arg,
+        };
+        if takes_value {
+            arg.action(ArgAction::Set).allow_hyphen_values(true)
+        } else {
+            arg.action(ArgAction::SetTrue)
+        }
+    };
+    let leaf = |name: &'static str, topic: Topic| {
+        Cmd::new(name)
+            .args(command_options(topic).iter().map(|n| option(n)))
+            .arg(Arg::new("operands").num_args(0..).action(ArgAction::Append))
+    };
+    let group = |name: &'static str, leaves: Vec<(&'static str, Topic)>| {
+        Cmd::new(name).subcommands(leaves.into_iter().map(|(n, t)| leaf(n, t)))
+    };
+    Cmd::new("snmcp")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .args(GLOBAL.iter().map(|n| option(n).global(true)))
+        .subcommand(group(
+            "account",
+            vec![
+                ("put", Topic::AccountPut),
+                ("get", Topic::AccountGet),
+                ("delete", Topic::AccountDelete),
+            ],
+        ))
+        .subcommand(group(
+            "server",
+            vec![
+                ("create", Topic::ServerCreate),
+                ("list", Topic::ServerList),
+                ("get", Topic::ServerGet),
+                ("update", Topic::ServerUpdate),
+                ("delete", Topic::ServerDelete),
+                ("preview", Topic::ServerPreview),
+            ],
+        ))
+        .subcommand(group(
+            "token",
+            vec![
+                ("create", Topic::TokenCreate),
+                ("list", Topic::TokenList),
+                ("get", Topic::TokenGet),
+                ("delete", Topic::TokenDelete),
+            ],
+        ))
+        .subcommand(
+            Cmd::new("help").arg(Arg::new("operands").num_args(0..).action(ArgAction::Append)),
+        )
+}
+
+/// argv checked by clap: the command words and operands, and the options given.
+fn tokenize<S: AsRef<str>>(args: &[S]) -> Result<(Vec<String>, Options), UsageError> {
+    let argv = std::iter::once("snmcp").chain(args.iter().map(AsRef::as_ref));
+    let matches = clap_command()
+        .try_get_matches_from(argv)
+        .map_err(|e| usage_error(&e, args))?;
+    let mut positionals = Vec::new();
+    let mut deepest = &matches;
+    while let Some((name, sub)) = deepest.subcommand() {
+        positionals.push(name.to_string());
+        deepest = sub;
+    }
+    if let Ok(Some(operands)) = deepest.try_get_many::<String>("operands") {
+        positionals.extend(operands.cloned());
+    }
     let mut options = Options {
         values: BTreeMap::new(),
     };
-    let mut i = 0;
-    while i < args.len() {
-        let arg = args[i].as_ref();
-        i += 1;
-        let long = match arg {
-            "-h" => "--help",
-            "-V" => "--version",
-            other => other,
-        };
-        let Some(body) = long.strip_prefix("--") else {
-            if arg.starts_with('-') && arg.len() > 1 {
-                return Err(UsageError(format!(
-                    "unknown option `{arg}`; see `snmcp --help`"
-                )));
-            }
-            positionals.push(arg.to_string());
+    for id in deepest.ids() {
+        let Some(&(name, takes_value)) = OPTIONS.iter().find(|(n, _)| *n == id.as_str()) else {
             continue;
         };
-        let (name, inline) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
-            None => (body, None),
+        if deepest.value_source(name) != Some(clap::parser::ValueSource::CommandLine) {
+            continue;
+        }
+        let value = if takes_value {
+            deepest.get_one::<String>(name).cloned()
+        } else {
+            None
         };
-        let Some(&(name, takes_value)) = OPTIONS.iter().find(|(n, _)| *n == name) else {
-            return Err(UsageError(format!(
-                "unknown option `--{name}`; see `snmcp --help`"
-            )));
-        };
-        let value = match (takes_value, inline) {
-            (true, Some(v)) => Some(v),
-            (true, None) => {
-                let Some(next) = args.get(i) else {
-                    return Err(UsageError(format!("--{name} needs a value")));
-                };
-                i += 1;
-                Some(next.as_ref().to_string())
+        options.values.insert(name, value);
+    }
+    Ok((positionals, options))
+}
+
+/// One line in this tool's words for what clap refused.
+fn usage_error<S: AsRef<str>>(error: &clap::Error, args: &[S]) -> UsageError {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => text.clone(),
+        _ => String::new(),
+    };
+    // `--name <name>` or `--json`: the option's name without dashes.
+    let invalid = context(ContextKind::InvalidArg);
+    let option = invalid
+        .split(['=', ' '])
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('-')
+        .to_string();
+    let words = command_words(args);
+    UsageError(match error.kind() {
+        ErrorKind::UnknownArgument
+            if OPTIONS.iter().any(|(n, _)| *n == option) && words.len() >= 2 =>
+        {
+            let command = words[..2].join(" ");
+            format!(
+                "--{option} is not an option of `snmcp {command}`; see `snmcp {command} --help`"
+            )
+        }
+        ErrorKind::UnknownArgument => {
+            format!(
+                "unknown option `{}`; see `snmcp --help`",
+                invalid.split('=').next().unwrap_or_default()
+            )
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown command `{}`; see `snmcp --help`",
+            words.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
+        ),
+        ErrorKind::ArgumentConflict => format!("--{option} is given more than once"),
+        ErrorKind::TooManyValues | ErrorKind::NoEquals => {
+            format!("--{option} takes no value")
+        }
+        ErrorKind::InvalidValue if context(ContextKind::InvalidValue).is_empty() => {
+            format!("--{option} needs a value")
+        }
+        _ => error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string(),
+    })
+}
+
+/// The words of argv that are not options or option values (for error messages).
+fn command_words<S: AsRef<str>>(args: &[S]) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut args = args.iter().map(AsRef::as_ref);
+    while let Some(arg) = args.next() {
+        match arg.strip_prefix("--") {
+            Some(name) if !name.contains('=') && OPTIONS.iter().any(|(n, v)| *n == name && *v) => {
+                args.next();
             }
-            (false, Some(_)) => return Err(UsageError(format!("--{name} takes no value"))),
-            (false, None) => None,
-        };
-        if options.values.insert(name, value).is_some() {
-            return Err(UsageError(format!("--{name} is given more than once")));
+            Some(_) => {}
+            None if arg.starts_with('-') && arg.len() > 1 => {}
+            None => words.push(arg.to_string()),
         }
     }
+    words
+}
+
+/// Parses `args` (without the program name).
+pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Parsed, UsageError> {
+    let (positionals, options) = tokenize(args)?;
 
     if positionals.first().map(String::as_str) == Some("help") {
         return topic(&positionals[1..]).map(Parsed::Help);
