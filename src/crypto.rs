@@ -32,14 +32,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     Sha256::digest(a).ct_eq(&Sha256::digest(b)).into()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct CryptoError(pub String);
-
-impl fmt::Display for CryptoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// `n` random bytes from the platform CSPRNG (crypto.getRandomValues on Workers).
 pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {

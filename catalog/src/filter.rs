@@ -5,7 +5,6 @@
 use crate::spec::MethodKind;
 use crate::{Tool, ToolFilter};
 use std::collections::BTreeSet;
-use std::fmt;
 
 /// `config.methods` keyword for get + list (and custom methods of those kinds).
 pub const READ: &str = "read";
@@ -35,72 +34,55 @@ pub fn keeps_parts(kind: MethodKind, method: &str, tags: &[String], filter: &Too
 }
 
 /// Why a filter cannot be used for a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
     /// `methods: []` keeps nothing.
+    #[error(
+        "config.methods is an empty list, which keeps no tool; omit it to allow every \
+         method, or list entries such as \"read\" or \"write\""
+    )]
     EmptyMethods,
     /// `tags: []` keeps nothing.
+    #[error(
+        "config.tags is an empty list, which keeps no tool; omit it to allow every tag, \
+         or list the tags to keep"
+    )]
     EmptyTags,
     /// Entries of `methods` that are neither keywords nor documented method keys.
+    #[error(
+        "config.methods has unknown entries {}; use \"read\" (get + list), \"write\" \
+         (create + update + delete) or a documented method: {}",
+        quoted(.unknown),
+        .known.join(", ")
+    )]
     UnknownMethods {
         unknown: Vec<String>,
         known: Vec<String>,
     },
     /// Entries of `tags` no resource carries.
+    #[error("config.tags has unknown tags {}; known tags: {}", quoted(.unknown), .known.join(", "))]
     UnknownTags {
         unknown: Vec<String>,
         known: Vec<String>,
     },
     /// Every entry is known, but no tool has both a kept method and a kept tag.
     /// (`None` = that side was not restricted.)
+    #[error(
+        "this filter leaves no tool: no documented resource with {} has {}; widen \
+         config.methods or config.tags",
+        restricted(.tags.as_deref(), "any tag", "tags"),
+        restricted(.methods.as_deref(), "any method", "methods")
+    )]
     NoTools {
         methods: Option<Vec<String>>,
         tags: Option<Vec<String>>,
     },
 }
 
-impl fmt::Display for FilterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FilterError::EmptyMethods => f.write_str(
-                "config.methods is an empty list, which keeps no tool; omit it to allow every \
-                 method, or list entries such as \"read\" or \"write\"",
-            ),
-            FilterError::EmptyTags => f.write_str(
-                "config.tags is an empty list, which keeps no tool; omit it to allow every tag, \
-                 or list the tags to keep",
-            ),
-            FilterError::UnknownMethods { unknown, known } => write!(
-                f,
-                "config.methods has unknown entries {}; use \"read\" (get + list), \"write\" \
-                 (create + update + delete) or a documented method: {}",
-                quoted(unknown),
-                known.join(", ")
-            ),
-            FilterError::UnknownTags { unknown, known } => write!(
-                f,
-                "config.tags has unknown tags {}; known tags: {}",
-                quoted(unknown),
-                known.join(", ")
-            ),
-            FilterError::NoTools { methods, tags } => write!(
-                f,
-                "this filter leaves no tool: no documented resource with {} has {}; widen \
-                 config.methods or config.tags",
-                tags.as_deref()
-                    .map_or("any tag".to_string(), |t| format!("tags {}", quoted(t))),
-                methods
-                    .as_deref()
-                    .map_or("any method".to_string(), |m| format!(
-                        "methods {}",
-                        quoted(m)
-                    ))
-            ),
-        }
-    }
+/// `tags ["a", "b"]`, or `any tag` when that side was not restricted.
+fn restricted(items: Option<&[String]>, any: &str, kind: &str) -> String {
+    items.map_or(any.to_string(), |items| format!("{kind} {}", quoted(items)))
 }
-
-impl std::error::Error for FilterError {}
 
 fn quoted(items: &[String]) -> String {
     let inner: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();

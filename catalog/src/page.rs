@@ -5,7 +5,6 @@ use crate::ToolFilter;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
-use std::fmt;
 use std::ops::Range;
 
 /// Tools per tools/list page. Large enough for the whole builtin catalog to fit in one
@@ -25,7 +24,8 @@ pub struct ToolPage<'a> {
 
 /// A tools/list cursor this server did not issue for this filter (tampered, from another
 /// server or from an older deployment). Maps to JSON-RPC -32602.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid tools/list cursor ({reason}); call tools/list without a cursor to start over")]
 pub struct InvalidCursor {
     reason: &'static str,
 }
@@ -36,18 +36,6 @@ impl InvalidCursor {
         self.reason
     }
 }
-
-impl fmt::Display for InvalidCursor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid tools/list cursor ({}); call tools/list without a cursor to start over",
-            self.reason
-        )
-    }
-}
-
-impl std::error::Error for InvalidCursor {}
 
 fn invalid(reason: &'static str) -> InvalidCursor {
     InvalidCursor { reason }

@@ -24,14 +24,9 @@ impl fmt::Debug for Pattern {
 }
 
 /// Why a pattern is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct PatternError(pub String);
-
-impl fmt::Display for PatternError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Instructions of the NFA program.
 #[derive(Debug, Clone)]

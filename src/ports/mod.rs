@@ -7,17 +7,11 @@ use crate::http::{HttpRequest, HttpResponse};
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::rc::Rc;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("key-value store error: {0}")]
 pub struct StoreError(pub String);
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "key-value store error: {}", self.0)
-    }
-}
 
 /// One page of keys from [`KvStore::list`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,26 +47,17 @@ pub trait KvStore {
     fn remember<T: Any>(&self, _key: &str, _value: Option<Rc<T>>) {}
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpstreamError {
     /// No answer within the allowed time.
+    #[error("no answer within {after_ms} ms")]
     Timeout { after_ms: u64 },
     /// DNS, TLS, connection refused, ...
+    #[error("network error: {0}")]
     Network(String),
     /// The answer's body passed the cap on what is read from ServiceNow.
+    #[error("answer larger than {limit_bytes} bytes")]
     TooLarge { limit_bytes: usize },
-}
-
-impl fmt::Display for UpstreamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UpstreamError::Timeout { after_ms } => write!(f, "no answer within {after_ms} ms"),
-            UpstreamError::Network(m) => write!(f, "network error: {m}"),
-            UpstreamError::TooLarge { limit_bytes } => {
-                write!(f, "answer larger than {limit_bytes} bytes")
-            }
-        }
-    }
 }
 
 /// Sends one HTTP request to ServiceNow. Never retries.

@@ -23,42 +23,28 @@ pub use records::{
 
 use crate::crypto::SealingKey;
 use crate::ports::KvStore;
-use std::fmt;
 use std::rc::Rc;
 
 /// What can go wrong reading or writing records.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// The key-value store itself failed (usually transient).
+    #[error("{0}")]
     Kv(crate::ports::StoreError),
     /// A stored value is not a record this version understands.
+    #[error("the stored record `{key}` is not valid ({detail}); delete it and provision it again")]
     Corrupt { key: String, detail: String },
     /// The account's sealed credentials do not open with the configured key.
+    #[error(
+        "the stored credentials of account `{account_id}` cannot be opened with the configured \
+         CREDENTIALS_KEY: restore the key they were sealed with, or register the account again \
+         (PUT /integrated-account/{account_id})"
+    )]
     Sealed { account_id: String },
     /// No randomness or a clock outside the supported range.
+    #[error("{0}")]
     Internal(String),
 }
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Kv(e) => write!(f, "{e}"),
-            StoreError::Corrupt { key, detail } => write!(
-                f,
-                "the stored record `{key}` is not valid ({detail}); delete it and provision it again"
-            ),
-            StoreError::Sealed { account_id } => write!(
-                f,
-                "the stored credentials of account `{account_id}` cannot be opened with the configured \
-                 CREDENTIALS_KEY: restore the key they were sealed with, or register the account again \
-                 (PUT /integrated-account/{account_id})"
-            ),
-            StoreError::Internal(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 impl From<crate::ports::StoreError> for StoreError {
     fn from(e: crate::ports::StoreError) -> Self {
