@@ -315,7 +315,7 @@ async fn call_catalog_tool<K: KvStore, U: Upstream, C: Clock>(
             &account,
             &servicenow::Scope::new(catalog, &server.config),
             tool,
-            &call,
+            call,
         )
         .await,
         server,

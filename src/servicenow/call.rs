@@ -28,7 +28,7 @@ pub async fn call_tool<K: KvStore, U: Upstream, C: Clock>(
     account: &IntegratedAccount,
     scope: &Scope<'_>,
     tool: &Tool,
-    call: &ToolCall,
+    call: ToolCall,
 ) -> CallOutcome {
     // Reference values are checked before any request; names are looked up in `run`.
     let plan = match resolve::plan(tool, call) {
@@ -77,7 +77,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
     let mut plan = plan;
     let resolved;
     if !plan.pending.is_empty() {
-        for reference in plan.pending.clone() {
+        for reference in std::mem::take(&mut plan.pending) {
             let lookup = lookup_request(instance, &reference).map_err(CallOutcome::failure)?;
             let stage = Stage::NameLookup {
                 field: &reference.field,

@@ -73,7 +73,7 @@ impl Harness {
             &account,
             &Scope::new(catalog, &self.filter),
             tool,
-            &ToolCall::from_valid(tool, &args),
+            ToolCall::from_valid(tool, &args),
         ))
     }
 

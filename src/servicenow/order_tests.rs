@@ -51,7 +51,7 @@ impl Run {
         let everything = snmcp_catalog::ToolFilter::default();
         let scope =
             crate::servicenow::Scope::new(snmcp_catalog::Catalog::builtin().unwrap(), &everything);
-        block_on(call_tool(&ctx, &account, &scope, tool, &call))
+        block_on(call_tool(&ctx, &account, &scope, tool, call))
     }
 
     fn lines(&self) -> Vec<String> {

@@ -15,6 +15,7 @@ use snmcp_catalog::{
     tool_name, Endpoint, FieldType, FileTransfer, Follow, MethodKind, RecordId, ResourceSpec, Tool,
     ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A problem with the tool arguments; the text tells the model what to change.
@@ -158,7 +159,7 @@ impl TableRequest {
         }
         let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
         let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
-        let call = &call;
+        let call: &ToolCall = &call;
         match tool.kind {
             MethodKind::List => request.list_params(tool, call, scope)?,
             MethodKind::Get => {
@@ -603,17 +604,21 @@ fn is_order(endpoint: Option<&Endpoint>) -> bool {
     endpoint.is_some_and(|e| e.content == Some(FileTransfer::Order))
 }
 
+/// `(parameter, value)` pairs for a URL's query, not yet percent-encoded.
+type QueryPairs = Vec<(String, String)>;
+
 /// Takes the fields an endpoint sends as query parameters out of the call's filters and
-/// body; they become `(parameter, value)` pairs. Line breaks never reach a URL.
-fn split_mapped(
+/// body; they become `(parameter, value)` pairs. Line breaks never reach a URL. A call
+/// with nothing to map (every Table API call) is borrowed as it is.
+fn split_mapped<'c>(
     endpoint: Option<&Endpoint>,
-    call: &ToolCall,
-) -> Result<(ToolCall, Vec<(String, String)>), ArgumentError> {
-    let mut call = call.clone();
+    call: &'c ToolCall,
+) -> Result<(Cow<'c, ToolCall>, QueryPairs), ArgumentError> {
     let mut mapped = Vec::new();
-    let Some(endpoint) = endpoint else {
-        return Ok((call, mapped));
+    let Some(endpoint) = endpoint.filter(|e| !e.query.is_empty()) else {
+        return Ok((Cow::Borrowed(call), mapped));
     };
+    let mut call = call.clone();
     for (param, field) in &endpoint.query {
         let mut taken = None;
         for list in [&mut call.filters, &mut call.body] {
@@ -630,7 +635,7 @@ fn split_mapped(
             mapped.push((param.clone(), value));
         }
     }
-    Ok((call, mapped))
+    Ok((Cow::Owned(call), mapped))
 }
 
 /// The Table API read after a successful write (spec `endpoint.follow`): the records of

@@ -61,10 +61,10 @@ fn set_value(call: &mut ToolCall, field: &str, value: &str) {
 /// Checks the reference inputs of `call` before any request. Err is the isError text:
 /// a value that is blank, carries control characters, is too long, or is text where
 /// only a sys_id can work.
-pub fn plan(tool: &Tool, call: &ToolCall) -> Result<Plan, String> {
-    let mut out = call.clone();
+pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, String> {
+    let mut normalized = Vec::new();
     let mut pending = Vec::new();
-    for (field, raw, clears) in values(call, tool.kind) {
+    for (field, raw, clears) in values(&call, tool.kind) {
         let Some(target) = tool.references.get(field) else {
             continue;
         };
@@ -92,7 +92,7 @@ pub fn plan(tool: &Tool, call: &ToolCall) -> Result<Plan, String> {
             )));
         }
         if let Some(sys_id) = SysId::parse(value) {
-            set_value(&mut out, field, sys_id.as_str());
+            normalized.push((field.clone(), sys_id));
             continue;
         }
         if target.lookup.is_empty() {
@@ -108,7 +108,11 @@ pub fn plan(tool: &Tool, call: &ToolCall) -> Result<Plan, String> {
             target: target.clone(),
         });
     }
-    Ok(Plan { call: out, pending })
+    let mut plan = Plan { call, pending };
+    for (field, sys_id) in normalized {
+        plan.resolve(&field, &sys_id);
+    }
+    Ok(plan)
 }
 
 /// The lookup of one value: an exact match on any lookup field, escaped exactly like
