@@ -12,6 +12,7 @@ mod errors;
 mod order;
 mod query;
 pub(crate) mod rate_limit;
+mod refusal;
 mod request;
 mod resolve;
 mod response;

@@ -2,6 +2,7 @@
 //! operators or script, joined with the model's own free-form query, and the reading of
 //! a free query into the clauses the server's scope checks (`scope.rs`).
 
+use super::refusal::ArgumentError;
 use crate::http::percent_decode;
 
 /// A column name, optionally dot-walked (`caller_id.name`): letters, digits, `_`.
@@ -35,25 +36,29 @@ pub fn script_refusal(what: &str) -> String {
 /// One `field=value` condition. An empty value matches empty fields (`fieldISEMPTY`).
 /// A value may not carry `^` (the condition separator: its escape `^^` is not verified
 /// against real instances), line breaks, or script.
-pub fn equality_condition(field: &str, value: &str) -> Result<String, String> {
+pub fn equality_condition(field: &str, value: &str) -> Result<String, ArgumentError> {
     if !is_field_name(field) {
-        return Err(format!("`{field}` is not a valid field name to filter on"));
+        return Err(ArgumentError(format!(
+            "`{field}` is not a valid field name to filter on"
+        )));
     }
     if value.contains(['\n', '\r']) {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "the filter value for `{field}` contains a line break, which an encoded query cannot carry; \
              pass a single-line value (use the `query` argument with LIKE for partial matches)"
-        ));
+        )));
     }
     if value.contains('^') {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "the value for `{field}` contains `^`, which separates conditions in an encoded query; \
              exact matches cannot carry it. Use the `query` argument instead, e.g. {field}LIKE<the text before the ^>. \
              Nothing was sent to ServiceNow."
-        ));
+        )));
     }
     if is_script(value) {
-        return Err(script_refusal(&format!("the value for `{field}`")));
+        return Err(ArgumentError(script_refusal(&format!(
+            "the value for `{field}`"
+        ))));
     }
     if value.is_empty() {
         return Ok(format!("{field}ISEMPTY"));

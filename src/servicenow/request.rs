@@ -18,9 +18,7 @@ use snmcp_catalog::{
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// A problem with the tool arguments; the text tells the model what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgumentError(pub String);
+pub use super::refusal::ArgumentError;
 
 /// A record's sys_id, typed where it enters (the catalog checks a call's `id`).
 pub use snmcp_catalog::SysId;
@@ -153,9 +151,7 @@ impl TableRequest {
                     tool.name
                 )));
             };
-            scope
-                .check_row_table(resource, table, true)
-                .map_err(ArgumentError)?;
+            scope.check_row_table(resource, table, true)?;
         }
         let endpoint = tool.method_spec().and_then(|m| m.endpoint.clone());
         let (call, mapped) = split_mapped(endpoint.as_ref(), call)?;
@@ -299,21 +295,15 @@ impl TableRequest {
         }
         // Rows of every table (attachments, journal entries): only those of tables this
         // server exposes, as the first condition; a filter naming another table is refused.
-        let mut fixed: Vec<String> = scope
-            .row_condition(resource)
-            .map_err(ArgumentError)?
-            .into_iter()
-            .collect();
+        let mut fixed: Vec<String> = scope.row_condition(resource)?.into_iter().collect();
         if let Some(field) = &resource.row_table {
             if let Some(table) = filters.get(field.as_str()).filter(|t| !t.is_empty()) {
-                scope
-                    .check_row_table(resource, table, false)
-                    .map_err(ArgumentError)?;
+                scope.check_row_table(resource, table, false)?;
             }
         }
         for (field, value) in &tool.set {
             let value = set_text(tool, field, value)?;
-            fixed.push(equality_condition(field, &value).map_err(ArgumentError)?);
+            fixed.push(equality_condition(field, &value)?);
         }
         let method = tool.method_spec();
         let where_query = method.and_then(|m| m.where_query.as_deref());
@@ -321,14 +311,12 @@ impl TableRequest {
         fixed.extend(where_query.map(str::to_string));
         let mut conditions = filters
             .iter()
-            .map(|(field, value)| equality_condition(field, value).map_err(ArgumentError))
+            .map(|(field, value)| equality_condition(field, value))
             .collect::<Result<Vec<String>, ArgumentError>>()?;
 
         let query = call.query.as_deref().filter(|q| !q.trim().is_empty());
         if let Some(q) = query {
-            scope
-                .check_query(&self.table, q, "`query`")
-                .map_err(ArgumentError)?;
+            scope.check_query(&self.table, q, "`query`")?;
             if !fixed.is_empty() && escapes_fixed_conditions(q) {
                 let mut names: Vec<&str> = resource.row_table.iter().map(String::as_str).collect();
                 names.extend(tool.set.keys().map(String::as_str));
@@ -396,9 +384,7 @@ impl TableRequest {
                     "`{name}` in `fields` is not a field name (letters, digits, `_`, dot-walks like caller_id.name)"
                 )));
             }
-            scope
-                .check_field(&resource.table, name, "`fields`")
-                .map_err(ArgumentError)?;
+            scope.check_field(&resource.table, name, "`fields`")?;
         }
         self.requested_fields = call.fields.clone();
         let returns = tool.method_spec().map_or(&[][..], |m| m.returns.as_slice());
@@ -579,7 +565,7 @@ fn upload(
     for (param, field) in &endpoint.query {
         if field == "file_name" {
             if let Some((_, name)) = mapped.iter().find(|(p, _)| p == param) {
-                check_file_name(name).map_err(ArgumentError)?;
+                check_file_name(name)?;
                 file_name = name;
             }
         }
@@ -597,7 +583,6 @@ fn upload(
         file.base64,
         max_bytes,
     )
-    .map_err(ArgumentError)
 }
 
 fn is_order(endpoint: Option<&Endpoint>) -> bool {
@@ -645,7 +630,7 @@ pub fn follow_request(
     follow: &Follow,
     sys_id: &SysId,
 ) -> Result<HttpRequest, ArgumentError> {
-    let condition = equality_condition(&follow.field, sys_id.as_str()).map_err(ArgumentError)?;
+    let condition = equality_condition(&follow.field, sys_id.as_str())?;
     let params = [
         ("sysparm_query", condition),
         ("sysparm_fields", follow.fields.join(",")),
@@ -666,7 +651,7 @@ pub fn number_lookup_request(
     table: &str,
     number: &str,
 ) -> Result<HttpRequest, ArgumentError> {
-    let condition = equality_condition("number", number).map_err(ArgumentError)?;
+    let condition = equality_condition("number", number)?;
     let params = [
         ("sysparm_query", condition),
         ("sysparm_fields", "sys_id,number".to_string()),

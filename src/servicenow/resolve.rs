@@ -5,6 +5,7 @@
 
 use super::query::equality_condition;
 use super::rate_limit::normalize_rate_limit_headers;
+use super::refusal::ArgumentError;
 use super::request::SysId;
 use super::response::rate_limited;
 use super::CallOutcome;
@@ -61,7 +62,7 @@ fn set_value(call: &mut ToolCall, field: &str, value: &str) {
 /// Checks the reference inputs of `call` before any request. Err is the isError text:
 /// a value that is blank, carries control characters, is too long, or is text where
 /// only a sys_id can work.
-pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, String> {
+pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, ArgumentError> {
     let mut normalized = Vec::new();
     let mut pending = Vec::new();
     for (field, raw, clears) in values(&call, tool.kind) {
@@ -81,26 +82,28 @@ pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, String> {
             )
         };
         if value.is_empty() {
-            return Err(refused("is empty"));
+            return Err(ArgumentError(refused("is empty")));
         }
         if raw.chars().any(char::is_control) {
-            return Err(refused("contains control characters (line breaks, tabs)"));
+            return Err(ArgumentError(refused(
+                "contains control characters (line breaks, tabs)",
+            )));
         }
         if raw.chars().count() as u64 > REFERENCE_MAX_LENGTH {
-            return Err(refused(&format!(
+            return Err(ArgumentError(refused(&format!(
                 "is longer than {REFERENCE_MAX_LENGTH} characters"
-            )));
+            ))));
         }
         if let Some(sys_id) = SysId::parse(value) {
             normalized.push((field.clone(), sys_id));
             continue;
         }
         if target.lookup.is_empty() {
-            return Err(refused(&format!(
+            return Err(ArgumentError(refused(&format!(
                 "must be a 32-character sys_id, got \"{}\" (no lookup by name is documented for {})",
                 shorten(value),
                 target.table
-            )));
+            ))));
         }
         pending.push(Pending {
             field: field.clone(),
@@ -118,7 +121,7 @@ pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, String> {
 /// The lookup of one value: an exact match on any lookup field, escaped exactly like
 /// list filters (`Bob^ORactive=true` is searched as that literal text), asking for one
 /// more row than the candidates shown so "more than 5" is known.
-pub fn lookup_request(instance_url: &str, pending: &Pending) -> Result<HttpRequest, String> {
+pub fn lookup_request(instance_url: &str, pending: &Pending) -> Result<HttpRequest, ArgumentError> {
     let conditions = pending
         .target
         .lookup

@@ -27,7 +27,7 @@ fn with_caller(method: &str, target: ReferenceTarget) -> Tool {
 
 /// The plan of arguments valid against the tool's schema.
 fn plan_of(t: &Tool, a: &Map<String, Value>) -> Result<Plan, String> {
-    plan(t, ToolCall::from_valid(t, a))
+    plan(t, ToolCall::from_valid(t, a)).map_err(String::from)
 }
 
 fn sent<'a>(p: &'a Plan, field: &str) -> Option<&'a str> {

@@ -6,6 +6,7 @@
 //! run as script. Pure: every refusal happens before anything is sent.
 
 use super::query::{clauses, is_script, script_refusal, Clause};
+use super::refusal::ArgumentError;
 use snmcp_catalog::{Catalog, FieldType, ResourceSpec, ToolFilter};
 
 /// The catalog and the server's filter, asked about tables.
@@ -48,18 +49,18 @@ impl<'a> Scope<'a> {
     /// The fixed first condition of a list of `resource` (`table_nameINincident,problem`)
     /// when it holds rows of every table; None for ordinary tables. Err (the isError
     /// text) when the server exposes no table whose rows it could show.
-    pub fn row_condition(&self, resource: &ResourceSpec) -> Result<Option<String>, String> {
+    pub fn row_condition(&self, resource: &ResourceSpec) -> Result<Option<String>, ArgumentError> {
         let Some(field) = &resource.row_table else {
             return Ok(None);
         };
         let tables = self.row_tables();
         if tables.is_empty() {
-            return Err(format!(
+            return Err(ArgumentError(format!(
                 "This server exposes no table whose {} records it may read ({} holds rows of every table, and it shows only those of tables the server exposes); \
                  an administrator can add the tables' tags to the server. Nothing was sent to ServiceNow.",
                 resource.title.to_ascii_lowercase(),
                 resource.table
-            ));
+            )));
         }
         Ok(Some(format!("{field}IN{}", tables.join(","))))
     }
@@ -72,7 +73,7 @@ impl<'a> Scope<'a> {
         resource: &ResourceSpec,
         table: &str,
         write: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgumentError> {
         let table = table.trim();
         let allowed = if write {
             self.writable(table)
@@ -101,15 +102,20 @@ impl<'a> Scope<'a> {
         } else {
             tables.join(", ")
         };
-        Err(format!(
+        Err(ArgumentError(format!(
             "This {what} belongs to a record of the table \"{shown}\", which this server may not {reach}; it reaches only {what}s of the tables it exposes ({reach}: {listed}). \
              Nothing was sent to ServiceNow."
-        ))
+        )))
     }
 
     /// Checks a field name an argument gives for `table`: a dot-walk (`caller_id.email`)
     /// must follow documented reference fields into tables the server reads.
-    pub fn check_field(&self, table: &str, field: &str, argument: &str) -> Result<(), String> {
+    pub fn check_field(
+        &self,
+        table: &str,
+        field: &str,
+        argument: &str,
+    ) -> Result<(), ArgumentError> {
         let Some((path, _)) = field.rsplit_once('.') else {
             return Ok(());
         };
@@ -122,21 +128,21 @@ impl<'a> Scope<'a> {
                 .filter(|f| f.field_type == FieldType::Reference)
                 .and_then(|f| f.reference.as_deref());
             let Some(target) = target else {
-                return Err(format!(
+                return Err(ArgumentError(format!(
                     "`{}` in {argument} walks through `{step}`, which is not a documented reference field of {current}: this server follows dot-walks \
                      only along documented references into tables it exposes. Use `{step}` itself: ask for it in fields (its sys_id, with the name beside it), \
                      or filter on it, where the tool takes it, with a name or email that the server resolves. Nothing was sent to ServiceNow.",
                     shorten(field)
-                ));
+                )));
             };
             if !self.readable(target) {
-                return Err(format!(
+                return Err(ArgumentError(format!(
                     "`{}` in {argument} reads {} records ({target}) through `{step}`, and this server does not expose that table. \
                      Use `{step}` itself: ask for it in fields (its sys_id, with the name beside it), or filter on it, where the tool takes it, \
                      with a name or email that the server resolves. Nothing was sent to ServiceNow.",
                     shorten(field),
                     self.title(target)
-                ));
+                )));
             }
             current = target;
         }
@@ -146,9 +152,14 @@ impl<'a> Scope<'a> {
     /// Checks a free encoded query on `table`: no script, dot-walks as [`Self::check_field`],
     /// `RLQUERY`/`SUBQUERY`/`JOIN` only of readable tables, and no clause this reader
     /// does not know.
-    pub fn check_query(&self, table: &str, query: &str, argument: &str) -> Result<(), String> {
+    pub fn check_query(
+        &self,
+        table: &str,
+        query: &str,
+        argument: &str,
+    ) -> Result<(), ArgumentError> {
         if is_script(query) {
-            return Err(script_refusal(&format!("`{argument}`")));
+            return Err(ArgumentError(script_refusal(&format!("`{argument}`"))));
         }
         let mut tables = vec![table];
         for clause in clauses(query) {
@@ -183,26 +194,26 @@ impl<'a> Scope<'a> {
                 }
                 Clause::Other(_) => {}
                 Clause::Unknown(text) => {
-                    return Err(format!(
+                    return Err(ArgumentError(format!(
                         "{argument} has a clause this server cannot check: `{}`. Write conditions as field<operator>value joined by ^ \
                          (state=1^priority<=2^short_descriptionLIKEvpn), with ^OR, ^NQ and ORDERBY/ORDERBYDESC. Nothing was sent to ServiceNow.",
                         shorten(text)
-                    ))
+                    )))
                 }
             }
         }
         Ok(())
     }
 
-    fn check_joined(&self, joined: &str, argument: &str) -> Result<(), String> {
+    fn check_joined(&self, joined: &str, argument: &str) -> Result<(), ArgumentError> {
         if self.readable(joined) {
             return Ok(());
         }
-        Err(format!(
+        Err(ArgumentError(format!(
             "{argument} joins the table \"{}\" (RLQUERY, SUBQUERY or JOIN), which this server does not expose; \
              a query may join only tables whose records the server reads. Nothing was sent to ServiceNow.",
             shorten(joined)
-        ))
+        )))
     }
 
     fn title(&self, table: &str) -> String {

@@ -2,6 +2,7 @@
 //! before anything is sent (name, type, size, encoding) and its decoding. Pure, and a
 //! leaf of the ServiceNow room: the request builder calls in here.
 
+use super::refusal::ArgumentError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
@@ -82,7 +83,7 @@ const GENERIC_TYPE: &str = "application/octet-stream";
 
 /// Checks that `file_name`'s extension is allowed and `content_type` (its essence,
 /// lowercase) fits it. Err is the isError text.
-pub fn check_allowed(file_name: &str, essence: &str) -> Result<(), String> {
+pub fn check_allowed(file_name: &str, essence: &str) -> Result<(), ArgumentError> {
     let extension = file_name
         .trim()
         .rsplit_once('.')
@@ -90,19 +91,19 @@ pub fn check_allowed(file_name: &str, essence: &str) -> Result<(), String> {
         .unwrap_or_default();
     let allowed: Vec<&str> = ALLOWED_UPLOADS.iter().map(|(ext, _)| *ext).collect();
     let Some((_, types)) = ALLOWED_UPLOADS.iter().find(|(ext, _)| *ext == extension) else {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "files named \"{}\" are not attached by this server: only documents, images, logs, data and archives are \
              (extensions {}); programs, scripts and pages an instance would render (html, svg, xml, js, ...) are refused. \
              Nothing was written",
             shown(file_name),
             allowed.join(", ")
-        ));
+        )));
     };
     if essence != GENERIC_TYPE && !types.contains(&essence) {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "a .{extension} file is declared as {essence}; send it as {} (or {GENERIC_TYPE}). Nothing was written",
             types.join(" or ")
-        ));
+        )));
     }
     Ok(())
 }
@@ -116,16 +117,16 @@ pub struct Upload {
 }
 
 /// Checks the file name: a plain name, no folders, no control characters.
-pub fn check_file_name(name: &str) -> Result<(), String> {
+pub fn check_file_name(name: &str) -> Result<(), ArgumentError> {
     let trimmed = name.trim();
     if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
         return Err("`file_name` must be a file name such as notes.txt".into());
     }
     if name.contains(['/', '\\']) {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "`file_name` must be a plain file name without / or \\ (got \"{}\"); give only the last part, e.g. notes.txt",
             shown(name)
-        ));
+        )));
     }
     if name.chars().any(char::is_control) {
         return Err(
@@ -159,7 +160,7 @@ pub fn upload(
     content: &str,
     base64: bool,
     max_bytes: usize,
-) -> Result<Upload, String> {
+) -> Result<Upload, ArgumentError> {
     let content_type = content_type.trim().to_ascii_lowercase();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     let token = |part: &str| {
@@ -172,10 +173,10 @@ pub fn upload(
         .split_once('/')
         .is_some_and(|(kind, sub)| token(kind) && token(sub));
     if !well_formed || content_type.chars().any(char::is_control) {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "`content_type` must be a MIME type such as text/plain, image/png or application/pdf (got \"{}\")",
             shown(&content_type)
-        ));
+        )));
     }
     check_allowed(file_name, essence)?;
     // Checked before decoding too, so an oversized argument is never decoded.
@@ -199,7 +200,7 @@ pub fn upload(
             content.into()
         };
         if compact.len() / 4 * 3 > max_bytes.saturating_add(3) {
-            return Err(too_big(compact.len() / 4 * 3));
+            return Err(ArgumentError(too_big(compact.len() / 4 * 3)));
         }
         STANDARD.decode(compact.as_bytes()).map_err(|_| {
             "`content` is not valid base64 (standard alphabet, with padding); send text with encoding text instead".to_string()
@@ -208,7 +209,7 @@ pub fn upload(
         content.as_bytes().to_vec()
     };
     if bytes.len() > max_bytes {
-        return Err(too_big(bytes.len()));
+        return Err(ArgumentError(too_big(bytes.len())));
     }
     Ok(Upload {
         content_type,

@@ -7,6 +7,7 @@ use super::super::scope::Scope;
 use super::super::CallOutcome;
 use super::session::Session;
 use crate::ports::{Clock, KvStore, Upstream};
+use crate::servicenow::refusal::ArgumentError;
 use serde_json::{json, Map, Value};
 use snmcp_catalog::answers::AGGREGATE_FIELDS_MAX;
 use snmcp_catalog::spec::SYSTEM_FIELDS;
@@ -42,12 +43,12 @@ pub fn plan(
     catalog: &Catalog,
     filter: &ToolFilter,
     args: &Map<String, Value>,
-) -> Result<AggregateRequest, String> {
+) -> Result<AggregateRequest, ArgumentError> {
     if let Some(unknown) = args.keys().find(|k| !KNOWN_ARGUMENTS.contains(&k.as_str())) {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "Unknown argument {unknown}; aggregate_service_now_records takes {}.",
             KNOWN_ARGUMENTS.join(", ")
-        ));
+        )));
     }
     let table = match args.get("table") {
         Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_string(),
@@ -57,11 +58,11 @@ pub fn plan(
         Some(r) if catalog.readable(&table, filter) => r,
         _ => {
             let tables = catalog.readable_tables(filter);
-            return Err(format!(
+            return Err(ArgumentError(format!(
                 "This server cannot read the table \"{}\"; tables it can aggregate: {}.",
                 table.chars().take(80).collect::<String>(),
                 tables.join(", ")
-            ));
+            )));
         }
     };
     let mut params: Vec<(&'static str, String)> = Vec::new();
@@ -81,7 +82,7 @@ pub fn plan(
     match (fixed, query) {
         (Some(fixed), Some(q)) => {
             if escapes_fixed_conditions(q) {
-                return Err(format!("query must not start with OR, NQ or ^ nor contain ^NQ on {table}: the server always limits it to the tables it exposes, and a new OR block would escape that."));
+                return Err(ArgumentError(format!("query must not start with OR, NQ or ^ nor contain ^NQ on {table}: the server always limits it to the tables it exposes, and a new OR block would escape that.")));
             }
             params.push(("sysparm_query", format!("{fixed}^{ANCHOR}^{q}")));
         }
@@ -127,7 +128,7 @@ pub fn plan(
         None | Some(Value::Null) => {}
         Some(Value::String(h)) if h.trim().is_empty() => {}
         Some(Value::String(h)) => params.push(("sysparm_having", parse_having(resource, h)?)),
-        Some(_) => return Err(having_help("having must be a string")),
+        Some(_) => return Err(ArgumentError(having_help("having must be a string"))),
     }
     match args.get("order_by") {
         None | Some(Value::Null) => {}
@@ -169,7 +170,7 @@ fn field_list(
     resource: &ResourceSpec,
     args: &Map<String, Value>,
     key: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, ArgumentError> {
     let items = match args.get(key) {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
@@ -178,9 +179,9 @@ fn field_list(
             return field_list_from(resource, key, &[Value::String(s.clone())])
         }
         Some(_) => {
-            return Err(format!(
+            return Err(ArgumentError(format!(
                 "{key} must be a list of field names, e.g. [\"assignment_group\"]."
-            ))
+            )))
         }
     };
     field_list_from(resource, key, items)
@@ -190,20 +191,22 @@ fn field_list_from(
     resource: &ResourceSpec,
     key: &str,
     items: &[Value],
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, ArgumentError> {
     if items.len() > AGGREGATE_FIELDS_MAX {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "{key} names {} fields; at most {AGGREGATE_FIELDS_MAX}.",
             items.len()
-        ));
+        )));
     }
     let mut fields = Vec::new();
     for item in items {
         let Some(field) = item.as_str().map(str::trim) else {
-            return Err(format!("{key} must be a list of field names (strings)."));
+            return Err(ArgumentError(format!(
+                "{key} must be a list of field names (strings)."
+            )));
         };
         if !known_field(resource, field) {
-            return Err(unknown_field(resource, key, field));
+            return Err(ArgumentError(unknown_field(resource, key, field)));
         }
         if !fields.iter().any(|f: &String| f == field) {
             fields.push(field.to_string());
@@ -217,37 +220,43 @@ fn having_help(problem: &str) -> String {
 }
 
 /// Checks `aggregate^field^operator^value` and returns it normalized.
-pub fn parse_having(resource: &ResourceSpec, raw: &str) -> Result<String, String> {
+pub fn parse_having(resource: &ResourceSpec, raw: &str) -> Result<String, ArgumentError> {
     let parts: Vec<&str> = raw.trim().split('^').map(str::trim).collect();
     let [aggregate, field, operator, value] = parts.as_slice() else {
-        return Err(having_help(&format!(
+        return Err(ArgumentError(having_help(&format!(
             "having \"{}\" does not have four ^-separated parts",
             raw.chars().take(80).collect::<String>()
-        )));
+        ))));
     };
     let aggregate = aggregate.to_ascii_lowercase();
     if aggregate != "count" && !FUNCTIONS.contains(&aggregate.as_str()) {
-        return Err(having_help(&format!("\"{aggregate}\" is not an aggregate")));
+        return Err(ArgumentError(having_help(&format!(
+            "\"{aggregate}\" is not an aggregate"
+        ))));
     }
     if !known_field(resource, field) {
-        return Err(unknown_field(resource, "having", field));
+        return Err(ArgumentError(unknown_field(resource, "having", field)));
     }
     if !HAVING_OPERATORS.contains(operator) {
-        return Err(having_help(&format!("\"{operator}\" is not an operator")));
+        return Err(ArgumentError(having_help(&format!(
+            "\"{operator}\" is not an operator"
+        ))));
     }
     if serde_json::from_str::<serde_json::Number>(value).is_err() {
-        return Err(having_help(&format!("\"{value}\" is not a number")));
+        return Err(ArgumentError(having_help(&format!(
+            "\"{value}\" is not a number"
+        ))));
     }
     Ok(format!("{aggregate}^{field}^{operator}^{value}"))
 }
 
 /// `COUNT` or a group_by field, optionally `^DESC`.
-pub fn parse_order_by(raw: &str, group_by: &[String]) -> Result<String, String> {
+pub fn parse_order_by(raw: &str, group_by: &[String]) -> Result<String, ArgumentError> {
     let raw = raw.trim();
     let (target, descending) = match raw.rsplit_once('^') {
         Some((t, d)) if d.eq_ignore_ascii_case("DESC") => (t.trim(), true),
         Some((t, d)) if d.eq_ignore_ascii_case("ASC") => (t.trim(), false),
-        Some(_) => return Err(format!("order_by \"{raw}\" is not understood: use COUNT or a group_by field, optionally followed by ^DESC.")),
+        Some(_) => return Err(ArgumentError(format!("order_by \"{raw}\" is not understood: use COUNT or a group_by field, optionally followed by ^DESC."))),
         None => (raw, false),
     };
     let target = if target.eq_ignore_ascii_case("count") {
@@ -255,10 +264,10 @@ pub fn parse_order_by(raw: &str, group_by: &[String]) -> Result<String, String> 
     } else if group_by.iter().any(|g| g == target) {
         target.to_string()
     } else {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "order_by \"{target}\" is neither COUNT nor one of the group_by fields ({}).",
             group_by.join(", ")
-        ));
+        )));
     };
     Ok(if descending {
         format!("{target}^DESC")
@@ -302,7 +311,7 @@ pub fn convert_stats(stats: &Value) -> Value {
 }
 
 /// The tool's structured result from the stats API's `result`.
-pub fn shape(table: &str, grouped: bool, result: &Value) -> Result<Value, String> {
+pub fn shape(table: &str, grouped: bool, result: &Value) -> Result<Value, ArgumentError> {
     if !grouped {
         let stats = result.get("stats").ok_or("the answer has no stats")?;
         return Ok(json!({"table": table, "stats": convert_stats(stats)}));

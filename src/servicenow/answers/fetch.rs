@@ -115,8 +115,8 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
             session.result(&response, &what)?
         }
         RecordId::Number { number, .. } => {
-            let condition =
-                equality_condition("number", number).map_err(|e| session.failure(e, None))?;
+            let condition = equality_condition("number", number)
+                .map_err(|e| session.failure(String::from(e), None))?;
             let mut params = vec![("sysparm_query", condition), ("sysparm_limit", "1".into())];
             params.extend(display.iter().cloned());
             let url = session.url(&format!("/api/now/table/{table}"), &params);

@@ -3,6 +3,7 @@
 //! the words of a search query. Pure functions.
 
 use super::super::request::SysId;
+use crate::servicenow::refusal::ArgumentError;
 use snmcp_catalog::{Catalog, ToolFilter};
 
 /// A record `fetch` (or a number in a search) points at, on a table the server reads.
@@ -49,7 +50,7 @@ pub fn parse_fetch_id(
     catalog: &Catalog,
     filter: &ToolFilter,
     raw: &str,
-) -> Result<RecordId, String> {
+) -> Result<RecordId, ArgumentError> {
     let raw = raw.trim();
     let unknown = || {
         format!(
@@ -64,10 +65,10 @@ pub fn parse_fetch_id(
             .resource_for_table(table)
             .is_some_and(|r| r.row_table.is_some());
         if row_table || !catalog.readable(table, filter) {
-            return Err(format!(
+            return Err(ArgumentError(format!(
                 "This server cannot read the table \"{}\"; fetch works on ids from search and record numbers of the tables it exposes.",
                 table.chars().take(80).collect::<String>()
-            ));
+            )));
         }
         let rest = rest.trim();
         if let Some(id) = SysId::parse(rest) {
@@ -81,20 +82,20 @@ pub fn parse_fetch_id(
                 table: table.to_string(),
                 number,
             }),
-            None => Err(unknown()),
+            None => Err(ArgumentError(unknown())),
         };
     }
     let Some((prefix, number)) = split_number(raw) else {
-        return Err(unknown());
+        return Err(ArgumentError(unknown()));
     };
     match catalog.readable_by_prefix(&prefix, filter) {
         Some(resource) => Ok(RecordId::Number {
             table: resource.table.clone(),
             number,
         }),
-        None => Err(format!(
+        None => Err(ArgumentError(format!(
             "No table this server reads numbers its records {prefix}…; pass an id from search, or a number such as INC0010001 of a table the server exposes."
-        )),
+        ))),
     }
 }
 

@@ -8,6 +8,7 @@ use super::super::CallOutcome;
 use super::ids::{query_numbers, query_words, record_url, result_id};
 use super::session::Session;
 use crate::ports::{Clock, KvStore, Upstream};
+use crate::servicenow::refusal::ArgumentError;
 use serde_json::{json, Value};
 use snmcp_catalog::answers::{KNOWLEDGE_TABLE, QUERY_MAX_CHARS, RECORD_TABLES};
 use snmcp_catalog::{Catalog, ToolFilter};
@@ -63,7 +64,7 @@ pub fn rank(mut hits: Vec<Hit>) -> Vec<Hit> {
 }
 
 /// Checks the query before any request: non-empty, not too long.
-pub fn check_query(query: Option<&Value>) -> Result<String, String> {
+pub fn check_query(query: Option<&Value>) -> Result<String, ArgumentError> {
     let Some(Value::String(query)) = query else {
         return Err("search needs a query: a string of words or a record number, e.g. {\"query\": \"reset VPN token\"}.".into());
     };
@@ -73,9 +74,9 @@ pub fn check_query(query: Option<&Value>) -> Result<String, String> {
     }
     let chars = query.chars().count();
     if chars > QUERY_MAX_CHARS {
-        return Err(format!(
+        return Err(ArgumentError(format!(
             "The search query is {chars} characters long; keep it under {QUERY_MAX_CHARS} (a few key words work best)."
-        ));
+        )));
     }
     Ok(query.to_string())
 }
@@ -187,7 +188,8 @@ async fn by_number<K: KvStore, U: Upstream, C: Clock>(
     table: &str,
     number: &str,
 ) -> Result<Vec<Hit>, CallOutcome> {
-    let condition = equality_condition("number", number).map_err(|e| session.failure(e, None))?;
+    let condition =
+        equality_condition("number", number).map_err(|e| session.failure(String::from(e), None))?;
     let url = session.url(
         &format!("/api/now/table/{table}"),
         &[
