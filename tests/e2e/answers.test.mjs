@@ -4,18 +4,14 @@
 // simulator's request log and tables prove what was asked and what the answer must be.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision } from './harness.mjs';
+import { startWorld, callOk } from './harness.mjs';
 
 const TAG = /<\/?[a-z][^>]*>/i;
-let sim, worker;
-const clients = [];
+let world, sim, worker;
 
+/** A client on `url` (closed with the world) and the names of every tool it lists. */
 async function connect(url) {
-  const client = new Client({ name: 'e2e-answers', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  clients.push(client);
+  const client = await world.connect(url);
   // The SDK validates structuredContent only for tools it has listed.
   let cursor;
   const names = [];
@@ -30,22 +26,18 @@ async function connect(url) {
 
 let full;
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  const server = await provision(worker, sim);
-  full = await connect(server.url);
+  world = await startWorld({ name: 'e2e-answers' });
+  ({ sim, worker } = world);
+  full = await connect(world.server.url);
 });
 
 after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 /** A successful call's structured result; the text item must hold the same JSON. */
 async function call(client, name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
+  const r = await callOk(client, name, args);
   // OpenAI's contract: one text item; catalog tools may add a resource_link.
   if (['search', 'fetch', 'aggregate_service_now_records'].includes(name)) assert.equal(r.content.length, 1);
   assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);

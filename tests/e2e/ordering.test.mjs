@@ -9,39 +9,30 @@
 // discovery mode's call tool).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, callOk, provision, rpc } from './harness.mjs';
 
 const SEARCH = 'search_service_now_sc_cat_item';
 const SHOW = 'show_variables_service_now_sc_cat_item';
 const ORDER = 'order_now_service_now_sc_cat_item';
 const ITEMS = 'list_all_service_now_sc_req_item';
 
-let sim, worker, client, readOnly, readOnlyDiscovery, vpn;
+let world, sim, worker, client, readOnly, readOnlyDiscovery, vpn;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
   // As itil (may insert requests): the admin account's password "admin" would be
   // redacted from messages, and one of the choice values is "admin".
-  const server = await provision(worker, sim, { auth: { type: 'basic', username: 'itil', password: 'itil' } });
+  world = await startWorld({ name: 'e2e-ordering', auth: { type: 'basic', username: 'itil', password: 'itil' } });
+  ({ sim, worker, client } = world);
   readOnly = await provision(worker, sim, { accountId: 'ro', server: { name: 'read-only', config: { methods: ['read'] } } });
   readOnlyDiscovery = await provision(worker, sim, { accountId: 'rod', server: { name: 'read-only discovery', config: { methods: ['read'], tool_mode: 'discovery' } } });
-  client = new Client({ name: 'e2e-ordering', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function call(name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  assert.equal(r.isError, false, `${name} failed: ${r.content?.[0]?.text}`);
-  return r;
+  return callOk(client, name, args);
 }
 
 async function refused(name, args) {
