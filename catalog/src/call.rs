@@ -26,6 +26,63 @@ impl SysId {
     }
 }
 
+/// A field of the tool's resource, checked: the catalog makes one only from a name the
+/// tool's inputSchema admitted (an enum of documented fields, or the method's own lists),
+/// or through [`FieldName::documented`]. Reads as the name itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldName(String);
+
+impl FieldName {
+    /// `name` when `resource` documents it.
+    pub fn documented(resource: &crate::spec::ResourceSpec, name: &str) -> Option<FieldName> {
+        resource
+            .fields
+            .contains_key(name)
+            .then(|| FieldName(name.to_string()))
+    }
+
+    /// A name the inputSchema already checked.
+    fn checked(name: String) -> FieldName {
+        FieldName(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for FieldName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for FieldName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FieldName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for FieldName {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
 /// How get/update/delete name their record (the `id` pattern admits exactly these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordId {
@@ -63,11 +120,11 @@ pub struct ToolCall {
     /// get, update, delete: the record.
     pub record: Option<RecordId>,
     /// list: exact-match filters the model gave, as ServiceNow text, by field name.
-    pub filters: Vec<(String, String)>,
+    pub filters: Vec<(FieldName, String)>,
     /// list: the model's encoded query.
     pub query: Option<String>,
     /// get, list: fields to return (empty = all).
-    pub fields: Vec<String>,
+    pub fields: Vec<FieldName>,
     /// list: page size.
     pub limit: u64,
     /// list: the next_cursor of a previous page.
@@ -75,7 +132,7 @@ pub struct ToolCall {
     /// get, list: the one form asked for, if any.
     pub display_value: Option<DisplayValue>,
     /// create, update: body fields as ServiceNow text (null clears: "").
-    pub body: Vec<(String, String)>,
+    pub body: Vec<(FieldName, String)>,
     /// An upload's file (`content`, `encoding`), not yet decoded.
     pub file: Option<FileBody>,
     /// list with an endpoint `text` parameter: the model's free-text search.
@@ -87,7 +144,7 @@ pub struct ToolCall {
     /// An order's further inputs (endpoint `inputs`, `requested_for`), by input name.
     pub inputs: Vec<(String, String)>,
     /// update: the fields to empty, named explicitly (`""` never clears).
-    pub clear: Vec<String>,
+    pub clear: Vec<FieldName>,
 }
 
 /// The file an upload method sends, as the model gave it.
@@ -141,7 +198,9 @@ impl ToolCall {
                 let filters = method.map_or(&[][..], |m| m.filters.as_slice());
                 call.filters = filters
                     .iter()
-                    .filter_map(|name| Some((name.clone(), scalar(args.get(name)?)?)))
+                    .filter_map(|name| {
+                        Some((FieldName::checked(name.clone()), scalar(args.get(name)?)?))
+                    })
                     .collect();
             }
             MethodKind::Create | MethodKind::Update => {
@@ -188,7 +247,7 @@ impl ToolCall {
                             Value::Null => String::new(),
                             other => scalar(other)?,
                         };
-                        Some((name.clone(), value))
+                        Some((FieldName::checked(name.clone()), value))
                     })
                     .collect();
             }
@@ -214,13 +273,14 @@ impl ToolCall {
     }
 }
 
-/// The field names an array argument (`fields`, `clear`) lists, each once, in order.
-fn names(args: &Map<String, Value>, argument: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
+/// The field names an array argument (`fields`, `clear`) lists, each once, in order
+/// (the inputSchema admitted only documented fields there).
+fn names(args: &Map<String, Value>, argument: &str) -> Vec<FieldName> {
+    let mut names: Vec<FieldName> = Vec::new();
     let items = args.get(argument).and_then(Value::as_array);
     for name in items.into_iter().flatten().filter_map(Value::as_str) {
         if !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
+            names.push(FieldName::checked(name.to_string()));
         }
     }
     names

@@ -23,7 +23,7 @@ pub mod variables;
 
 pub use answers::AnswerTool;
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
-pub use call::{DisplayValue, RecordId, SysId, ToolCall};
+pub use call::{DisplayValue, FieldName, RecordId, SysId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;
 pub use filter::{FilterError, READ, WRITE};

@@ -372,6 +372,13 @@ fn open_choice_lists_accept_instance_values_and_closed_ones_refuse_them() {
     assert!(with("impact", json!(9)).is_err());
 }
 
+/// Field-value pairs of a checked call, as text.
+fn pairs(list: &[(snmcp_catalog::FieldName, String)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(f, v)| (f.to_string(), v.clone()))
+        .collect()
+}
+
 #[test]
 fn text_forms_are_read_as_the_declared_types() {
     let catalog = fixture_catalog();
@@ -385,7 +392,7 @@ fn text_forms_are_read_as_the_declared_types() {
         )
         .expect("valid");
     assert_eq!(
-        call.filters,
+        pairs(&call.filters),
         vec![
             ("active".to_string(), "false".to_string()),
             ("state".to_string(), "6".to_string())
@@ -401,15 +408,9 @@ fn text_forms_are_read_as_the_declared_types() {
             Some(&json!({"short_description": "x", "caller_id": "Alice Johnson", "u_effort_hours": "12", "u_cost": "10.5"})),
         )
         .expect("valid");
-    assert!(call
-        .body
-        .contains(&("u_effort_hours".to_string(), "12".to_string())));
-    assert!(call
-        .body
-        .contains(&("u_cost".to_string(), "10.5".to_string())));
-    assert!(call
-        .body
-        .contains(&("caller_id".to_string(), "Alice Johnson".to_string())));
+    assert!(pairs(&call.body).contains(&("u_effort_hours".to_string(), "12".to_string())));
+    assert!(pairs(&call.body).contains(&("u_cost".to_string(), "10.5".to_string())));
+    assert!(pairs(&call.body).contains(&("caller_id".to_string(), "Alice Johnson".to_string())));
     // get: a sys_id or a number, as the id pattern admits them.
     let get = catalog
         .find("get_single_service_now_incident_by_id", &common::all())
@@ -428,4 +429,38 @@ fn text_forms_are_read_as_the_declared_types() {
         by_number.display_value,
         Some(snmcp_catalog::DisplayValue::Labels)
     );
+}
+
+#[test]
+fn a_checked_call_names_only_documented_fields() {
+    let catalog = fixture_catalog();
+    let incident = catalog.resource_for_table("incident").expect("incident");
+    assert_eq!(
+        snmcp_catalog::FieldName::documented(incident, "short_description").map(|f| f.to_string()),
+        Some("short_description".to_string())
+    );
+    assert_eq!(
+        snmcp_catalog::FieldName::documented(incident, "short_description^ORactive=true"),
+        None
+    );
+    assert_eq!(
+        snmcp_catalog::FieldName::documented(incident, "sys_nope"),
+        None
+    );
+    let list = catalog
+        .find("list_all_service_now_incident", &common::all())
+        .expect("list");
+    let call = catalog
+        .check_call(
+            list,
+            Some(&json!({"fields": ["number", "number", "state"]})),
+        )
+        .expect("valid");
+    for field in &call.fields {
+        assert!(
+            snmcp_catalog::FieldName::documented(incident, field).is_some(),
+            "{field}"
+        );
+    }
+    assert_eq!(call.fields.len(), 2, "each field once");
 }

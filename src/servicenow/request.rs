@@ -11,6 +11,7 @@ use super::scope::Scope;
 use super::upload::{self, check_file_name, Upload};
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
+use snmcp_catalog::FieldName;
 use snmcp_catalog::{
     tool_name, Endpoint, FieldType, FileTransfer, Follow, MethodKind, RecordId, ResourceSpec, Tool,
     ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
@@ -289,7 +290,7 @@ impl TableRequest {
         // The model's filters, then the fixed values of a custom list method, which win.
         let mut filters: BTreeMap<&str, String> = BTreeMap::new();
         for (field, value) in &call.filters {
-            if !tool.set.contains_key(field) {
+            if !tool.set.contains_key(field.as_str()) {
                 filters.insert(field, value.clone());
             }
         }
@@ -386,7 +387,7 @@ impl TableRequest {
             }
             scope.check_field(&resource.table, name, "`fields`")?;
         }
-        self.requested_fields = call.fields.clone();
+        self.requested_fields = call.fields.iter().map(FieldName::to_string).collect();
         let returns = tool.method_spec().map_or(&[][..], |m| m.returns.as_slice());
         if self.requested_fields.is_empty() && !returns.is_empty() {
             // The method's readable shape, when the model names no fields.
@@ -695,15 +696,15 @@ fn set_text(tool: &Tool, field: &str, value: &Value) -> Result<String, ArgumentE
 fn write_body(tool: &Tool, call: &ToolCall) -> Result<Map<String, Value>, ArgumentError> {
     let mut body = Map::new();
     for (field, value) in &call.body {
-        if !tool.set.contains_key(field) {
-            body.insert(field.clone(), Value::String(value.clone()));
+        if !tool.set.contains_key(field.as_str()) {
+            body.insert(field.to_string(), Value::String(value.clone()));
         }
     }
     // Emptying is explicit: each name in `clear` must be a field this tool writes, and
     // not also be given a value.
     let writable = tool.method_spec().map_or(&[][..], |m| m.body.as_slice());
     for field in &call.clear {
-        if !writable.contains(field) || tool.set.contains_key(field) {
+        if !writable.iter().any(|w| field == w) || tool.set.contains_key(field.as_str()) {
             return Err(ArgumentError(format!(
                 "`clear` names `{}`, which {} cannot empty; it can empty: {}. Nothing was sent to ServiceNow.",
                 field.chars().take(64).collect::<String>(),
@@ -711,12 +712,12 @@ fn write_body(tool: &Tool, call: &ToolCall) -> Result<Map<String, Value>, Argume
                 writable.join(", ")
             )));
         }
-        if body.contains_key(field) {
+        if body.contains_key(field.as_str()) {
             return Err(ArgumentError(format!(
                 "`{field}` is both given a value and named in `clear`; do one or the other. Nothing was sent to ServiceNow."
             )));
         }
-        body.insert(field.clone(), Value::String(String::new()));
+        body.insert(field.to_string(), Value::String(String::new()));
     }
     for (field, value) in &tool.set {
         body.insert(field.clone(), Value::String(set_text(tool, field, value)?));

@@ -43,16 +43,23 @@ impl Plan {
 
 /// The reference inputs of a call: body fields of writes, filters of lists, and an
 /// order's further inputs (`requested_for`), with whether "" clears it (update bodies).
-fn values(call: &ToolCall, kind: MethodKind) -> impl Iterator<Item = (&String, &String, bool)> {
+fn values(call: &ToolCall, kind: MethodKind) -> impl Iterator<Item = (&str, &String, bool)> {
     let clears = kind == MethodKind::Update;
-    (call.body.iter().map(move |(f, v)| (f, v, clears)))
-        .chain(call.filters.iter().map(|(f, v)| (f, v, false)))
-        .chain(call.inputs.iter().map(|(f, v)| (f, v, false)))
+    (call.body.iter().map(move |(f, v)| (f.as_str(), v, clears)))
+        .chain(call.filters.iter().map(|(f, v)| (f.as_str(), v, false)))
+        .chain(call.inputs.iter().map(|(f, v)| (f.as_str(), v, false)))
 }
 
 fn set_value(call: &mut ToolCall, field: &str, value: &str) {
-    let slots = call.body.iter_mut().chain(call.filters.iter_mut());
-    for (name, slot) in slots.chain(call.inputs.iter_mut()) {
+    let fields = call.body.iter_mut().chain(call.filters.iter_mut());
+    let inputs = call
+        .inputs
+        .iter_mut()
+        .map(|(name, slot)| (name.as_str(), slot));
+    for (name, slot) in fields
+        .map(|(name, slot)| (name.as_str(), slot))
+        .chain(inputs)
+    {
         if name == field {
             *slot = value.to_string();
         }
@@ -95,7 +102,7 @@ pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, ArgumentError> {
             ))));
         }
         if let Some(sys_id) = SysId::parse(value) {
-            normalized.push((field.clone(), sys_id));
+            normalized.push((field.to_string(), sys_id));
             continue;
         }
         if target.lookup.is_empty() {
@@ -106,7 +113,7 @@ pub fn plan(tool: &Tool, call: ToolCall) -> Result<Plan, ArgumentError> {
             ))));
         }
         pending.push(Pending {
-            field: field.clone(),
+            field: field.to_string(),
             value: value.to_string(),
             target: target.clone(),
         });
