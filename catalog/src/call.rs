@@ -83,13 +83,51 @@ impl PartialEq<String> for FieldName {
     }
 }
 
+/// A record number with its resource's prefix (`INC0010001`): the prefix, then letters
+/// and digits, 40 characters at most. Made only by [`RecordNumber::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RecordNumber(String);
+
+/// The longest record number accepted.
+pub const RECORD_NUMBER_MAX_LENGTH: usize = 40;
+
+impl RecordNumber {
+    /// `raw` when it is a number of a resource whose numbers start with `prefix`.
+    pub fn parse(prefix: &str, raw: &str) -> Option<RecordNumber> {
+        let ok = raw.len() > prefix.len()
+            && raw.len() <= RECORD_NUMBER_MAX_LENGTH
+            && raw.starts_with(prefix)
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| RecordNumber(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// How get/update/delete name their record (the `id` pattern admits exactly these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordId {
     /// 32 lowercase hex characters.
     SysId(SysId),
     /// A record number with the resource's prefix (`INC0010001`).
-    Number(String),
+    Number(RecordNumber),
+}
+
+impl RecordId {
+    /// `id` as the record it names for `resource`: a sys_id (lowercase, as the id
+    /// pattern admits) or one of its numbers; None for anything else.
+    pub fn parse(resource: &crate::spec::ResourceSpec, id: &str) -> Option<RecordId> {
+        let lowercase_hex = id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if let Some(sys_id) = SysId::parse(id).filter(|_| lowercase_hex) {
+            return Some(RecordId::SysId(sys_id));
+        }
+        let prefix = resource.number_prefix.as_deref()?;
+        RecordNumber::parse(prefix, id).map(RecordId::Number)
+    }
 }
 
 /// `display_value`: which form of values ServiceNow returns.
@@ -169,7 +207,8 @@ impl ToolCall {
         let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_string);
         match tool.kind {
             MethodKind::Get | MethodKind::Update | MethodKind::Delete => {
-                call.record = text("id").map(|id| record_id(&id));
+                // Checked before (`Catalog::check_call`): an id it cannot read is none.
+                call.record = text("id").and_then(|id| RecordId::parse(&tool.resource, &id));
             }
             MethodKind::List | MethodKind::Create => {}
         }
@@ -284,17 +323,6 @@ fn names(args: &Map<String, Value>, argument: &str) -> Vec<FieldName> {
         }
     }
     names
-}
-
-/// A sys_id (the id pattern admits only lowercase hex) or a record number.
-fn record_id(id: &str) -> RecordId {
-    let lowercase_hex = id
-        .bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    match SysId::parse(id).filter(|_| lowercase_hex) {
-        Some(sys_id) => RecordId::SysId(sys_id),
-        None => RecordId::Number(id.to_string()),
-    }
 }
 
 /// ServiceNow stores every value as text: numbers and booleans become their text.

@@ -23,7 +23,7 @@ pub mod variables;
 
 pub use answers::AnswerTool;
 pub use builtin::{builtin_spec_sources, parse_spec_sources};
-pub use call::{DisplayValue, FieldName, RecordId, SysId, ToolCall};
+pub use call::{DisplayValue, FieldName, RecordId, RecordNumber, SysId, ToolCall};
 pub use describe::DESCRIPTION_BUDGET;
 pub use error::CatalogError;
 pub use filter::{FilterError, READ, WRITE};
@@ -410,6 +410,25 @@ impl Catalog {
         match compiled {
             Ok(validator) => validate::check(tool, validator, &args, &lookup)?,
             Err(broken) => return Err(ArgumentErrors(vec![broken.clone()])),
+        }
+        // The pattern admits any length of digits after the prefix; a record number is
+        // at most 40 characters, so the call carries a checked `RecordId`.
+        let names_a_record = matches!(
+            tool.kind,
+            spec::MethodKind::Get | spec::MethodKind::Update | spec::MethodKind::Delete
+        );
+        if let Some(id) = args
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|_| names_a_record)
+        {
+            if RecordId::parse(&tool.resource, id).is_none() {
+                return Err(ArgumentErrors(vec![format!(
+                    "id: `{}` is neither a sys_id nor a record number of at most {} characters",
+                    id.chars().take(64).collect::<String>(),
+                    call::RECORD_NUMBER_MAX_LENGTH
+                )]));
+            }
         }
         match args {
             Value::Object(args) => Ok(ToolCall::from_owned(tool, args)),

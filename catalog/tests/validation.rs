@@ -423,7 +423,8 @@ fn text_forms_are_read_as_the_declared_types() {
         .expect("valid");
     assert_eq!(
         by_number.record,
-        Some(snmcp_catalog::RecordId::Number("INC0010001".into()))
+        snmcp_catalog::RecordNumber::parse("INC", "INC0010001")
+            .map(snmcp_catalog::RecordId::Number)
     );
     assert_eq!(
         by_number.display_value,
@@ -463,4 +464,24 @@ fn a_checked_call_names_only_documented_fields() {
         );
     }
     assert_eq!(call.fields.len(), 2, "each field once");
+}
+
+#[test]
+fn a_record_number_past_40_characters_is_refused_with_the_arguments() {
+    let catalog = fixture_catalog();
+    let get = catalog
+        .find("get_single_service_now_incident_by_id", &common::all())
+        .expect("get");
+    let long = format!("INC{}", "0".repeat(38));
+    let refused = catalog
+        .check_call(get, Some(&json!({ "id": long })))
+        .expect_err("41 characters");
+    assert!(
+        refused.to_string().contains("at most 40 characters"),
+        "{refused}"
+    );
+    let longest = format!("INC{}", "0".repeat(37));
+    assert!(catalog
+        .check_call(get, Some(&json!({ "id": longest })))
+        .is_ok_and(|call| call.record.is_some()));
 }

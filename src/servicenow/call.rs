@@ -62,6 +62,7 @@ async fn run<K: KvStore, U: Upstream, C: Clock>(
         None => (None, None),
         Some(RecordRef::SysId(id)) => (Some(id.clone()), None),
         Some(RecordRef::Number(number)) => {
+            let number = number.as_str();
             let lookup = number_lookup_request(instance, &request.table, number)
                 .map_err(|e| CallOutcome::failure(e.0))?;
             let response = session.send(lookup, Stage::NumberLookup).await?;

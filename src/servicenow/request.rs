@@ -11,11 +11,11 @@ use super::scope::Scope;
 use super::upload::{self, check_file_name, Upload};
 use crate::http::{percent_encode, HttpRequest};
 use serde_json::{Map, Value};
-use snmcp_catalog::FieldName;
 use snmcp_catalog::{
     tool_name, Endpoint, FieldType, FileTransfer, Follow, MethodKind, RecordId, ResourceSpec, Tool,
     ToolCall, FIELDS_MAX_ITEMS, LIMIT_MAX,
 };
+use snmcp_catalog::{FieldName, RecordNumber};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -29,7 +29,7 @@ pub use snmcp_catalog::SysId;
 pub enum RecordRef {
     SysId(SysId),
     /// A record number (`INC0010203`); resolved with one list query.
-    Number(String),
+    Number(RecordNumber),
 }
 
 /// Paging of a list call.
@@ -729,29 +729,16 @@ fn write_body(tool: &Tool, call: &ToolCall) -> Result<Map<String, Value>, Argume
 /// sys_id or a number with this resource's prefix; this re-checks what reaches a URL.
 fn record_ref(tool: &Tool, call: &ToolCall) -> Result<RecordRef, ArgumentError> {
     let resource = tool.resource.as_ref();
-    let bad = |shown: &str| {
-        ArgumentError(format!(
-            "`id` must be the 32-character sys_id of the {} or its number, got \"{shown}\"; find it with {}",
-            resource.title,
-            tool_name(&resource.resource, MethodKind::List.as_str()),
-        ))
-    };
+    // The catalog checked the id (a sys_id, or a number with this resource's prefix);
+    // only a call without one is left to refuse.
     match &call.record {
         Some(RecordId::SysId(sys_id)) => Ok(RecordRef::SysId(sys_id.clone())),
-        Some(RecordId::Number(number)) => {
-            let ok = resource.number_prefix.as_deref().is_some_and(|prefix| {
-                number.len() > prefix.len()
-                    && number.len() <= 40
-                    && number.starts_with(prefix)
-                    && number.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
-            if ok {
-                Ok(RecordRef::Number(number.clone()))
-            } else {
-                Err(bad(&number.chars().take(64).collect::<String>()))
-            }
-        }
-        None => Err(bad("")),
+        Some(RecordId::Number(number)) => Ok(RecordRef::Number(number.clone())),
+        None => Err(ArgumentError(format!(
+            "`id` must be the 32-character sys_id of the {} or its number, got \"\"; find it with {}",
+            resource.title,
+            tool_name(&resource.resource, MethodKind::List.as_str()),
+        ))),
     }
 }
 
@@ -1025,7 +1012,7 @@ pub(crate) mod tests {
             (
                 &incident,
                 "INC0010203",
-                RecordRef::Number("INC0010203".into()),
+                RecordRef::Number(RecordNumber::parse("INC", "INC0010203").unwrap()),
             ),
             (
                 &users,
