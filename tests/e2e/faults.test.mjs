@@ -3,9 +3,9 @@
 // worker 5xx), and no write may be sent twice (checked in the simulator's request log).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, provision, rpc } from './harness.mjs';
 
-let sim, worker, server, oauthServer;
+let world, sim, worker, server, oauthServer;
 let rpcId = 0;
 
 /** Arms a simulator fault for the next `count` Table API requests. */
@@ -32,9 +32,12 @@ async function tableRequests() {
 }
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker({ vars: { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_MAX_BODY_BYTES: String(1024 * 1024) } });
-  server = await provision(worker, sim, { accountId: 'faults' });
+  world = await startWorld({
+    sdkClient: false,
+    accountId: 'faults',
+    vars: { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_MAX_BODY_BYTES: String(1024 * 1024) },
+  });
+  ({ sim, worker, server } = world);
   oauthServer = await provision(worker, sim, {
     accountId: 'faults-oauth',
     auth: { type: 'oauth2_client_credentials', client_id: 'mcp-demo-client', client_secret: 'mcp-demo-secret' },
@@ -43,8 +46,7 @@ before(async () => {
 
 after(async () => {
   await clearFault().catch(() => {});
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 const CREATE = ['create_a_service_now_incident', { short_description: 'fault injection e2e', caller_id: '62826bf03710200044e0bfc8bcbe5d88' }];

@@ -4,19 +4,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, rpc } from './harness.mjs';
 
-let sim, worker, server;
+let world, sim, worker, server;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  server = await provision(worker, sim);
+  world = await startWorld({ sdkClient: false });
+  ({ sim, worker, server } = world);
 });
 
 after(async () => {
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 test('official SDK client initializes, lists tools and pings', async () => {

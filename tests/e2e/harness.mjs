@@ -170,10 +170,10 @@ export async function callOk(client, name, args) {
   return r;
 }
 
-/** The world most end-to-end files run in: the simulator, the worker, one read+write
- * server (`provision`'s options) and an SDK client named `name` on it. `connect` adds
- * clients that `stop` closes with the rest. */
-export async function startWorld({ name = 'e2e', ...options } = {}) {
+/** The world most end-to-end files run in: the simulator, the worker (with `vars`), one
+ * read+write server (`provision`'s options) and, unless `sdkClient` is false, an SDK
+ * client named `name` on it. `connect` adds clients that `stop` closes with the rest. */
+export async function startWorld({ name = 'e2e', vars = {}, sdkClient = true, ...options } = {}) {
   const sim = await startSimulator();
   let worker;
   const clients = [];
@@ -183,14 +183,15 @@ export async function startWorld({ name = 'e2e', ...options } = {}) {
     await sim.stop();
   };
   try {
-    worker = await startWorker();
+    worker = await startWorker({ vars });
     const server = await provision(worker, sim, options);
     const open = async (url, clientName = name) => {
       const client = await connect(url, clientName);
       clients.push(client);
       return client;
     };
-    return { sim, worker, server, client: await open(server.url), connect: open, stop };
+    const client = sdkClient ? await open(server.url) : undefined;
+    return { sim, worker, server, client, connect: open, stop };
   } catch (e) {
     await stop();
     throw e;

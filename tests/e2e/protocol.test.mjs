@@ -5,23 +5,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, rpc } from './harness.mjs';
 
 // Demo seed (docs/simulator.md, "The demo seed").
 const ALICE = '53d86e88688b9dc38aee004be53106fc';
 const MODERN = '2026-07-28';
 
-let sim, worker, server;
+let world, sim, worker, server;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  server = await provision(worker, sim);
+  world = await startWorld({ sdkClient: false });
+  ({ sim, worker, server } = world);
 });
 
 after(async () => {
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 function meta(overrides = {}) {

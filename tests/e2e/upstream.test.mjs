@@ -4,32 +4,25 @@
 // upstream timeouts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { startWorld, startWorker, provision, rpc } from './harness.mjs';
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-let sim, worker, admin, clients = [];
+let world, sim, worker, admin;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
-  admin = await provision(worker, sim, { accountId: 'demo' });
+  world = await startWorld({ sdkClient: false, accountId: 'demo' });
+  ({ sim, worker } = world);
+  admin = world.server;
 });
 
 after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
-async function connect(url, name = 'e2e-upstream') {
-  const client = new Client({ name, version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  clients.push(client);
-  return client;
+function connect(url, name = 'e2e-upstream') {
+  return world.connect(url, name);
 }
 
 async function listAllTools(client) {
