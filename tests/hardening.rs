@@ -225,13 +225,6 @@ fn cap(world: &World, request: &HttpRequest) -> usize {
     block_on(app::prepare(&world.services(), request)).body_cap()
 }
 
-fn mcp_post(path: &str, body: Vec<u8>) -> HttpRequest {
-    HttpRequest::new("POST", format!("{BASE}{path}"))
-        .with_header("content-type", "application/json")
-        .with_header("accept", "application/json, text/event-stream")
-        .with_body(body)
-}
-
 /// A tools/call of `name` whose arguments carry `padding` bytes of base64 content.
 fn padded_call(name: &str, padding: usize) -> Vec<u8> {
     let arguments = json!({"table_name": "incident", "table_sys_id": "0a826bf03710200044e0bfc8bcbe5d7a",

@@ -162,9 +162,17 @@ impl CallToolResult {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'{');
         if !self.meta.is_empty() {
-            out.extend_from_slice(b"\"_meta\":");
-            json_text::write_value(out, &Value::Object(self.meta.clone()));
-            out.push(b',');
+            // Member by member (a sorted map, as serde_json writes it): no copy of the map.
+            out.extend_from_slice(b"\"_meta\":{");
+            for (i, (name, value)) in self.meta.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_text::write_str(out, name);
+                out.push(b':');
+                json_text::write_value(out, value);
+            }
+            out.extend_from_slice(b"},");
         }
         out.extend_from_slice(b"\"content\":[");
         for (i, item) in self.content.iter().enumerate() {

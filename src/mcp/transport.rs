@@ -224,10 +224,11 @@ pub fn accepted() -> HttpResponse {
 
 /// A message rejected before dispatch: HTTP 400 with the JSON-RPC error and id null.
 fn invalid_request(error: RpcError) -> HttpResponse {
-    let mut response = HttpResponse::new(400);
-    response.set_header("content-type", "application/json");
-    response.body = RpcResponse::error(None, error).to_json().into_bytes();
-    response
+    HttpResponse {
+        status: 400,
+        headers: content_headers(false),
+        body: RpcResponse::error(None, error).to_json().into_bytes(),
+    }
 }
 
 #[cfg(test)]

@@ -909,13 +909,10 @@ fn a_list_filter_by_name_is_resolved_then_filters_by_sys_id() {
 }
 
 fn attach_tool() -> Tool {
-    let spec: std::sync::Arc<snmcp_catalog::ResourceSpec> = std::sync::Arc::new(
-        serde_json::from_str(include_str!(
-            "../../tool-specs/servicenow/sys_attachment.json"
-        ))
-        .unwrap(),
-    );
-    tool(&spec, "attach_file")
+    tool(
+        &crate::servicenow::request::tests::attachment_spec(),
+        "attach_file",
+    )
 }
 
 fn attach_args(file_name: &str, bytes: &[u8]) -> serde_json::Value {

@@ -115,18 +115,11 @@ fn is_text(mime: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servicenow::request::tests::{args, tool, SYS_ID};
+    use crate::servicenow::request::tests::{args, attachment_spec, tool, SYS_ID};
     use crate::servicenow::request::Answer;
     use serde_json::json;
-    use snmcp_catalog::ResourceSpec;
-    use std::sync::Arc;
 
     const NOW: u64 = 1_700_000_000;
-
-    fn attachment_spec() -> Arc<ResourceSpec> {
-        let source = include_str!("../../tool-specs/servicenow/sys_attachment.json");
-        Arc::new(serde_json::from_str(source).unwrap())
-    }
 
     fn download(content_type: &str, body: &[u8]) -> CallOutcome {
         let spec = attachment_spec();

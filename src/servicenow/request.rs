@@ -781,6 +781,12 @@ pub(crate) mod tests {
         Arc::new(serde_json::from_value(spec).unwrap())
     }
 
+    /// The repository's own attachment spec (upload and download endpoints).
+    pub(crate) fn attachment_spec() -> Arc<ResourceSpec> {
+        let source = include_str!("../../tool-specs/servicenow/sys_attachment.json");
+        Arc::new(serde_json::from_str(source).unwrap())
+    }
+
     pub(crate) fn user_spec() -> Arc<ResourceSpec> {
         let spec = json!({
             "resource": "sys_users", "table": "sys_user", "title": "User", "tags": ["users"],

@@ -229,16 +229,9 @@ fn shown(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servicenow::request::tests::{args, tool, INSTANCE, SYS_ID};
+    use crate::servicenow::request::tests::{args, attachment_spec, tool, INSTANCE, SYS_ID};
     use crate::servicenow::request::TableRequest;
     use serde_json::json;
-    use snmcp_catalog::ResourceSpec;
-    use std::sync::Arc;
-
-    fn attachment_spec() -> Arc<ResourceSpec> {
-        let source = include_str!("../../tool-specs/servicenow/sys_attachment.json");
-        Arc::new(serde_json::from_str(source).unwrap())
-    }
 
     fn attach(arguments: serde_json::Value) -> Result<TableRequest, String> {
         TableRequest::from_tool(&tool(&attachment_spec(), "attach_file"), &args(arguments))

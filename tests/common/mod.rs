@@ -189,10 +189,15 @@ impl World {
 
 /// A POST of `message` to `path` with the headers MCP clients send.
 pub fn mcp_request(path: &str, message: &Value) -> HttpRequest {
+    mcp_post(path, message.to_string().into_bytes())
+}
+
+/// A POST of raw `body` bytes (valid JSON-RPC or not) to `path`, as [`mcp_request`].
+pub fn mcp_post(path: &str, body: Vec<u8>) -> HttpRequest {
     HttpRequest::new("POST", format!("{BASE}{path}"))
         .with_header("content-type", "application/json")
         .with_header("accept", "application/json, text/event-stream")
-        .with_body(message.to_string().into_bytes())
+        .with_body(body)
 }
 
 pub fn json_body(response: &HttpResponse) -> Value {

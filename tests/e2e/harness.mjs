@@ -146,14 +146,17 @@ export async function provision(worker, sim, { accountId = 'demo', auth = { type
  * read+write servers on it, one answering a ServiceNow 429 as HTTP 429 (`plain`), one
  * as a tool error (`toolError`). */
 export async function startClientWorld() {
-  const sim = await startSimulator();
-  const worker = await startWorker();
-  const plain = (await provision(worker, sim)).url;
+  const world = await startWorld({ sdkClient: false });
+  const { sim, worker } = world;
   const r = await worker.admin('POST', '/integrated-account/demo/mcp', {
     name: 'agents', config: { methods: ['read', 'write'] }, rate_limit_response: 'tool_error',
   });
-  if (r.status !== 201) throw new Error(`server: ${r.status} ${await r.text()}`);
-  return { sim, worker, plain, toolError: (await r.json()).url };
+  if (r.status !== 201) {
+    const text = await r.text();
+    await world.stop();
+    throw new Error(`server: ${r.status} ${text}`);
+  }
+  return { sim, worker, plain: world.server.url, toolError: (await r.json()).url };
 }
 
 /** An official SDK client (1.x) connected to an MCP URL. */
