@@ -137,8 +137,16 @@ test('OAuth: a 401 on a cached token re-authenticates once and the create is app
 });
 
 test('no fault ever produced a worker 5xx', async () => {
-  const lines = worker.logs().split('\n').map((l) => l.trim());
-  const answered = lines.filter((l) => /^POST \/mcp\/\S+ \d{3} /.test(l));
+  // wrangler relays the worker's log asynchronously: wait (bounded) for the lines of the
+  // requests already answered to arrive before counting them.
+  let lines = [];
+  let answered = [];
+  for (const deadline = Date.now() + 5000; ;) {
+    lines = worker.logs().split('\n').map((l) => l.trim());
+    answered = lines.filter((l) => /^POST \/mcp\/\S+ \d{3} /.test(l));
+    if (answered.length >= 8 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   assert.ok(answered.length >= 8, `the worker logged its answers:\n${lines.slice(-20).join('\n')}`);
   assert.deepEqual(answered.filter((l) => /^POST \/mcp\/\S+ 5\d\d /.test(l)), []);
 });

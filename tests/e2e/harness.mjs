@@ -106,9 +106,21 @@ export async function startWorker({ vars = {}, inspector = true, config } = {}) 
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SKIP_WORKER_BUILD: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
   });
+  // stdout and stderr joined whole line by whole line: a chunk of one stream arriving in
+  // the middle of a line of the other (workerd's multi-line errors) must not split it.
   let output = '';
-  child.stdout.on('data', (c) => { output += c; });
-  child.stderr.on('data', (c) => { output += c; });
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      partial += chunk;
+      const end = partial.lastIndexOf('\n');
+      if (end >= 0) {
+        output += partial.slice(0, end + 1);
+        partial = partial.slice(end + 1);
+      }
+    });
+    stream.on('end', () => { output += partial; partial = ''; });
+  }
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60000;
   for (;;) {
