@@ -34,8 +34,8 @@ pub use spec::{
     Choice, Endpoint, FieldSpec, FieldType, FileTransfer, Follow, Hints, MethodKind, MethodSpec,
     OrderInput, ResourceSpec,
 };
-pub use validate::{ArgumentErrors, SCHEMA_KEYWORDS};
-pub use variables::VariableForm;
+pub use validate::{ArgumentErrors, BrokenTool, SCHEMA_KEYWORDS};
+pub use variables::{NotAVariableList, VariableForm};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -203,7 +203,7 @@ pub struct Catalog {
     /// Every tool in one slice, built on the first call of `tools()`.
     all: OnceLock<Vec<Tool>>,
     /// One lazily compiled validator per tool (same index), kept for the isolate's life.
-    validators: Vec<OnceLock<Result<schema_check::Schema, String>>>,
+    validators: Vec<OnceLock<Result<schema_check::Schema, validate::BrokenTool>>>,
 }
 
 impl fmt::Debug for Catalog {
@@ -409,7 +409,7 @@ impl Catalog {
         };
         match compiled {
             Ok(validator) => validate::check(tool, validator, &args, &lookup)?,
-            Err(broken) => return Err(ArgumentErrors(vec![broken.clone()])),
+            Err(broken) => return Err(ArgumentErrors(vec![broken.to_string()])),
         }
         // The pattern admits any length of digits after the prefix; a record number is
         // at most 40 characters, so the call carries a checked `RecordId`.

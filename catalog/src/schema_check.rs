@@ -114,9 +114,17 @@ const TYPES: [&str; 7] = [
     "string", "integer", "number", "boolean", "object", "array", "null",
 ];
 
+/// Why a schema does not compile: where in it (a JSON pointer from `#`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {problem}")]
+pub struct SchemaError {
+    pub at: String,
+    pub problem: String,
+}
+
 impl Schema {
     /// Compiles `schema`, refusing keywords outside the supported set and bad values.
-    pub fn compile(schema: &Value) -> Result<Schema, String> {
+    pub fn compile(schema: &Value) -> Result<Schema, SchemaError> {
         compile_at(schema, "#")
     }
 
@@ -266,13 +274,19 @@ impl Schema {
     }
 }
 
-fn compile_at(schema: &Value, at: &str) -> Result<Schema, String> {
+fn compile_at(schema: &Value, at: &str) -> Result<Schema, SchemaError> {
     let Some(object) = schema.as_object() else {
-        return Err(format!("{at}: a schema must be an object"));
+        return Err(SchemaError {
+            at: at.to_string(),
+            problem: "a schema must be an object".into(),
+        });
     };
     let mut compiled = Schema::default();
     for (keyword, value) in object {
-        let bad = |what: &str| format!("{at}/{keyword}: {what}");
+        let bad = |what: &str| SchemaError {
+            at: format!("{at}/{keyword}"),
+            problem: what.to_string(),
+        };
         match keyword.as_str() {
             "type" => {
                 let types: Vec<String> = match value {
@@ -349,7 +363,12 @@ fn compile_at(schema: &Value, at: &str) -> Result<Schema, String> {
                 };
             }
             annotation if ANNOTATIONS.contains(&annotation) => {}
-            other => return Err(format!("{at}: keyword {other:?} is not supported")),
+            other => {
+                return Err(SchemaError {
+                    at: at.to_string(),
+                    problem: format!("keyword {other:?} is not supported"),
+                })
+            }
         }
     }
     Ok(compiled)

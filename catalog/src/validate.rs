@@ -53,15 +53,23 @@ pub const SCHEMA_KEYWORDS: [&str; 16] = [
 
 /// Compiles a tool's inputSchema. Its keywords are [`SCHEMA_KEYWORDS`], whose meaning is
 /// the same in draft 7 and 2020-12 (a test checks every builtin tool).
-pub fn compile(tool: &Tool) -> Result<Schema, String> {
+pub fn compile(tool: &Tool) -> Result<Schema, BrokenTool> {
     let schema = tool.definition.get("inputSchema").unwrap_or(&Value::Null);
-    Schema::compile(schema).map_err(|e| {
-        format!(
-            "the definition of tool {} is broken ({e}); this is a server bug: report it to \
-             the server operator",
-            tool.name
-        )
+    Schema::compile(schema).map_err(|problem| BrokenTool {
+        tool: tool.name.clone(),
+        problem,
     })
+}
+
+/// A tool whose inputSchema does not compile: a server bug, told to the caller as such.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the definition of tool {tool} is broken ({problem}); this is a server bug: report it to \
+     the server operator"
+)]
+pub struct BrokenTool {
+    pub tool: String,
+    pub problem: crate::schema_check::SchemaError,
 }
 
 /// Validates `args` against `validator` (compiled from `tool`'s inputSchema).

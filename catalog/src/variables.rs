@@ -100,11 +100,16 @@ fn number(value: Option<&Value>) -> Option<i64> {
     text(value).and_then(|t| t.trim().parse::<i64>().ok())
 }
 
+/// A catalog item answer whose `variables` is not a list (the answer is not an item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the item's `variables` is not a list")]
+pub struct NotAVariableList;
+
 impl VariableForm {
     /// Reads the API's `variables` array. Entries without a name, inactive ones and
     /// layout types are left out; a `variables` that is not an array is an error (the
     /// answer is not a catalog item).
-    pub fn from_answer(variables: Option<&Value>) -> Result<VariableForm, String> {
+    pub fn from_answer(variables: Option<&Value>) -> Result<VariableForm, NotAVariableList> {
         let list = match variables {
             None | Some(Value::Null) => {
                 return Ok(VariableForm {
@@ -112,7 +117,7 @@ impl VariableForm {
                 })
             }
             Some(Value::Array(list)) => list,
-            Some(_) => return Err("the item's `variables` is not a list".into()),
+            Some(_) => return Err(NotAVariableList),
         };
         let mut variables = Vec::new();
         for entry in list {

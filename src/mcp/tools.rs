@@ -6,7 +6,9 @@ use super::model::{CallToolParams, CallToolResult, Content};
 use super::reply::Reply;
 use crate::diagnostics;
 use crate::ports::{Clock, KvStore, Upstream};
-use crate::servicenow::{self, CallOutcome, FileContent, RecordLink, UpstreamContext};
+use crate::servicenow::{
+    self, ArgumentError, CallOutcome, FileContent, RecordLink, UpstreamContext,
+};
 use crate::services::Services;
 use crate::store::{self, McpServerRecord, RateLimitResponse, ServerGrant};
 
@@ -223,14 +225,12 @@ async fn discovery_call<K: KvStore, U: Upstream, C: Clock>(
 }
 
 /// `query` (1-200 characters) and `limit` (1-50, default 10) of a search.
-fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> {
+fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), ArgumentError> {
     if let Some(extra) = args
         .keys()
         .find(|k| !matches!(k.as_str(), "query" | "limit"))
     {
-        return Err(format!(
-            "unknown field '{extra}'; this tool accepts: query, limit"
-        ));
+        return Err(format!("unknown field '{extra}'; this tool accepts: query, limit").into());
     }
     let query = match args.get("query") {
         Some(Value::String(q)) if !q.trim().is_empty() && q.chars().count() <= 200 => q.as_str(),
@@ -244,10 +244,10 @@ fn search_arguments(args: &Map<String, Value>) -> Result<(&str, usize), String> 
             .as_u64()
             .filter(|l| (1..=discovery::SEARCH_LIMIT_MAX).contains(l))
             .ok_or_else(|| {
-                format!(
+                ArgumentError::from(format!(
                     "limit must be an integer from 1 to {}",
                     discovery::SEARCH_LIMIT_MAX
-                )
+                ))
             })?,
     };
     Ok((query, usize::try_from(limit).unwrap_or(10)))

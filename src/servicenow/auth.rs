@@ -191,7 +191,7 @@ struct TokenAnswer {
 pub fn parse_token_response(
     response: &HttpResponse,
     grant: &OAuthGrant<'_>,
-) -> Result<AccessToken, String> {
+) -> Result<AccessToken, TokenRefused> {
     let status = response.status;
     let json: Option<Value> = serde_json::from_slice(&response.body).ok();
     if (200..300).contains(&status) {
@@ -212,11 +212,11 @@ pub fn parse_token_response(
                 return Ok(AccessToken { value, expires_in });
             }
         }
-        return Err(format!(
+        return Err(TokenRefused(format!(
             "ServiceNow's OAuth endpoint answered HTTP {status} to the {} grant without an access_token (\"{}\"). An administrator must check the integrated account's instance URL (a single sign-on proxy in front of it answers with HTML) and its OAuth settings.",
             grant.grant_type(),
             quoted_body(json.as_ref(), &response.body)
-        ));
+        )));
     }
     let text = |key: &str| {
         json.as_ref()
@@ -232,16 +232,30 @@ pub fn parse_token_response(
         (None, None) => format!("\"{}\"", quoted_body(json.as_ref(), &response.body)),
     };
     if status >= 500 {
-        Err(format!(
+        Err(TokenRefused(format!(
             "ServiceNow's OAuth endpoint failed (HTTP {status}: {why}) for the {} grant; you may retry later.",
             grant.grant_type()
-        ))
+        )))
     } else {
-        Err(format!(
+        Err(TokenRefused(format!(
             "ServiceNow refused the OAuth {} grant (HTTP {status}: {why}). An administrator must check the integrated account's {}; retrying will not help.",
             grant.grant_type(),
             grant.what_to_check()
-        ))
+        )))
+    }
+}
+
+/// The token endpoint gave no access token; the text is the isError the model reads
+/// (never quoting a credential).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TokenRefused(pub String);
+
+impl std::ops::Deref for TokenRefused {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
     }
 }
 

@@ -22,6 +22,7 @@ mod upload;
 
 pub use call::call_tool;
 pub use rate_limit::normalize_rate_limit_headers;
+pub use refusal::ArgumentError;
 pub use scope::Scope;
 
 use crate::crypto::SealingKey;

@@ -157,9 +157,9 @@ impl<'s, 'a, K: KvStore, U: Upstream, C: Clock> Session<'s, 'a, K, U, C> {
         if response.status == 429 {
             return Err(SendError::Outcome(rate_limited(&response, now)));
         }
-        let token = parse_token_response(&response, &grant).map_err(|message| {
+        let token = parse_token_response(&response, &grant).map_err(|refused| {
             SendError::Outcome(CallOutcome::Failure {
-                message,
+                message: refused.0,
                 upstream_status: Some(response.status),
                 rate_limit: normalize_rate_limit_headers(&response.headers, now),
             })

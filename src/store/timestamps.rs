@@ -3,18 +3,27 @@
 
 use crate::civil_time;
 
+/// A date-time the records cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("`{0}` is not an RFC 3339 date-time such as 2026-12-31T23:59:59Z")]
+    NotRfc3339(String),
+    #[error("`{0}` is before 1970")]
+    Before1970(String),
+    #[error("{0} is outside the supported date range")]
+    OutOfRange(u64),
+}
+
 /// Parses an RFC 3339 date-time (any offset) into UNIX seconds; sub-seconds are dropped.
-pub fn parse_rfc3339(text: &str) -> Result<u64, String> {
-    let secs = civil_time::parse_rfc3339(text).ok_or_else(|| {
-        format!("`{text}` is not an RFC 3339 date-time such as 2026-12-31T23:59:59Z")
-    })?;
-    u64::try_from(secs).map_err(|_| format!("`{text}` is before 1970"))
+pub fn parse_rfc3339(text: &str) -> Result<u64, TimestampError> {
+    let secs = civil_time::parse_rfc3339(text)
+        .ok_or_else(|| TimestampError::NotRfc3339(text.to_string()))?;
+    u64::try_from(secs).map_err(|_| TimestampError::Before1970(text.to_string()))
 }
 
 /// Formats UNIX seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_rfc3339(unix_secs: u64) -> Result<String, String> {
-    civil_time::format_rfc3339(unix_secs)
-        .ok_or_else(|| format!("{unix_secs} is outside the supported date range"))
+pub fn format_rfc3339(unix_secs: u64) -> Result<String, TimestampError> {
+    civil_time::format_rfc3339(unix_secs).ok_or(TimestampError::OutOfRange(unix_secs))
 }
 
 #[cfg(test)]
@@ -52,7 +61,7 @@ mod tests {
             "1969-12-31T23:59:59Z",
         ] {
             let err = parse_rfc3339(text).unwrap_err();
-            assert!(err.contains(text), "{err}");
+            assert!(err.to_string().contains(text), "{err}");
         }
     }
 

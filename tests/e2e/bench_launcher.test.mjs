@@ -5,18 +5,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, startSimulator, startWorker, provision, rpc } from './harness.mjs';
+import { ROOT, startWorld, provision, rpc } from './harness.mjs';
 
-let sim, worker;
+let world, sim, worker;
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker({ inspector: false });
+  world = await startWorld({ provisioned: false, inspector: false });
+  ({ sim, worker } = world);
 });
 
 after(async () => {
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 test('the launcher serves the built worker with its KV, vars and assets', async () => {

@@ -7,26 +7,24 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startSimulator, startWorker, provision } from './harness.mjs';
+import { ROOT, startWorld } from './harness.mjs';
 
 const SUITE = join(ROOT, 'tests', 'conformance', 'node_modules');
 const NODE22 = join(SUITE, '.bin', 'node');
 const CLI = join(SUITE, '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection'];
 
-let sim, worker, server, outDir;
+let world, server, outDir;
 
 before(async () => {
   assert.ok(existsSync(NODE22) && existsSync(CLI), 'run scripts/setup.sh: it installs tests/conformance');
-  sim = await startSimulator();
-  worker = await startWorker();
-  server = await provision(worker, sim);
+  world = await startWorld({ sdkClient: false });
+  server = world.server;
   outDir = mkdtempSync(join(tmpdir(), 'snmcp-conformance-'));
 });
 
 after(async () => {
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 

@@ -10,22 +10,22 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, rpc, ROOT, ADMIN_TOKEN } from './harness.mjs';
+import { startWorld, rpc, ROOT, ADMIN_TOKEN } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ARTIFACTS = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'e2e-artifacts');
 const UI_TIMEOUT_MS = 15000;
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install the distribution's chromium package (scripts/setup.sh does as root) or set CHROMIUM_BIN`;
 
-let sim, worker, browser, context, page;
+let world, sim, worker, browser, context, page;
 // Anything the page logs as an error (a CSP violation included) fails the suite.
 const pageErrors = [];
 
 before(async () => {
   if (skip) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  sim = await startSimulator();
-  worker = await startWorker();
+  world = await startWorld({ provisioned: false });
+  ({ sim, worker } = world);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -43,8 +43,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 async function shot(name, { fullPage = true } = {}) {

@@ -185,10 +185,12 @@ export async function callOk(client, name, args) {
   return r;
 }
 
-/** The world most end-to-end files run in: the simulator, the worker (with `vars`), one
- * read+write server (`provision`'s options) and, unless `sdkClient` is false, an SDK
- * client named `name` on it. `connect` adds clients that `stop` closes with the rest. */
-export async function startWorld({ name = 'e2e', vars = {}, sdkClient = true, ...options } = {}) {
+/** The world every end-to-end file that runs the worker starts in: the simulator, the
+ * worker (with `vars`; `inspector` as startWorker's), one read+write server
+ * (`provision`'s options; none when `provisioned` is false) and, unless `sdkClient` is
+ * false, an SDK client named `name` on it. `connect` adds clients that `stop` closes with
+ * the rest. */
+export async function startWorld({ name = 'e2e', vars = {}, sdkClient = true, provisioned = true, inspector = true, ...options } = {}) {
   const sim = await startSimulator();
   let worker;
   const clients = [];
@@ -198,14 +200,14 @@ export async function startWorld({ name = 'e2e', vars = {}, sdkClient = true, ..
     await sim.stop();
   };
   try {
-    worker = await startWorker({ vars });
-    const server = await provision(worker, sim, options);
+    worker = await startWorker({ vars, inspector });
+    const server = provisioned ? await provision(worker, sim, options) : undefined;
     const open = async (url, clientName = name) => {
       const client = await connect(url, clientName);
       clients.push(client);
       return client;
     };
-    const client = sdkClient ? await open(server.url) : undefined;
+    const client = sdkClient && server ? await open(server.url) : undefined;
     return { sim, worker, server, client, connect: open, stop };
   } catch (e) {
     await stop();

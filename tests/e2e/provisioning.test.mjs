@@ -10,21 +10,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startSimulator, startWorker, rpc, ROOT, ADMIN_TOKEN, CLI_BIN } from './harness.mjs';
+import { startWorld, startWorker, rpc, ROOT, ADMIN_TOKEN, CLI_BIN } from './harness.mjs';
 
-let sim, worker;
+let world, sim, worker;
 // Every secret this file hands to the worker or gets from it: none may reach KV in clear.
 const secrets = [];
 const PING = { jsonrpc: '2.0', id: 1, method: 'ping' };
 
 before(async () => {
-  sim = await startSimulator();
-  worker = await startWorker();
+  world = await startWorld({ provisioned: false });
+  ({ sim, worker } = world);
 });
 
 after(async () => {
-  await worker?.stop();
-  await sim?.stop();
+  await world?.stop();
 });
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
