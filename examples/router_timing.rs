@@ -93,6 +93,8 @@ fn main() {
     let memory = MemoryKv::new(&clock);
     let cache = IsolateCache::default();
     let upstream = CannedUpstream(users_page());
+    let db = servicenow_mcp::ports::Unbound("not used: the MCP path never reads D1");
+    let recorder = servicenow_mcp::audit::Recorder::default();
     let handle = |request: HttpRequest| {
         let kv = CachedKv::new(&memory, &cache, NOW * 1000);
         let services = Services {
@@ -100,8 +102,14 @@ fn main() {
             kv: &kv,
             upstream: &upstream,
             clock: &clock,
+            db: &db,
+            audit: &recorder,
         };
-        block_on(app::handle(&services, request))
+        let response = block_on(app::handle(&services, request));
+        // Entries are taken as the shell takes them; writing them is the runtime's
+        // waitUntil work, after the answer (not timed here).
+        recorder.take();
+        response
     };
     let admin = |method: &str, path: &str, body: Value| {
         let response = handle(

@@ -33,6 +33,10 @@ function cli(args, env) {
 }
 
 const vars = devVars();
+// The audit log's tables in wrangler's local D1 (.wrangler/state), as `--remote` does on deploy.
+const migrated = spawnSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local'],
+  { cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } });
+if (migrated.status !== 0) throw new Error(`wrangler d1 migrations apply failed: ${migrated.stderr || migrated.stdout}`);
 const sim = await startSimulator({ seed: 'demo' });
 const worker = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'),
   ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--var', 'ALLOW_HTTP_UPSTREAM:true'],

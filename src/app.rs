@@ -5,6 +5,7 @@
 //! `admin`; nothing here decides more.
 
 use crate::admin;
+use crate::audit;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::limits;
 use crate::mcp::endpoint::{self, Resolution};
@@ -93,11 +94,31 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
         kv: &kv,
         upstream: services.upstream,
         clock: services.clock,
+        db: services.db,
+        audit: services.audit,
     };
     match prepared {
         Prepared::Mcp(resolution) => endpoint::serve(services, &request, resolution).await,
         Prepared::Admin => {
-            admin::handle(&request, services.config, services.kv, services.clock).await
+            let started = services.clock.now_ms();
+            let response = admin::handle(
+                &request,
+                services.config,
+                services.kv,
+                services.clock,
+                services.db,
+            )
+            .await;
+            // Every write is audited (reads are not: the log would mostly log itself).
+            if !matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                services.audit.record(audit::capture::admin_entry(
+                    started,
+                    services.clock.now_ms(),
+                    &request,
+                    &response,
+                ));
+            }
+            response
         }
         Prepared::Other => match (request.method.as_str(), request.path()) {
             ("GET", "/" | "/health") => HttpResponse::json(

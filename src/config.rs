@@ -33,6 +33,9 @@ pub struct Config {
     /// default 5 MiB, at most [`UPLOAD_MAX_BYTES_LIMIT`]). Servers that expose the upload
     /// tool accept request bodies large enough to carry such a file in base64.
     pub upload_max_bytes: usize,
+    /// Days an audit row is kept (var `AUDIT_RETENTION_DAYS`, 1 to 3650, default 30); the
+    /// cron job deletes older rows.
+    pub audit_retention_days: u32,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             upstream_timeout_ms: DEFAULT_UPSTREAM_TIMEOUT_MS,
             upstream_max_body_bytes: DEFAULT_UPSTREAM_MAX_BODY_BYTES,
             upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
+            audit_retention_days: crate::audit::retention::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -123,6 +127,18 @@ impl Config {
                 DEFAULT_UPLOAD_MAX_BYTES
             }
         };
+        let default_days = crate::audit::retention::DEFAULT_RETENTION_DAYS;
+        let audit_retention_days = match non_empty("AUDIT_RETENTION_DAYS").map(|v| v.parse::<u32>())
+        {
+            None => default_days,
+            Some(Ok(days)) if (1..=3650).contains(&days) => days,
+            Some(_) => {
+                problems.push(format!(
+                    "AUDIT_RETENTION_DAYS must be an integer between 1 and 3650; using {default_days}"
+                ));
+                default_days
+            }
+        };
         // A short token is kept (not dropped) so the admin API can answer 503 saying why.
         let admin_token = non_empty("ADMIN_TOKEN");
         if admin_token
@@ -151,6 +167,7 @@ impl Config {
             upstream_timeout_ms,
             upstream_max_body_bytes,
             upload_max_bytes,
+            audit_retention_days,
         };
         (config, problems)
     }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod body_cap;
 pub mod civil_time;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod http;
 pub mod isolate_stats;
 pub mod json_text;
 pub mod limits;
+pub mod maintenance;
 pub mod mcp;
 pub mod origin;
 pub mod ports;

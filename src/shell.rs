@@ -9,7 +9,10 @@ use crate::crypto::sha256_hex;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::isolate_stats;
 use crate::limits;
-use crate::ports::{Clock, KeyPage, KvStore, StoreError, Upstream, UpstreamError};
+use crate::ports::{
+    Clock, Database, DbError, KeyPage, KvStore, Rows, SqlValue, Statement, StoreError, Unbound,
+    Upstream, UpstreamError,
+};
 use crate::services::Services;
 use crate::store::cache::{CachedKv, IsolateCache};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -51,6 +54,107 @@ fn note_served() {
 
 /// The KV namespace binding named in wrangler.toml.
 pub const KV_BINDING: &str = "MCP_STATE";
+/// The D1 database binding named in wrangler.toml.
+pub const DB_BINDING: &str = "DB";
+
+thread_local! {
+    /// Audit rows this isolate failed to write (each failure is logged with the total).
+    static AUDIT_UNWRITTEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+struct WorkerD1(worker::D1Database);
+
+fn d1_error(e: worker::Error) -> DbError {
+    DbError(e.to_string())
+}
+
+impl Database for WorkerD1 {
+    fn batch<'a>(
+        &'a self,
+        statements: Vec<Statement>,
+    ) -> futures::future::LocalBoxFuture<'a, Result<Vec<Rows>, DbError>> {
+        Box::pin(async move {
+            let mut prepared = Vec::with_capacity(statements.len());
+            for statement in &statements {
+                let params: Vec<JsValue> = statement
+                    .params
+                    .iter()
+                    .map(|p| match p {
+                        SqlValue::Null => JsValue::NULL,
+                        // Every bound integer is below 2^53 (see `SqlValue`).
+                        SqlValue::Integer(n) => JsValue::from_f64(*n as f64),
+                        SqlValue::Text(t) => JsValue::from_str(t),
+                    })
+                    .collect();
+                prepared.push(
+                    self.0
+                        .prepare(&statement.sql)
+                        .bind(&params)
+                        .map_err(d1_error)?,
+                );
+            }
+            let results = self.0.batch(prepared).await.map_err(d1_error)?;
+            results
+                .into_iter()
+                .map(|result| {
+                    let rows = result
+                        .results::<serde_json::Map<String, serde_json::Value>>()
+                        .map_err(d1_error)?;
+                    let changes = result
+                        .meta()
+                        .map_err(d1_error)?
+                        .and_then(|m| m.changes)
+                        .unwrap_or(0);
+                    Ok(Rows {
+                        rows,
+                        changes: changes as u64,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// The database the request is served with: D1, or one that explains it is not bound.
+fn database(env: &Env) -> Box<dyn Database> {
+    match env.d1(DB_BINDING) {
+        Ok(d1) => Box::new(WorkerD1(d1)),
+        Err(_) => Box::new(Unbound(
+            "the D1 database is not bound (binding DB): see the README's deploy steps",
+        )),
+    }
+}
+
+/// Writes a request's audit rows after its answer is sent (`waitUntil`): a failure is
+/// counted and logged, and never reaches the answer.
+fn write_audit(ctx: &Context, env: &Env, entries: Vec<crate::audit::Entry>) {
+    if entries.is_empty() {
+        return;
+    }
+    let db = database(env);
+    ctx.wait_until(async move {
+        if let Err(e) = crate::audit::write(db.as_ref(), &entries).await {
+            let total = AUDIT_UNWRITTEN.with(|n| {
+                n.set(n.get() + entries.len() as u64);
+                n.get()
+            });
+            console_error!(
+                "audit: {} row(s) not written ({total} in this isolate): {e}",
+                entries.len()
+            );
+        }
+    });
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let (config, _) = isolate_config(&env);
+    let db = database(&env);
+    console_log!(
+        "{}",
+        crate::maintenance::run(config, db.as_ref(), &WorkerClock).await
+    );
+}
 
 struct WorkerKv(worker::kv::KvStore);
 
@@ -380,7 +484,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = now_ms();
     let head = read_head(&request);
     let method = head.method.clone();
@@ -400,11 +504,15 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Re
                 sent: Default::default(),
                 waited_ms: Default::default(),
             };
+            let db = database(&env);
+            let recorder = crate::audit::Recorder::default();
             let services = Services {
                 config,
                 kv: &kv,
                 upstream: &upstream,
                 clock: &WorkerClock,
+                db: db.as_ref(),
+                audit: &recorder,
             };
             // The head is resolved once (for /mcp/<token>: server, account, API token,
             // body cap), before a byte of the body is read.
@@ -421,6 +529,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> worker::Re
                     return to_worker_response(too_large);
                 }
             };
+            write_audit(&ctx, &env, recorder.take());
             if upstream.sent.get() > 0 {
                 upstream_note = format!(
                     " (ServiceNow {}ms over {} request(s))",

@@ -2,6 +2,8 @@
 //! (transport, token lookup, dispatch, the answers module) with in-memory KV and a
 //! scripted ServiceNow: which requests go out, which never do, and that every result
 //! validates against the tool's own outputSchema.
+// Native only: the world's D1 is SQLite, which has no wasm build.
+#![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::{json, Value};
 use servicenow_mcp::http::HttpResponse;

@@ -214,6 +214,8 @@ struct World {
     upstream: FakeUpstream,
     tools: Vec<(String, Vec<String>)>,
     cache: IsolateCache,
+    db: servicenow_mcp::ports::Unbound,
+    recorder: servicenow_mcp::audit::Recorder,
 }
 
 impl World {
@@ -225,8 +227,23 @@ impl World {
             kv: &kv,
             upstream: &self.upstream,
             clock: &self.clock,
+            db: &self.db,
+            audit: &self.recorder,
         };
-        block_on(app::handle(&services, request))
+        let response = block_on(app::handle(&services, request));
+        // What the audit log would keep of this input: never a stored secret, and SQL
+        // for every entry (the shell writes it after the answer).
+        for entry in self.recorder.take() {
+            let text = serde_json::to_string(&entry).unwrap_or_default();
+            for secret in secrets() {
+                assert!(
+                    !text.contains(secret),
+                    "a stored secret reached an audit entry: {text}"
+                );
+            }
+            assert_eq!(servicenow_mcp::audit::log::insert(&[entry]).len(), 1);
+        }
+        response
     }
 
     fn admin(&self, kv: &MemoryKv<'_>, method: &str, path: &str, body: Value) -> Value {
@@ -728,6 +745,8 @@ fn run(inputs: u64, seed: u64, budget: Duration) -> Report {
         },
         tools,
         cache: IsolateCache::default(),
+        db: servicenow_mcp::ports::Unbound("no D1 in the fuzz world"),
+        recorder: Default::default(),
     };
     let kv = MemoryKv::new(&world.clock);
     let paths = setup(&kv, &world);

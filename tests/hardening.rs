@@ -1,6 +1,8 @@
 //! The audit's request-path defects, natively over the whole router: redirects are
 //! errors naming the target host, oversized upstream bodies suggest asking for less,
 //! and a re-pointed OAuth account never receives the old instance's token.
+// Native only: the world's D1 is SQLite, which has no wasm build.
+#![cfg(not(target_arch = "wasm32"))]
 
 use futures::executor::block_on;
 use serde_json::{json, Value};

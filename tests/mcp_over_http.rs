@@ -1,6 +1,8 @@
 //! The whole request path natively: admin API provisioning, then `/mcp/<token>` through
 //! transport, token lookup, dispatch, catalog and the ServiceNow client, with in-memory
 //! KV, a manual clock and a scripted ServiceNow.
+// Native only: the world's D1 is SQLite, which has no wasm build.
+#![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::{json, Value};
 use servicenow_mcp::http::{HttpRequest, HttpResponse};

@@ -2,6 +2,8 @@
 //! the official SDK clients check it (they reject a result that does not), through the
 //! whole request path with a scripted ServiceNow answering in its real shapes. Also:
 //! resource links, display values beside codes, and names resolved before writes.
+// Native only: the world's D1 is SQLite, which has no wasm build.
+#![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::{json, Value};
 use servicenow_mcp::http::HttpResponse;

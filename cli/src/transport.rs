@@ -9,6 +9,7 @@ use servicenow_mcp::admin;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::HttpRequest;
 use servicenow_mcp::ports::Clock;
+use servicenow_mcp::ports::Unbound;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The admin API's answer: status and JSON body.
@@ -71,7 +72,10 @@ pub fn offline(
             .with_header("content-type", "application/json")
             .with_body(body.to_string());
     }
-    let response = block_on(admin::handle(&request, config, kv, &SystemClock));
+    // Offline mode writes records through `wrangler kv`; the audit log (D1) is read
+    // through the admin API only.
+    let no_d1 = Unbound("offline mode has no D1: read the audit log through the admin API");
+    let response = block_on(admin::handle(&request, config, kv, &SystemClock, &no_d1));
     let body = serde_json::from_slice(&response.body)
         .map_err(|e| format!("the admin logic answered without JSON: {e}"))?;
     Ok(Reply {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_tokens;
+mod audit;
 mod auth;
 mod body;
 mod catalog;
@@ -12,7 +13,8 @@ mod routes;
 mod servers;
 mod validate;
 
-#[cfg(test)]
+// Native only: the tests' D1 is SQLite, which has no wasm build.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 pub use routes::is_admin_path;
@@ -23,7 +25,7 @@ use crate::config::{Config, MIN_ADMIN_TOKEN_BYTES};
 use crate::crypto::SealingKey;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::limits::ADMIN_MAX_BODY_BYTES;
-use crate::ports::{Clock, KvStore};
+use crate::ports::{Clock, Database, KvStore};
 use crate::store::timestamps::format_rfc3339;
 use routes::Route;
 use serde_json::Value;
@@ -34,8 +36,9 @@ pub async fn handle<K: KvStore, C: Clock>(
     config: &Config,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
 ) -> HttpResponse {
-    let mut response = match dispatch(request, config, kv, clock).await {
+    let mut response = match dispatch(request, config, kv, clock, db).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -49,6 +52,7 @@ async fn dispatch<K: KvStore, C: Clock>(
     config: &Config,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
 ) -> Result<HttpResponse, ApiError> {
     let path = request.path();
     if !is_admin_path(path) {
@@ -107,6 +111,8 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,
         Route::Catalog => catalog::info(),
         Route::PreviewTools => catalog::preview(request),
+        Route::Audit => audit::list(request, db).await,
+        Route::AuditSeries => audit::series(request, db, clock).await,
     }
 }
 

@@ -21,12 +21,14 @@ pub enum Route {
     DeleteApiToken(String),
     Catalog,
     PreviewTools,
+    Audit,
+    AuditSeries,
 }
 
 /// True for every path the admin API owns (`/integrated-account...`, `/api-tokens...`,
-/// `/catalog...`).
+/// `/catalog...`, `/audit...`).
 pub fn is_admin_path(path: &str) -> bool {
-    ["/integrated-account", "/api-tokens", "/catalog"]
+    ["/integrated-account", "/api-tokens", "/catalog", "/audit"]
         .iter()
         .any(|root| {
             path.strip_prefix(root)
@@ -35,7 +37,7 @@ pub fn is_admin_path(path: &str) -> bool {
 }
 
 const ROUTES_HINT: &str = "admin routes are /integrated-account/:id, /integrated-account/:id/mcp, \
-     /integrated-account/:id/mcp/:mcp_id, /api-tokens, /api-tokens/:id, /catalog and /catalog/preview";
+     /integrated-account/:id/mcp/:mcp_id, /api-tokens, /api-tokens/:id, /catalog, /catalog/preview, /audit and /audit/series";
 
 pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
     let segments: Vec<String> = path
@@ -95,6 +97,14 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
         ["catalog", "preview"] => match method.as_str() {
             "POST" => Ok(Route::PreviewTools),
             _ => Err(ApiError::method_not_allowed(&method, "POST")),
+        },
+        ["audit"] => match method.as_str() {
+            "GET" => Ok(Route::Audit),
+            _ => Err(ApiError::method_not_allowed(&method, "GET")),
+        },
+        ["audit", "series"] => match method.as_str() {
+            "GET" => Ok(Route::AuditSeries),
+            _ => Err(ApiError::method_not_allowed(&method, "GET")),
         },
         _ => Err(not_found()),
     }

@@ -8,16 +8,17 @@ use crate::config::Config;
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, KvStore};
-use crate::store::{self, McpServerRecord, RateLimitResponse};
+use crate::store::{self, AuditMode, McpServerRecord, RateLimitResponse};
 use serde_json::{json, Value};
 use snmcp_catalog::{Catalog, FilterError, ToolFilter, ToolMode};
 
-const FIELDS: [&str; 5] = [
+const FIELDS: [&str; 6] = [
     "name",
     "config",
     "expires_at",
     "require_api_token_auth",
     "rate_limit_response",
+    "audit",
 ];
 
 pub async fn create<K: KvStore, C: Clock>(
@@ -50,6 +51,10 @@ pub async fn create<K: KvStore, C: Clock>(
         None => RateLimitResponse::default(),
         Some(raw) => rate_limit_response(&raw)?,
     };
+    let audit = match body::optional::<String>(&object, "audit")? {
+        None => AuditMode::default(),
+        Some(raw) => audit_mode(&raw)?,
+    };
 
     let token = new_token().map_err(internal)?;
     let token_hash = sha256_hex(&token);
@@ -63,6 +68,7 @@ pub async fn create<K: KvStore, C: Clock>(
         expires_at_unix,
         require_api_token_auth,
         rate_limit_response,
+        audit,
         created_at: now_rfc3339(clock)?,
         account_generation: Some(account.generation),
     };
@@ -160,6 +166,11 @@ pub async fn update<K: KvStore, C: Clock>(
         Field::Null => record.rate_limit_response = RateLimitResponse::default(),
         Field::Value(raw) => record.rate_limit_response = rate_limit_response(&raw)?,
     }
+    match body::field::<String>(&object, "audit")? {
+        Field::Absent => {}
+        Field::Null => record.audit = AuditMode::default(),
+        Field::Value(raw) => record.audit = audit_mode(&raw)?,
+    }
     // Re-validate the merged record, including what the PATCH did not touch.
     check_filter(&record.config)?;
     if let Some(unix) = record.expires_at_unix {
@@ -234,7 +245,23 @@ fn server_view(record: &McpServerRecord) -> Value {
         "expires_at": record.expires_at,
         "require_api_token_auth": record.require_api_token_auth,
         "rate_limit_response": record.rate_limit_response.as_str(),
+        "audit": record.audit.as_str(),
         "created_at": record.created_at,
+    })
+}
+
+fn audit_mode(raw: &str) -> Result<AuditMode, ApiError> {
+    AuditMode::parse(raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_audit",
+            format!(
+                "`audit` must be one of {}: metadata logs each request's tool, argument names, client and outcome \
+                 (the default), arguments also the argument values (secrets and file contents redacted), off nothing \
+                 (got `{}`)",
+                AuditMode::NAMES.join(", "),
+                clip(raw)
+            ),
+        )
     })
 }
 

@@ -4,17 +4,18 @@
 
 use super::dispatch::dispatch;
 use super::era;
-use super::jsonrpc::{Incoming, RequestId, RpcResponse};
+use super::jsonrpc::{Incoming, RequestId, ResponseBody, RpcResponse};
 use super::list_cache;
 use super::transport::{self, OriginPolicy, ResultFrame};
 use super::upload_limit;
+use crate::audit::capture::{self, McpFacts, Measured};
 use crate::diagnostics;
 use crate::gzip;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::limits;
 use crate::ports::{Clock, KvStore, Upstream};
 use crate::services::Services;
-use crate::store::{self, McpServerRecord, ServerGrant, StoreError};
+use crate::store::{self, AuditMode, McpServerRecord, ServerGrant, StoreError};
 use std::rc::Rc;
 
 fn unknown_server() -> HttpResponse {
@@ -136,12 +137,40 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
     request: &HttpRequest,
     resolution: Resolution,
 ) -> HttpResponse {
-    match resolution {
-        Resolution::Answered(response) => response,
-        Resolution::Target(target) => {
-            transport::with_cors(request, serve_target(services, request, &target).await)
-        }
+    let target = match resolution {
+        Resolution::Answered(response) => return response,
+        Resolution::Target(target) => target,
+    };
+    let started = services.clock.now_ms();
+    let mode = target.grant.server.audit;
+    // ServiceNow's share of the request (requests, time, last status, rate-limit
+    // figures) for the audit row, measured around the upstream the call is made with.
+    let measured = Measured::new(services.upstream, services.clock);
+    let measuring = Services {
+        config: services.config,
+        kv: services.kv,
+        upstream: &measured,
+        clock: services.clock,
+        db: services.db,
+        audit: services.audit,
+    };
+    let mut facts = McpFacts::default();
+    let response = transport::with_cors(
+        request,
+        serve_target(&measuring, request, &target, &mut facts).await,
+    );
+    if mode != AuditMode::Off {
+        services.audit.record(capture::mcp_entry(
+            started,
+            services.clock.now_ms(),
+            request,
+            &target.grant,
+            facts,
+            &measured.tally,
+            &response,
+        ));
     }
+    response
 }
 
 /// Whether the caller may use `server`: always, unless the server requires a live API
@@ -173,6 +202,7 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
     services: &Services<'_, K, U, C>,
     request: &HttpRequest,
     target: &Target,
+    facts: &mut McpFacts,
 ) -> HttpResponse {
     let server = &*target.grant.server;
     // The body as read (a native caller hands it whole, without a declared length).
@@ -190,17 +220,26 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
     }
     let rpc = match incoming {
         Err(response) => return response,
-        Ok(Incoming::Notification { .. } | Incoming::Response) => return transport::accepted(),
+        Ok(Incoming::Notification { method }) => {
+            facts.method = Some(method);
+            return transport::accepted();
+        }
+        Ok(Incoming::Response) => {
+            facts.method = Some("(response)".into());
+            return transport::accepted();
+        }
         Ok(Incoming::Request(rpc)) => rpc,
     };
+    *facts = McpFacts::of_request(&rpc.method, rpc.params.as_ref(), server.audit);
     let era = match era::select(request, &rpc) {
         Ok(era) => era,
         Err(rejection) => {
+            facts.rpc_code = Some(rejection.error.code.0);
             return transport::render(
                 request,
                 rejection.status,
                 &RpcResponse::error(Some(rpc.id), rejection.error),
-            )
+            );
         }
     };
     let list_key = (rpc.method == "tools/list")
@@ -213,6 +252,11 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
     }
     let id = rpc.id.clone();
     let reply = dispatch(services, &target.grant, era, rpc).await;
+    match &reply.response.body {
+        ResponseBody::Error(error) => facts.rpc_code = Some(error.code.0),
+        ResponseBody::ToolResult(result) => facts.tool_error = result.is_error,
+        ResponseBody::Result(_) => {}
+    }
     if let (Some(key), Some(result), 200, true) = (
         list_key,
         reply.response.result_value(),
@@ -249,7 +293,7 @@ fn list_answer(request: &HttpRequest, id: &RequestId, key: &str, result: &str) -
     response
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::config::Config;
@@ -266,11 +310,15 @@ mod tests {
         let memory = MemoryKv::new(&clock);
         let down = FaultyKv::new(&memory).down().with_error(DETAIL);
         let upstream = ScriptedUpstream::new();
+        let db = crate::ports::SqliteDb::migrated();
+        let recorder = crate::audit::Recorder::default();
         let services = Services {
             config: &config,
             kv: &down,
             upstream: &upstream,
             clock: &clock,
+            db: &db,
+            audit: &recorder,
         };
         let request = HttpRequest::new("POST", "https://w.example/mcp/t")
             .with_body(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec());

@@ -122,6 +122,7 @@ mod tests {
             expires_at_unix: None,
             require_api_token_auth: false,
             rate_limit_response: Default::default(),
+            audit: Default::default(),
             created_at: "2026-01-01T00:00:00Z".into(),
             account_generation: None,
         }

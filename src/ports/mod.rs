@@ -1,5 +1,5 @@
-//! The two ports business logic talks through (a key-value store with expiration and an
-//! upstream HTTP sender) plus a clock. Their in-memory versions for native tests are in
+//! The ports business logic talks through (a key-value store with expiration, a SQL
+//! database, an upstream HTTP sender) plus a clock. Their in-memory versions for native tests are in
 //! `fakes` (compiled for tests and with the `test-fakes` feature only); the worker
 //! implementations live in `shell`, the only module that names `worker::*`.
 
@@ -142,10 +142,17 @@ impl<K: KvStore> KvStore for RequestKv<'_, K> {
     }
 }
 
+mod database;
+pub use database::{query, Database, DbError, Rows, SqlValue, Statement, Unbound};
+
 #[cfg(any(test, feature = "test-fakes"))]
 mod fakes;
+#[cfg(all(any(test, feature = "test-fakes"), not(target_arch = "wasm32")))]
+mod sqlite;
 #[cfg(any(test, feature = "test-fakes"))]
 pub use fakes::{FaultyKv, ManualClock, MemoryKv, ScriptedUpstream};
+#[cfg(all(any(test, feature = "test-fakes"), not(target_arch = "wasm32")))]
+pub use sqlite::SqliteDb;
 
 #[cfg(test)]
 mod tests {

@@ -17,8 +17,8 @@ pub mod timestamps;
 mod tests;
 
 pub use records::{
-    AccountAuth, AccountRef, ApiTokenRecord, AuthSummary, IntegratedAccount, McpServerRecord,
-    RateLimitResponse, StoredAccount, TokenHashRef, TokenScope,
+    AccountAuth, AccountRef, ApiTokenRecord, AuditMode, AuthSummary, IntegratedAccount,
+    McpServerRecord, RateLimitResponse, StoredAccount, TokenHashRef, TokenScope,
 };
 
 use crate::crypto::SealingKey;

@@ -19,6 +19,9 @@ pub struct McpServerRecord {
     /// How an upstream 429 reaches the client (absent in records before the choice).
     #[serde(default, skip_serializing_if = "RateLimitResponse::is_default")]
     pub rate_limit_response: RateLimitResponse,
+    /// What the audit log keeps of this server's requests (absent in older records).
+    #[serde(default, skip_serializing_if = "AuditMode::is_default")]
+    pub audit: AuditMode,
     pub created_at: String,
     /// The [`StoredAccount::generation`] the server was minted under: a server never
     /// outlives its account, even when the same account id is registered again.
@@ -57,6 +60,44 @@ impl RateLimitResponse {
         match s {
             "http_429" => Some(RateLimitResponse::Http429),
             "tool_error" => Some(RateLimitResponse::ToolError),
+            _ => None,
+        }
+    }
+}
+
+/// What the audit log keeps of a server's requests.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditMode {
+    /// Method, tool, argument names, client and outcome (the default).
+    #[default]
+    Metadata,
+    /// The same and argument values (secret-looking names and file contents redacted).
+    Arguments,
+    /// Nothing.
+    Off,
+}
+
+impl AuditMode {
+    pub const NAMES: [&'static str; 3] = ["metadata", "arguments", "off"];
+
+    pub fn is_default(&self) -> bool {
+        *self == AuditMode::Metadata
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditMode::Metadata => "metadata",
+            AuditMode::Arguments => "arguments",
+            AuditMode::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "metadata" => Some(AuditMode::Metadata),
+            "arguments" => Some(AuditMode::Arguments),
+            "off" => Some(AuditMode::Off),
             _ => None,
         }
     }

@@ -30,6 +30,7 @@ fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
         expires_at_unix,
         require_api_token_auth: false,
         rate_limit_response: Default::default(),
+        audit: Default::default(),
         created_at: timestamps::format_rfc3339(T0).unwrap(),
         account_generation: None,
     }

@@ -8,9 +8,10 @@
 use futures::executor::block_on;
 use serde_json::{json, Value};
 use servicenow_mcp::app;
+use servicenow_mcp::audit::{self, Recorder};
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::{HttpRequest, HttpResponse};
-use servicenow_mcp::ports::{KvStore, ManualClock, MemoryKv, ScriptedUpstream};
+use servicenow_mcp::ports::{KvStore, ManualClock, MemoryKv, ScriptedUpstream, SqliteDb};
 use servicenow_mcp::services::Services;
 
 pub const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
@@ -28,6 +29,13 @@ pub struct World {
     pub upstream: ScriptedUpstream,
     /// The world's own KV, on its clock.
     pub kv: MemoryKv<'static>,
+    /// The world's D1: SQLite with the repository's migrations.
+    pub db: SqliteDb,
+    /// Where requests record audit entries; [`World::send`] writes them to `db` after
+    /// each answer, as the shell's `waitUntil` does.
+    pub recorder: Recorder,
+    /// Audit entries whose write failed (the shell logs and counts them the same way).
+    pub audit_unwritten: std::cell::Cell<usize>,
 }
 
 impl Default for World {
@@ -60,6 +68,9 @@ impl World {
             kv: MemoryKv::sharing(&clock),
             clock,
             upstream: ScriptedUpstream::new(),
+            db: SqliteDb::migrated(),
+            recorder: Recorder::default(),
+            audit_unwritten: Default::default(),
         }
     }
 
@@ -76,8 +87,21 @@ impl World {
             kv,
             upstream: &self.upstream,
             clock: &self.clock,
+            db: &self.db,
+            audit: &self.recorder,
         };
-        block_on(app::handle(&services, request))
+        let response = block_on(app::handle(&services, request));
+        let entries = self.recorder.take();
+        if !entries.is_empty() && block_on(audit::write(&self.db, &entries)).is_err() {
+            self.audit_unwritten
+                .set(self.audit_unwritten.get() + entries.len());
+        }
+        response
+    }
+
+    /// `GET /audit?<query>`: status and JSON body.
+    pub fn audit(&self, query: &str) -> (u16, Value) {
+        self.admin("GET", &format!("/audit?{query}"), Value::Null)
     }
 
     /// An admin API call: status and JSON body (null when there is none).
@@ -173,6 +197,8 @@ impl World {
             kv: &self.kv,
             upstream: &self.upstream,
             clock: &self.clock,
+            db: &self.db,
+            audit: &self.recorder,
         }
     }
 

@@ -1,7 +1,7 @@
 // Test harness: starts the ServiceNow simulator and the built worker under workerd
 // (wrangler dev, local KV) on free 127.0.0.1 ports, provisions through the admin API,
 // and stops everything it started by process group. Every wait is bounded.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,7 @@ export async function startSimulator({ seed = 'demo', rateLimit, rateWindow, bin
 export async function startWorker({ vars = {}, inspector = true, config } = {}) {
   const port = await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'snmcp-kv-'));
+  if (!config) applyMigrations(persist);
   const allVars = { ADMIN_TOKEN, CREDENTIALS_KEY, ALLOW_HTTP_UPSTREAM: 'true', ...vars };
   let command;
   let args;
@@ -95,7 +96,7 @@ export async function startWorker({ vars = {}, inspector = true, config } = {}) 
     const inspectorPort = await freePort();
     command = join(ROOT, 'node_modules', '.bin', 'wrangler');
     args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-      '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'log'];
+      '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'log', '--test-scheduled'];
   } else {
     command = process.execPath;
     args = [join(ROOT, 'scripts', 'dev-worker.mjs'), '--port', String(port), '--persist-to', persist];
@@ -143,6 +144,17 @@ export async function startWorker({ vars = {}, inspector = true, config } = {}) 
     }),
     async stop() { await stopGroup(child); rmSync(persist, { recursive: true, force: true }); },
   };
+}
+
+/** Applies migrations/ to wrangler's local D1 under `persist`, as a deploy applies them
+ * with `--remote` (wrangler's own migration runner, bounded to 60 s). */
+export function applyMigrations(persist) {
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'wrangler'),
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+      cwd: ROOT, encoding: 'utf8', timeout: 60000,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+    });
+  if (r.status !== 0) throw new Error(`wrangler d1 migrations apply failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
 /** Registers the simulator as `accountId` with Basic auth and mints an MCP server URL. */

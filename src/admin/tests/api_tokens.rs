@@ -17,6 +17,7 @@ fn server_of(account: &str, generation: &str, id: &str) -> McpServerRecord {
         expires_at_unix: None,
         require_api_token_auth: true,
         rate_limit_response: Default::default(),
+        audit: Default::default(),
         created_at: at(0),
         account_generation: Some(generation.into()),
     }

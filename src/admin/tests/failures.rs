@@ -4,7 +4,13 @@ use super::*;
 use crate::ports::{FaultyKv, KvStore};
 
 fn send(kv: &impl KvStore, clock: &ManualClock, request: HttpRequest) -> (u16, Value) {
-    let response = block_on(crate::admin::handle(&request, &config(), kv, clock));
+    let response = block_on(crate::admin::handle(
+        &request,
+        &config(),
+        kv,
+        clock,
+        &crate::ports::SqliteDb::migrated(),
+    ));
     let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     (response.status, body)
 }

@@ -60,6 +60,7 @@ pub struct World<'c> {
     pub kv: MemoryKv<'c>,
     pub config: Config,
     pub seen: std::cell::RefCell<Vec<String>>,
+    pub db: crate::ports::SqliteDb,
 }
 
 impl<'c> World<'c> {
@@ -69,6 +70,7 @@ impl<'c> World<'c> {
             kv: MemoryKv::new(clock),
             config: config(),
             seen: Default::default(),
+            db: crate::ports::SqliteDb::migrated(),
         }
     }
 
@@ -77,7 +79,9 @@ impl<'c> World<'c> {
     }
 
     pub fn send_with(&self, config: &Config, request: HttpRequest) -> Reply {
-        let response = block_on(super::handle(&request, config, &self.kv, self.clock));
+        let response = block_on(super::handle(
+            &request, config, &self.kv, self.clock, &self.db,
+        ));
         let json = serde_json::from_slice(&response.body).unwrap_or_else(|e| {
             panic!(
                 "{} {} answered non-JSON ({e}): {:?}",

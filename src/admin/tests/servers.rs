@@ -44,6 +44,7 @@ fn create_answers_201_with_the_server_and_a_url_shown_once() {
         "expires_at": "2026-12-31T23:59:59Z",
         "require_api_token_auth": true,
         "rate_limit_response": "http_429",
+        "audit": "metadata",
         "created_at": at(0),
     });
     assert_eq!(

@@ -85,6 +85,7 @@ pub async fn call_answer_tool<K: KvStore, U: Upstream, C: Clock>(
         kv,
         upstream,
         clock,
+        ..
     } = *services;
     let Some(sealing_key) = config.sealing_key.as_ref() else {
         return CallOutcome::failure("This MCP server is not configured to reach ServiceNow (the CREDENTIALS_KEY secret is missing); an administrator must set it.");
