@@ -153,8 +153,12 @@ async function measure(rounds, n) {
 // through wrangler's dev server without it (scripts/dev-worker.mjs). The cost of the
 // session is printed at the end.
 const worker = await startWorker({ inspector: false });
+// BENCH_AUDIT=off measures a server whose requests leave no audit row (the default, on,
+// writes one row per request to the local D1 after each answer).
+const AUDIT = process.env.BENCH_AUDIT === 'off' ? 'off' : 'metadata';
 try {
-  const server = await provision(worker, sim);
+  const server = await provision(worker, sim, { server: { audit: AUDIT } });
+  console.log(`audit: ${AUDIT === 'off' ? 'off' : 'on (one D1 row per request, written after the answer)'}`);
   // What the catalog costs a model on every turn, per mode: bytes of the tools/list
   // result's tools array, bytes per tool, and estimated tokens (bytes / 4).
   const listed = await rpc(server.url, list);
@@ -209,6 +213,25 @@ try {
     const total = median(logged.map((x) => Number(x[1]))); const waited = median(logged.map((x) => Number(x[2])));
     console.log(`  inside the worker (its log, ms resolution): ${total} ms per call, of which ${waited} ms waiting for the simulator`);
   }
+
+  // What the audit log costs a call: the same tools/call on a server with audit on and
+  // one with it off, alternated, each round followed by 25 ms of quiet. A deployed worker
+  // sends its audit row to D1 over the network after the answer; here the local D1 runs
+  // on the same two cores, so without the pause its write would land on the next request.
+  const quiet = await provision(worker, sim, { accountId: 'bench-quiet', server: { name: 'audit off', audit: 'off' } });
+  const audited = await provision(worker, sim, { accountId: 'bench-audited', server: { name: 'audit on', audit: 'metadata' } });
+  const pause = () => new Promise((r) => setTimeout(r, 25));
+  const auditTimes = { on: [], off: [] };
+  const auditRounds = Math.max(1, Math.round(N / 2));
+  for (let i = 0; i < WARMUP + auditRounds; i++) {
+    const on = await time(() => post(audited.url, call));
+    await pause();
+    const off = await time(() => post(quiet.url, call));
+    await pause();
+    if (i >= WARMUP) { auditTimes.on.push(on); auditTimes.off.push(off); }
+  }
+  const on = median(auditTimes.on); const off = median(auditTimes.off);
+  console.log(`tools/call with the audit log on: median ${fmt(on)}, off ${fmt(off)}: ${fmt(on - off)} for the row (n=${auditRounds}, rounds 25 ms apart)`);
 
   // The same worker with Node's fetch as the client: what the client's own reading of the
   // answers adds (not part of the goals, which measure the worker).

@@ -110,7 +110,10 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
             )
             .await;
             // Every write is audited (reads are not: the log would mostly log itself).
-            if !matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+            let read = ["GET", "HEAD", "OPTIONS"]
+                .iter()
+                .any(|m| request.method.eq_ignore_ascii_case(m));
+            if !read {
                 services.audit.record(audit::capture::admin_entry(
                     started,
                     services.clock.now_ms(),

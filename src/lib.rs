@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod mcp;
 pub mod origin;
 pub mod ports;
+pub mod records;
 pub mod servicenow;
 pub mod services;
 #[cfg(target_arch = "wasm32")]

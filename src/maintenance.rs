@@ -1,17 +1,30 @@
-//! What the cron trigger runs (`[triggers] crons` in wrangler.toml): today the audit
-//! log's retention. Returns one line for the Worker's log; a failure is reported in it,
-//! never raised (the next run tries again).
+//! What the cron trigger runs (`[triggers] crons` in wrangler.toml): the edge repair
+//! from the system of record (`records::reconcile`: failed KV writes, revocations,
+//! expired servers purged from KV and marked in D1) and the audit log's retention.
+//! Returns lines for the Worker's log; a failure is reported there, never raised (the
+//! next run tries again).
 
 use crate::audit::retention;
 use crate::config::Config;
-use crate::ports::{Clock, Database};
+use crate::ports::{Clock, Database, KvStore};
+use crate::records::reconcile;
 
-pub async fn run<C: Clock>(config: &Config, db: &dyn Database, clock: &C) -> String {
+pub async fn run<K: KvStore, C: Clock>(
+    config: &Config,
+    db: &dyn Database,
+    kv: &K,
+    clock: &C,
+) -> Vec<String> {
+    let reconciled = match reconcile::run(db, kv, clock.now_secs()).await {
+        Ok(report) => format!("scheduled: {}", report.line()),
+        Err(e) => format!("scheduled: reconcile failed: {e}"),
+    };
     let days = config.audit_retention_days;
-    match retention::purge(db, clock.now_ms(), days).await {
+    let retained = match retention::purge(db, clock.now_ms(), days).await {
         Ok(deleted) => format!("scheduled: audit retention {days} days, {deleted} row(s) deleted"),
         Err(e) => format!("scheduled: audit retention failed: {e}"),
-    }
+    };
+    vec![reconciled, retained]
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -19,7 +32,7 @@ mod tests {
     use super::*;
     use crate::audit::{capture, log};
     use crate::http::{HttpRequest, HttpResponse};
-    use crate::ports::{query, ManualClock, SqliteDb, Statement};
+    use crate::ports::{query, ManualClock, MemoryKv, SqliteDb, Statement};
     use futures::executor::block_on;
 
     const DAY_MS: u64 = 86_400_000;
@@ -35,11 +48,15 @@ mod tests {
         entries.extend([at(now - 29 * DAY_MS), at(now - DAY_MS), at(now)]);
         block_on(db.batch(log::insert(&entries))).unwrap();
         let clock = ManualClock::at_secs(now / 1000);
+        let kv = MemoryKv::new(&clock);
         let config = Config::default();
-        let line = block_on(run(&config, &db, &clock));
+        let lines = block_on(run(&config, &db, &kv, &clock));
         assert_eq!(
-            line,
-            "scheduled: audit retention 30 days, 2500 row(s) deleted"
+            lines,
+            [
+                "scheduled: reconcile: 0 account(s) and 0 server(s) written to KV, 0 expired server(s) purged",
+                "scheduled: audit retention 30 days, 2500 row(s) deleted"
+            ]
         );
         let left = block_on(query(
             &db,
@@ -53,9 +70,11 @@ mod tests {
             .collect();
         assert_eq!(kept, [now - 29 * DAY_MS, now - DAY_MS, now]);
         // Nothing old left: the next run deletes nothing.
-        assert!(block_on(run(&config, &db, &clock)).ends_with(" 0 row(s) deleted"));
+        let again = block_on(run(&config, &db, &kv, &clock));
+        assert!(again[1].ends_with(" 0 row(s) deleted"), "{again:?}");
         db.set_down(true);
-        assert!(block_on(run(&config, &db, &clock)).contains("failed"));
+        let down = block_on(run(&config, &db, &kv, &clock));
+        assert!(down.iter().all(|l| l.contains("failed")), "{down:?}");
     }
 
     #[test]
@@ -76,12 +95,12 @@ mod tests {
         block_on(db.batch(log::insert(&entries))).unwrap();
         let clock = ManualClock::at_secs(100 * DAY_MS / 1000);
         let before = db.batches();
-        let line = block_on(run(&Config::default(), &db, &clock));
-        assert!(
-            line.ends_with(&format!(" {} row(s) deleted", rows - 10)),
-            "{line}"
-        );
+        let deleted = block_on(retention::purge(&db, clock.now_ms(), 30)).unwrap();
+        assert_eq!(deleted, u64::from(rows - 10));
         assert_eq!(db.batches() - before, u64::from(retention::MAX_BATCHES));
-        assert!(block_on(run(&Config::default(), &db, &clock)).ends_with(" 10 row(s) deleted"));
+        assert_eq!(
+            block_on(retention::purge(&db, clock.now_ms(), 30)).unwrap(),
+            10
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! carries a stored secret. `cargo test` runs a short run; `make fuzz` runs
 //! `fuzz_router_long` (`FUZZ_INPUTS`, default 1,000,000; `FUZZ_SEED`; `FUZZ_SECONDS`
 //! bounds the time, default 1800).
+// Native only: the world's D1 is SQLite, which has no wasm build.
+#![cfg(not(target_arch = "wasm32"))]
 
 use futures::executor::block_on;
 use serde_json::{json, Map, Value};
@@ -214,7 +216,7 @@ struct World {
     upstream: FakeUpstream,
     tools: Vec<(String, Vec<String>)>,
     cache: IsolateCache,
-    db: servicenow_mcp::ports::Unbound,
+    db: servicenow_mcp::ports::SqliteDb,
     recorder: servicenow_mcp::audit::Recorder,
 }
 
@@ -745,7 +747,7 @@ fn run(inputs: u64, seed: u64, budget: Duration) -> Report {
         },
         tools,
         cache: IsolateCache::default(),
-        db: servicenow_mcp::ports::Unbound("no D1 in the fuzz world"),
+        db: servicenow_mcp::ports::SqliteDb::migrated(),
         recorder: Default::default(),
     };
     let kv = MemoryKv::new(&world.clock);

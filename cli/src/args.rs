@@ -77,6 +77,8 @@ pub struct Global {
 pub struct Offline {
     pub remote: bool,
     pub binding: String,
+    /// `--d1-binding`: the D1 database binding (records are written there first).
+    pub d1_binding: String,
     pub public_url: Option<String>,
     pub persist_to: Option<String>,
     pub wrangler_config: Option<String>,
@@ -85,6 +87,7 @@ pub struct Offline {
 }
 
 pub const DEFAULT_BINDING: &str = "MCP_STATE";
+pub const DEFAULT_D1_BINDING: &str = "DB";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthKind {
@@ -243,6 +246,7 @@ const OPTIONS: &[(&str, bool)] = &[
     ("offline", false),
     ("remote", false),
     ("binding", true),
+    ("d1-binding", true),
     ("public-url", true),
     ("persist-to", true),
     ("wrangler-config", true),
@@ -281,6 +285,7 @@ const GLOBAL: &[&str] = &[
     "offline",
     "remote",
     "binding",
+    "d1-binding",
     "public-url",
     "persist-to",
     "wrangler-config",
@@ -294,6 +299,7 @@ const GLOBAL: &[&str] = &[
 const OFFLINE_ONLY: &[&str] = &[
     "remote",
     "binding",
+    "d1-binding",
     "public-url",
     "persist-to",
     "wrangler-config",
@@ -553,6 +559,9 @@ fn global(options: &Options) -> Result<Global, UsageError> {
             binding: options
                 .value("binding")
                 .unwrap_or_else(|| DEFAULT_BINDING.to_string()),
+            d1_binding: options
+                .value("d1-binding")
+                .unwrap_or_else(|| DEFAULT_D1_BINDING.to_string()),
             public_url: options.value("public-url"),
             persist_to: options.value("persist-to"),
             wrangler_config: options.value("wrangler-config"),

@@ -309,6 +309,7 @@ fn global_options_go_anywhere_and_offline_options_need_offline() {
         Some(Offline {
             remote: false,
             binding: s(DEFAULT_BINDING),
+            d1_binding: s(DEFAULT_D1_BINDING),
             public_url: None,
             persist_to: None,
             wrangler_config: None,
@@ -321,6 +322,8 @@ fn global_options_go_anywhere_and_offline_options_need_offline() {
         "--remote",
         "--binding",
         "STATE",
+        "--d1-binding",
+        "RECORDS",
         "--public-url",
         "https://mcp.example",
         "--persist-to",
@@ -338,6 +341,7 @@ fn global_options_go_anywhere_and_offline_options_need_offline() {
         Some(Offline {
             remote: true,
             binding: s("STATE"),
+            d1_binding: s("RECORDS"),
             public_url: Some(s("https://mcp.example")),
             persist_to: Some(s("/tmp/s")),
             wrangler_config: Some(s("w.toml")),

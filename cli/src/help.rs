@@ -47,9 +47,11 @@ Global options:
   --admin-url URL        admin API base URL (env SNMCP_ADMIN_URL; default http://127.0.0.1:8787)
   --json                 print the API's raw JSON response instead of a summary
   --offline              no admin API: run the same admin logic in this process and write
-                         the records with `wrangler kv key ...` (for pipelines)
+                         the records with `wrangler d1 execute` (the system of record)
+                         and `wrangler kv key ...` (the edge copy), for pipelines
   --remote               offline: write to the deployed KV namespace (default: --local)
   --binding NAME         offline: the KV binding in wrangler.toml (default MCP_STATE)
+  --d1-binding NAME      offline: the D1 binding in wrangler.toml (default DB)
   --public-url URL       offline: the worker's public base URL, used to print minted MCP
                          URLs (env SNMCP_PUBLIC_URL; required by offline `server create`)
   --persist-to DIR       offline, local: wrangler's local state directory

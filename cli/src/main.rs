@@ -8,6 +8,7 @@ mod help;
 mod output;
 mod transport;
 mod wrangler;
+mod wrangler_d1;
 
 use args::{Command, Offline, Parsed};
 use call::Inputs;
@@ -85,11 +86,12 @@ fn run(
         Some(offline) => {
             let config = offline_config(offline, &env_value, &invocation.command)?;
             let kv = wrangler::WranglerKv::new(wrangler::program(env), offline);
+            let db = wrangler_d1::WranglerD1::new(wrangler::program(env), offline);
             let base = config
                 .public_url
                 .clone()
                 .unwrap_or_else(|| "http://offline.invalid".into());
-            transport::offline(&call, &config, &kv, &base)
+            transport::offline(&call, &config, &kv, &db, &base)
         }
     }
     .map_err(Failure::Failed)?;

@@ -8,8 +8,7 @@ use serde_json::Value;
 use servicenow_mcp::admin;
 use servicenow_mcp::config::Config;
 use servicenow_mcp::http::HttpRequest;
-use servicenow_mcp::ports::Clock;
-use servicenow_mcp::ports::Unbound;
+use servicenow_mcp::ports::{Clock, Database};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The admin API's answer: status and JSON body.
@@ -58,6 +57,7 @@ pub fn offline(
     call: &AdminCall,
     config: &Config,
     kv: &WranglerKv,
+    db: &dyn Database,
     base_url: &str,
 ) -> Result<Reply, String> {
     // The in-process handler still checks its bearer token; a fresh one per run.
@@ -72,10 +72,7 @@ pub fn offline(
             .with_header("content-type", "application/json")
             .with_body(body.to_string());
     }
-    // Offline mode writes records through `wrangler kv`; the audit log (D1) is read
-    // through the admin API only.
-    let no_d1 = Unbound("offline mode has no D1: read the audit log through the admin API");
-    let response = block_on(admin::handle(&request, config, kv, &SystemClock, &no_d1));
+    let response = block_on(admin::handle(&request, config, kv, &SystemClock, db));
     let body = serde_json::from_slice(&response.body)
         .map_err(|e| format!("the admin logic answered without JSON: {e}"))?;
     Ok(Reply {

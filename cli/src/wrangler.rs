@@ -232,6 +232,7 @@ mod tests {
         let offline = Offline {
             remote: true,
             binding: "STATE".into(),
+            d1_binding: "DB".into(),
             public_url: None,
             persist_to: None,
             wrangler_config: Some("wrangler.prod.toml".into()),

@@ -20,6 +20,39 @@ const FAKE_WRANGLER: &str = r#"#!/usr/bin/env bash
 set -u
 dir="$FAKE_WRANGLER_DIR"
 { for a in "$@"; do printf '%s\n' "$a"; done; echo "--end--"; } >> "$dir/calls.log"
+if [ "$1 $2" = "d1 execute" ]; then
+  prev=""; sql=""; for a in "$@"; do [ "$prev" = "--command" ] && sql="$a"; prev="$a"; done
+  exec python3 - "$sql" <<'PY'
+import json, os, sqlite3, sys
+path = os.path.join(os.environ["FAKE_WRANGLER_DIR"], "d1.sqlite")
+fresh = not os.path.exists(path)
+db = sqlite3.connect(path, isolation_level=None)
+if fresh:
+    folder = os.environ["FAKE_MIGRATIONS"]
+    for name in sorted(os.listdir(folder)):
+        db.executescript(open(os.path.join(folder, name)).read())
+statements, buf = [], ""
+for ch in sys.argv[1]:
+    buf += ch
+    if ch == ";" and sqlite3.complete_statement(buf):
+        statements.append(buf); buf = ""
+if buf.strip():
+    statements.append(buf)
+db.execute("BEGIN")
+out = []
+try:
+    for statement in statements:
+        cur = db.execute(statement)
+        names = [d[0] for d in cur.description or []]
+        out.append({"results": [dict(zip(names, row)) for row in cur.fetchall()], "success": True, "meta": {"duration": 0}})
+    db.execute("COMMIT")
+except sqlite3.Error as e:
+    db.execute("ROLLBACK")
+    print(json.dumps({"error": {"text": str(e)}}))
+    sys.exit(1)
+print(json.dumps(out))
+PY
+fi
 [ "$1 $2" = "kv key" ] || { echo "fake wrangler: unexpected $*" >&2; exit 9; }
 op="$3"
 if [ "${FAKE_WRANGLER_FAIL:-}" = "$op" ]; then echo "✘ [ERROR] A request to the Cloudflare API failed: Authentication error [code: 10000]" >&2; exit 1; fi
@@ -72,6 +105,10 @@ impl Fake {
             .env_clear()
             .env("PATH", path)
             .env("FAKE_WRANGLER_DIR", &self.dir)
+            .env(
+                "FAKE_MIGRATIONS",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations"),
+            )
             .env("CREDENTIALS_KEY", CREDENTIALS_KEY);
         for (k, v) in env {
             command.env(k, v);
@@ -274,7 +311,11 @@ fn offline_provisioning_writes_sealed_accounts_and_hashed_servers_with_expiratio
 
     let deleted = fake.snmcp(&["--offline", "account", "delete", "acme"], &[]);
     assert!(ok(&deleted).contains("revoked 1 MCP server"));
-    assert_eq!(fake.keys(), Vec::<String>::new());
+    // Only the revoked server's tombstone is left at the edge (it expires by itself).
+    assert_eq!(fake.keys(), std::slice::from_ref(&server_key));
+    let tombstone: McpServerRecord =
+        serde_json::from_str(&fake.value(&server_key)).expect("a McpServerRecord");
+    assert!(tombstone.revoked);
 }
 
 #[test]
@@ -286,6 +327,8 @@ fn offline_remote_targets_the_binding_and_treats_a_404_as_missing() {
             "--remote",
             "--binding",
             "PROD_STATE",
+            "--d1-binding",
+            "PROD_DB",
             "--wrangler-env",
             "production",
             "account",
@@ -302,9 +345,10 @@ fn offline_remote_targets_the_binding_and_treats_a_404_as_missing() {
             && stderr.contains("(HTTP 404, account_not_found)"),
         "{stderr}"
     );
+    // The account is read from the system of record: one `d1 execute` on that binding.
     let calls = fake.calls();
     assert_eq!(calls.len(), 1);
-    assert_eq!(flag(&calls[0], "--binding"), Some("PROD_STATE"));
+    assert_eq!(calls[0][..3], ["d1", "execute", "PROD_DB"]);
     assert_eq!(flag(&calls[0], "--env"), Some("production"));
     assert!(
         calls[0].contains(&"--remote".to_string()) && !calls[0].contains(&"--local".to_string())

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::{json_response, now_rfc3339, validate};
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::ports::{Clock, KvStore};
+use crate::ports::{Clock, Database, KvStore};
 use crate::store::{self, AccountRef, ApiTokenRecord, TokenScope};
 use serde_json::{json, Value};
 
@@ -64,10 +64,11 @@ pub async fn create_for_account<K: KvStore, C: Clock>(
     request: &HttpRequest,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     validate::account_id(account_id)?;
-    let account = super::accounts::existing(kv, account_id).await?;
+    let account = super::accounts::existing(db, account_id).await?.record;
     let object = body::object(&request.body, &["name", "expires_at", "servers"])?;
     let servers = body::optional::<Vec<String>>(&object, "servers")?.unwrap_or_default();
     let account_ref = AccountRef::from(&account);
@@ -79,8 +80,9 @@ pub async fn create_for_account<K: KvStore, C: Clock>(
         let mut ids: Vec<String> = Vec::new();
         for id in &servers {
             let live = validate::is_generated_id(id, "mcp")
-                && store::servers::get(kv, &account, id, clock.now_secs())
-                    .await?
+                && crate::records::servers::get(db, account_id, id, clock.now_secs())
+                    .await
+                    .map_err(super::concurrency::unavailable)?
                     .is_some();
             if !live {
                 return Err(ApiError::bad_request(

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod body;
 mod catalog;
+mod concurrency;
 mod error;
 mod routes;
 mod servers;
@@ -94,17 +95,21 @@ async fn dispatch<K: KvStore, C: Clock>(
         return Err(body_too_large(request.body.len() as u64));
     }
     match route {
-        Route::PutAccount(id) => accounts::put(request, config, kv, clock, &id).await,
-        Route::GetAccount(id) => accounts::get(config, kv, &id).await,
-        Route::DeleteAccount(id) => accounts::delete(kv, &id).await,
-        Route::CreateServer(id) => servers::create(request, config, kv, clock, &id).await,
-        Route::ListServers(id) => servers::list(request, kv, clock, &id).await,
-        Route::GetServer(id, mcp_id) => servers::get(kv, clock, &id, &mcp_id).await,
-        Route::UpdateServer(id, mcp_id) => servers::update(request, kv, clock, &id, &mcp_id).await,
-        Route::DeleteServer(id, mcp_id) => servers::delete(kv, clock, &id, &mcp_id).await,
+        Route::PutAccount(id) => accounts::put(request, config, kv, clock, db, &id).await,
+        Route::GetAccount(id) => accounts::get(config, db, &id).await,
+        Route::DeleteAccount(id) => accounts::delete(request, kv, clock, db, &id).await,
+        Route::CreateServer(id) => servers::create(request, config, kv, clock, db, &id).await,
+        Route::ListServers(id) => servers::list(request, clock, db, &id).await,
+        Route::GetServer(id, mcp_id) => servers::get(clock, db, &id, &mcp_id).await,
+        Route::UpdateServer(id, mcp_id) => {
+            servers::update(request, kv, clock, db, &id, &mcp_id).await
+        }
+        Route::DeleteServer(id, mcp_id) => {
+            servers::delete(request, kv, clock, db, &id, &mcp_id).await
+        }
         Route::CreateApiToken => api_tokens::create(request, kv, clock).await,
         Route::CreateAccountApiToken(id) => {
-            api_tokens::create_for_account(request, kv, clock, &id).await
+            api_tokens::create_for_account(request, kv, clock, db, &id).await
         }
         Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
         Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,

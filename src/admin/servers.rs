@@ -3,11 +3,15 @@
 
 use super::body::{self, clip, Field, Object};
 use super::error::ApiError;
-use super::{accounts, json_response, now_rfc3339, validate};
+use super::{accounts, concurrency, json_response, now_rfc3339, validate};
 use crate::config::Config;
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::ports::{Clock, KvStore};
+use crate::ports::{Clock, Database, KvStore};
+use crate::records::{
+    self,
+    servers::{Selection, ServerRow},
+};
 use crate::store::{self, AuditMode, McpServerRecord, RateLimitResponse};
 use serde_json::{json, Value};
 use snmcp_catalog::{Catalog, FilterError, ToolFilter, ToolMode};
@@ -26,10 +30,11 @@ pub async fn create<K: KvStore, C: Clock>(
     config: &Config,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     validate::account_id(account_id)?;
-    let account = accounts::existing(kv, account_id).await?;
+    let account = accounts::existing(db, account_id).await?.record;
     let now = clock.now_secs();
     let object = body::object(&request.body, &FIELDS)?;
     let name = validate::name(&body::required::<String>(
@@ -71,57 +76,79 @@ pub async fn create<K: KvStore, C: Clock>(
         audit,
         created_at: now_rfc3339(clock)?,
         account_generation: Some(account.generation),
+        revoked: false,
     };
-    if let Err(e) = store::servers::save(kv, &record, &token_hash).await {
-        // Leave nothing half-written behind; the original error is what matters.
-        let _ = store::servers::delete(kv, account_id, &record.id, &token_hash).await;
-        return Err(e.into());
-    }
+    records::servers::insert(db, &record, &token_hash)
+        .await
+        .map_err(concurrency::unavailable)?;
     let base = config
         .public_url
         .as_deref()
         .unwrap_or_else(|| request.origin());
     let mut view = with_warnings(server_view(&record), &record.config);
     view["url"] = Value::String(format!("{}/mcp/{token}", base.trim_end_matches('/')));
-    Ok(json_response(201, view))
+    let edge = store::servers::save(kv, &record, &token_hash).await;
+    accounts::note_edge(&mut view, edge, || {
+        records::servers::mark_synced(db, &record.id, 1)
+    })
+    .await;
+    Ok(concurrency::with_etag(json_response(201, view), 1))
 }
 
-pub async fn list<K: KvStore, C: Clock>(
+pub async fn list<C: Clock>(
     request: &HttpRequest,
-    kv: &K,
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     validate::account_id(account_id)?;
-    let (limit, cursor) = validate::page_params(request)?;
-    let account = accounts::existing(kv, account_id).await?;
-    let page =
-        store::servers::list(kv, &account, cursor.as_deref(), limit, clock.now_secs()).await?;
-    let result: Vec<Value> = page.items.iter().map(server_view).collect();
+    let (limit, after) = validate::page_params(request)?;
+    accounts::existing(db, account_id).await?;
+    let selection = Selection {
+        account: Some(account_id.to_string()),
+        expired: Some(false),
+        after,
+        limit,
+        ..Selection::default()
+    };
+    let rows = records::servers::list(db, &selection, clock.now_secs())
+        .await
+        .map_err(concurrency::unavailable)?;
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
+        .flatten();
+    let result: Vec<Value> = rows.iter().map(|r| server_view(&r.record)).collect();
     Ok(json_response(
         200,
-        json!({ "result": result, "next_cursor": page.cursor.as_deref().map(validate::encode_cursor) }),
+        json!({ "result": result, "next_cursor": next }),
     ))
 }
 
-pub async fn get<K: KvStore, C: Clock>(
-    kv: &K,
+pub async fn get<C: Clock>(
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
     server_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, _) = live_server(kv, clock, account_id, server_id).await?;
-    Ok(json_response(200, server_view(&record)))
+    let row = live_server(clock, db, account_id, server_id).await?;
+    Ok(concurrency::with_etag(
+        json_response(200, server_view(&row.record)),
+        row.version,
+    ))
 }
 
 pub async fn update<K: KvStore, C: Clock>(
     request: &HttpRequest,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
     server_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut record, token_hash) = live_server(kv, clock, account_id, server_id).await?;
+    let wanted = concurrency::if_match(request)?;
+    let row = live_server(clock, db, account_id, server_id).await?;
+    concurrency::check(wanted, row.version)?;
+    let mut record = row.record;
     let now = clock.now_secs();
     let object = body::object(&request.body, &FIELDS)?;
     if object.is_empty() {
@@ -176,34 +203,49 @@ pub async fn update<K: KvStore, C: Clock>(
     if let Some(unix) = record.expires_at_unix {
         validate::check_lifetime(unix, now)?;
     }
-    store::servers::save(kv, &record, &token_hash).await?;
-    Ok(json_response(
-        200,
-        with_warnings(server_view(&record), &record.config),
-    ))
+    let version = records::servers::update(db, &record, row.version, &now_rfc3339(clock)?)
+        .await
+        .map_err(|e| concurrency::write_failed(e, wanted))?;
+    let mut view = with_warnings(server_view(&record), &record.config);
+    let edge = store::servers::save(kv, &record, &row.token_hash).await;
+    accounts::note_edge(&mut view, edge, || {
+        records::servers::mark_synced(db, &record.id, version)
+    })
+    .await;
+    Ok(concurrency::with_etag(json_response(200, view), version))
 }
 
 pub async fn delete<K: KvStore, C: Clock>(
+    request: &HttpRequest,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
     server_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, token_hash) = live_server(kv, clock, account_id, server_id).await?;
-    store::servers::delete(kv, account_id, server_id, &token_hash).await?;
-    Ok(json_response(
-        200,
-        json!({ "id": server_id, "deleted": true }),
-    ))
+    let wanted = concurrency::if_match(request)?;
+    let row = live_server(clock, db, account_id, server_id).await?;
+    concurrency::check(wanted, row.version)?;
+    let version = records::servers::revoke(db, server_id, row.version, &now_rfc3339(clock)?)
+        .await
+        .map_err(|e| concurrency::write_failed(e, wanted))?;
+    let mut view = json!({ "id": server_id, "deleted": true });
+    let edge =
+        store::servers::revoke_edge(kv, &row.record, &row.token_hash, clock.now_secs()).await;
+    accounts::note_edge(&mut view, edge, || {
+        records::servers::mark_synced(db, server_id, version)
+    })
+    .await;
+    Ok(json_response(200, view))
 }
 
-/// The live (unexpired) server of this account with its token hash, or a 404.
-async fn live_server<K: KvStore, C: Clock>(
-    kv: &K,
+/// The live (unexpired) server of this account from D1, or a 404.
+async fn live_server<C: Clock>(
     clock: &C,
+    db: &dyn Database,
     account_id: &str,
     server_id: &str,
-) -> Result<(McpServerRecord, String), ApiError> {
+) -> Result<ServerRow, ApiError> {
     validate::account_id(account_id)?;
     let not_found = || {
         ApiError::not_found(
@@ -217,9 +259,10 @@ async fn live_server<K: KvStore, C: Clock>(
     if !validate::is_generated_id(server_id, "mcp") {
         return Err(not_found());
     }
-    let account = accounts::existing(kv, account_id).await?;
-    store::servers::get(kv, &account, server_id, clock.now_secs())
-        .await?
+    accounts::existing(db, account_id).await?;
+    records::servers::get(db, account_id, server_id, clock.now_secs())
+        .await
+        .map_err(concurrency::unavailable)?
         .ok_or_else(not_found)
 }
 
@@ -237,7 +280,7 @@ fn with_warnings(mut view: Value, filter: &ToolFilter) -> Value {
 }
 
 /// What responses show of a server; the token is never part of it.
-fn server_view(record: &McpServerRecord) -> Value {
+pub fn server_view(record: &McpServerRecord) -> Value {
     json!({
         "id": record.id,
         "name": record.name,

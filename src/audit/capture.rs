@@ -5,11 +5,8 @@
 
 use super::{Entry, Outcome};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::ports::{Clock, Upstream, UpstreamError};
-use crate::servicenow::normalize_rate_limit_headers;
 use crate::store::{AuditMode, ServerGrant};
 use serde_json::{Map, Value};
-use std::cell::Cell;
 
 /// An argument whose name contains one of these is never logged by value.
 const SECRET_NAME_PARTS: [&str; 6] = [
@@ -131,61 +128,14 @@ fn clip(text: &str, max_chars: usize) -> String {
     }
 }
 
-/// The ServiceNow side of one request: how many requests, how long they took, the last
-/// status and the last `ratelimit-remaining` ServiceNow reported.
-#[derive(Debug, Default)]
-pub struct UpstreamTally {
-    requests: Cell<u32>,
-    waited_ms: Cell<u64>,
-    last_status: Cell<Option<u16>>,
-    remaining: Cell<Option<u64>>,
-}
-
-/// An [`Upstream`] that tallies what it sends (the audit row's upstream figures).
-pub struct Measured<'a, U, C> {
-    pub inner: &'a U,
-    pub clock: &'a C,
-    pub tally: UpstreamTally,
-}
-
-impl<'a, U: Upstream, C: Clock> Measured<'a, U, C> {
-    pub fn new(inner: &'a U, clock: &'a C) -> Self {
-        Measured {
-            inner,
-            clock,
-            tally: UpstreamTally::default(),
-        }
-    }
-}
-
-impl<U: Upstream, C: Clock> Upstream for Measured<'_, U, C> {
-    async fn send(
-        &self,
-        request: crate::http::HttpRequest,
-        timeout_ms: u64,
-    ) -> Result<HttpResponse, UpstreamError> {
-        let started = self.clock.now_ms();
-        let answer = self.inner.send(request, timeout_ms).await;
-        let tally = &self.tally;
-        tally.requests.set(tally.requests.get() + 1);
-        tally.waited_ms.set(
-            tally
-                .waited_ms
-                .get()
-                .saturating_add(self.clock.now_ms().saturating_sub(started)),
-        );
-        if let Ok(response) = &answer {
-            tally.last_status.set(Some(response.status));
-            let remaining = normalize_rate_limit_headers(&response.headers, self.clock.now_secs())
-                .into_iter()
-                .find(|(name, _)| name == "ratelimit-remaining")
-                .and_then(|(_, v)| v.parse().ok());
-            if remaining.is_some() {
-                tally.remaining.set(remaining);
-            }
-        }
-        answer
-    }
+/// The ServiceNow side of one request (measured by `mcp::measured`): how many requests,
+/// how long they took, the last status and the last `ratelimit-remaining` reported.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpstreamFigures {
+    pub requests: u32,
+    pub waited_ms: u64,
+    pub last_status: Option<u16>,
+    pub remaining: Option<u64>,
 }
 
 /// The client as its `User-Agent` names it: the first product token, `name/version`.
@@ -233,7 +183,7 @@ pub fn mcp_entry(
     request: &HttpRequest,
     grant: &ServerGrant,
     facts: McpFacts,
-    tally: &UpstreamTally,
+    upstream: UpstreamFigures,
     response: &HttpResponse,
 ) -> Entry {
     let (agent_name, agent_version) = user_agent_client(request);
@@ -246,7 +196,7 @@ pub fn mcp_entry(
         Some(name) => (Some(name), facts.client_version),
         None => (agent_name, agent_version),
     };
-    let upstream_requests = tally.requests.get();
+    let upstream_requests = upstream.requests;
     Entry {
         at_ms: started_ms,
         request_id: crate::diagnostics::new_request_id(),
@@ -264,11 +214,11 @@ pub fn mcp_entry(
         outcome,
         rpc_code,
         http_status: response.status,
-        upstream_status: tally.last_status.get(),
-        upstream_ms: (upstream_requests > 0).then(|| tally.waited_ms.get()),
+        upstream_status: upstream.last_status,
+        upstream_ms: (upstream_requests > 0).then_some(upstream.waited_ms),
         upstream_requests,
         total_ms: now_ms.saturating_sub(started_ms),
-        ratelimit_remaining: tally.remaining.get(),
+        ratelimit_remaining: upstream.remaining,
         bytes_out: response.body.len() as u64,
     }
 }

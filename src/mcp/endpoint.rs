@@ -6,9 +6,10 @@ use super::dispatch::dispatch;
 use super::era;
 use super::jsonrpc::{Incoming, RequestId, ResponseBody, RpcResponse};
 use super::list_cache;
+use super::measured::Measured;
 use super::transport::{self, OriginPolicy, ResultFrame};
 use super::upload_limit;
-use crate::audit::capture::{self, McpFacts, Measured};
+use crate::audit::capture::{self, McpFacts};
 use crate::diagnostics;
 use crate::gzip;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
@@ -166,7 +167,7 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
             request,
             &target.grant,
             facts,
-            &measured.tally,
+            measured.figures(),
             &response,
         ));
     }

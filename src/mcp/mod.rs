@@ -13,6 +13,7 @@ pub mod instructions;
 pub mod jsonrpc;
 pub mod lifecycle;
 mod list_cache;
+mod measured;
 pub mod model;
 pub mod reply;
 mod tools;

@@ -57,6 +57,7 @@ mod tests {
             audit: Default::default(),
             created_at: "2026-01-01T00:00:00Z".into(),
             account_generation: None,
+            revoked: false,
         }
     }
 

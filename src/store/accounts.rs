@@ -77,6 +77,19 @@ pub async fn put<K: KvStore>(
 ) -> Result<(StoredAccount, bool), StoreError> {
     let existing = get_stored(kv, &account.id).await?;
     let created = existing.is_none();
+    let stored = seal(key, account, existing.as_ref(), now)?;
+    write_edge(kv, &stored, created).await?;
+    Ok((stored, created))
+}
+
+/// The stored form of `account`: credentials sealed, `created_at` and the generation
+/// kept from `existing` (a new generation for a new account).
+pub fn seal(
+    key: &SealingKey,
+    account: &IntegratedAccount,
+    existing: Option<&StoredAccount>,
+    now: &str,
+) -> Result<StoredAccount, StoreError> {
     let context = keys::account(&account.id);
     let plain = serde_json::to_string(&account.auth)
         .map_err(|e| StoreError::Internal(format!("cannot serialize credentials: {e}")))?;
@@ -84,13 +97,13 @@ pub async fn put<K: KvStore>(
         .seal(&plain, &context)
         .map_err(|e| StoreError::Internal(format!("cannot seal credentials: {e}")))?;
     let (created_at, generation) = match existing {
-        Some(e) => (e.created_at, e.generation),
+        Some(e) => (e.created_at.clone(), e.generation.clone()),
         None => (
             now.to_string(),
             new_id("gen").map_err(|e| StoreError::Internal(e.to_string()))?,
         ),
     };
-    let stored = StoredAccount {
+    Ok(StoredAccount {
         id: account.id.clone(),
         instance_url: account.instance_url.clone(),
         auth_type: account.auth.kind().to_string(),
@@ -98,15 +111,23 @@ pub async fn put<K: KvStore>(
         created_at,
         updated_at: now.to_string(),
         generation,
-    };
+    })
+}
+
+/// Writes an account's KV copy (what the MCP path reads). A new account first tidies
+/// index entries left under its id by an earlier account of the same id (their servers
+/// are already dead); every write drops the cached OAuth tokens.
+pub async fn write_edge<K: KvStore>(
+    kv: &K,
+    stored: &StoredAccount,
+    created: bool,
+) -> Result<(), StoreError> {
     if created {
-        // Index entries left under a new id can only be orphans of an earlier account of
-        // the same id (KV lists lag); their servers are already dead, tidy them away.
-        servers::delete_all_for_account(kv, &account.id).await?;
+        servers::delete_all_for_account(kv, &stored.id).await?;
     }
-    kv.put(&context, &to_json(&stored)?, None).await?;
-    drop_cached_tokens(kv, &account.id).await?;
-    Ok((stored, created))
+    kv.put(&keys::account(&stored.id), &to_json(stored)?, None)
+        .await?;
+    drop_cached_tokens(kv, &stored.id).await
 }
 
 /// Deletes the account's cached OAuth tokens: after a write they may belong to old
@@ -117,6 +138,14 @@ async fn drop_cached_tokens<K: KvStore>(kv: &K, account_id: &str) -> Result<(), 
         kv.delete(&key).await?;
     }
     Ok(())
+}
+
+/// Removes an account's KV copy: the servers its index still names, the account key
+/// and its cached OAuth tokens (the admin API revokes its servers with tombstones first).
+pub async fn delete_edge<K: KvStore>(kv: &K, account_id: &str) -> Result<(), StoreError> {
+    servers::delete_all_for_account(kv, account_id).await?;
+    kv.delete(&keys::account(account_id)).await?;
+    drop_cached_tokens(kv, account_id).await
 }
 
 /// Deletes an account after revoking its servers. Returns `None` when there was no such

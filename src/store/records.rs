@@ -27,6 +27,10 @@ pub struct McpServerRecord {
     /// outlives its account, even when the same account id is registered again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_generation: Option<String>,
+    /// A tombstone: the server was revoked. Written over its KV copy on revocation, so
+    /// a reader whose cached copy expires reads "revoked", never an older live copy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoked: bool,
 }
 
 /// How a server answers a tool call that ServiceNow refused with 429.

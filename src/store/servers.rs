@@ -22,7 +22,7 @@ pub async fn find_by_token<K: KvStore>(
     let Some(server) = read_cached::<K, McpServerRecord>(kv, &key).await? else {
         return Ok(None);
     };
-    if server.is_expired(now_secs) {
+    if server.revoked || server.is_expired(now_secs) {
         return Ok(None);
     }
     // Revoked with its account: KV lists lag behind writes, so deleting an account may
@@ -51,6 +51,7 @@ fn belongs(record: &McpServerRecord, account: &StoredAccount, now_secs: u64) -> 
     // grants nothing (every record this version writes carries one).
     record.account_id == account.id
         && record.account_generation.as_deref() == Some(account.generation.as_str())
+        && !record.revoked
         && !record.is_expired(now_secs)
 }
 
@@ -77,6 +78,50 @@ pub async fn save<K: KvStore>(
     )
     .await?;
     Ok(())
+}
+
+/// How long a revocation tombstone stays in KV: longer than any cache of the live copy.
+const TOMBSTONE_SECS: u64 = 7 * 86_400;
+
+/// Revokes a server at the edge: its KV copy becomes a tombstone (the record marked
+/// revoked, kept a week or until the server would have expired, whichever is first),
+/// then the index entry goes.
+pub async fn revoke_edge<K: KvStore>(
+    kv: &K,
+    record: &McpServerRecord,
+    token_hash: &str,
+    now_secs: u64,
+) -> Result<(), StoreError> {
+    // KV refuses an expiration under 60 s ahead; a server that would expire sooner is
+    // simply deleted (it grants nothing either way).
+    let until = now_secs.saturating_add(TOMBSTONE_SECS);
+    let until = record.expires_at_unix.map_or(until, |e| e.min(until));
+    if until >= now_secs.saturating_add(60) {
+        let tombstone = McpServerRecord {
+            revoked: true,
+            ..record.clone()
+        };
+        kv.put(
+            &keys::server(token_hash),
+            &to_json(&tombstone)?,
+            Some(until),
+        )
+        .await?;
+    } else {
+        kv.delete(&keys::server(token_hash)).await?;
+    }
+    kv.delete(&keys::account_server(&record.account_id, &record.id))
+        .await?;
+    Ok(())
+}
+
+/// Removes an expired server from KV (its key and index entry).
+pub async fn purge_edge<K: KvStore>(
+    kv: &K,
+    record: &McpServerRecord,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    delete(kv, &record.account_id, &record.id, token_hash).await
 }
 
 /// Revokes a server: the token key first (that is what grants access), then the index.

@@ -33,6 +33,7 @@ fn server(expires_at_unix: Option<u64>) -> McpServerRecord {
         audit: Default::default(),
         created_at: timestamps::format_rfc3339(T0).unwrap(),
         account_generation: None,
+        revoked: false,
     }
 }
 
@@ -47,6 +48,7 @@ fn registered_server(kv: &MemoryKv<'_>, expires_at_unix: Option<u64>) -> McpServ
     .unwrap();
     McpServerRecord {
         account_generation: Some(stored.generation),
+        revoked: false,
         ..server(expires_at_unix)
     }
 }
@@ -151,6 +153,7 @@ fn a_server_dies_with_its_account_even_when_its_keys_survive() {
     // Replacing (not re-creating) the account keeps its servers.
     let fresh = McpServerRecord {
         account_generation: Some(again.generation),
+        revoked: false,
         ..server(None)
     };
     block_on(servers::save(&kv, &fresh, &sha256_hex(TOKEN))).unwrap();
@@ -312,6 +315,7 @@ fn a_server_record_without_an_account_generation_grants_nothing() {
     let kv = MemoryKv::new(&clock);
     let record = McpServerRecord {
         account_generation: None,
+        revoked: false,
         ..registered_server(&kv, None)
     };
     block_on(servers::save(&kv, &record, &sha256_hex(TOKEN))).unwrap();

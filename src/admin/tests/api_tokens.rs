@@ -20,6 +20,7 @@ fn server_of(account: &str, generation: &str, id: &str) -> McpServerRecord {
         audit: Default::default(),
         created_at: at(0),
         account_generation: Some(generation.into()),
+        revoked: false,
     }
 }
 

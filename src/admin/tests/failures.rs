@@ -4,13 +4,16 @@ use super::*;
 use crate::ports::{FaultyKv, KvStore};
 
 fn send(kv: &impl KvStore, clock: &ManualClock, request: HttpRequest) -> (u16, Value) {
-    let response = block_on(crate::admin::handle(
-        &request,
-        &config(),
-        kv,
-        clock,
-        &crate::ports::SqliteDb::migrated(),
-    ));
+    send_with(kv, clock, &crate::ports::SqliteDb::migrated(), request)
+}
+
+fn send_with(
+    kv: &impl KvStore,
+    clock: &ManualClock,
+    db: &crate::ports::SqliteDb,
+    request: HttpRequest,
+) -> (u16, Value) {
+    let response = block_on(crate::admin::handle(&request, &config(), kv, clock, db));
     let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     (response.status, body)
 }
@@ -43,7 +46,7 @@ fn a_kv_outage_is_a_503_that_says_to_retry() {
 }
 
 #[test]
-fn a_failed_server_write_leaves_no_index_entry_behind() {
+fn a_server_whose_kv_write_fails_is_saved_and_its_edge_copy_left_to_the_reconcile() {
     let clock = ManualClock::at_secs(T0);
     let world = World::new(&clock);
     world.acme();
@@ -55,9 +58,23 @@ fn a_failed_server_write_leaves_no_index_entry_behind() {
         "/integrated-account/acme/mcp",
         Some(json!({"name": "x"})),
     );
-    let (status, _) = send(&kv, &clock, request);
-    assert_eq!(status, 503);
-    assert_eq!(world.kv.keys(), ["account:acme"]);
+    let (status, body) = send_with(&kv, &clock, &world.db, request);
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        body["edge"].as_str().unwrap().starts_with("pending"),
+        "{body}"
+    );
+    // The record is in D1 (the system of record), its KV copy not yet.
+    let id = body["id"].as_str().unwrap();
+    let shown = world.call("GET", &format!("/integrated-account/acme/mcp/{id}"), None);
+    assert_eq!(shown.status, 200);
+    assert!(!world.kv.keys().iter().any(|k| k.starts_with("server:")));
+    let report = block_on(crate::records::reconcile::run(&world.db, &world.kv, T0)).unwrap();
+    assert_eq!(report.servers_repaired, 1, "{report:?}");
+    assert!(world.kv.keys().iter().any(|k| k.starts_with("server:")));
+    let again = block_on(crate::records::reconcile::run(&world.db, &world.kv, T0)).unwrap();
+    assert_eq!(again.servers_repaired, 0, "repaired once");
+    let keys_before = world.kv.keys();
     let kv = FaultyKv::new(&world.kv)
         .failing_puts("api-token:")
         .with_error("KV PUT failed: 503 Service Unavailable");
@@ -71,5 +88,9 @@ fn a_failed_server_write_leaves_no_index_entry_behind() {
         ),
     );
     assert_eq!(status, 503);
-    assert_eq!(world.kv.keys(), ["account:acme"]);
+    assert_eq!(
+        world.kv.keys(),
+        keys_before,
+        "API tokens are KV-only: nothing half-written"
+    );
 }
