@@ -10,6 +10,7 @@ mod body;
 mod catalog;
 mod concurrency;
 mod error;
+mod listing;
 mod routes;
 mod servers;
 mod validate;
@@ -117,6 +118,9 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::Catalog => catalog::info(),
         Route::PreviewTools => catalog::preview(request),
         Route::Audit => audit::list(request, db).await,
+        Route::ListAccounts => listing::accounts(request, db).await,
+        Route::ListAllServers => listing::servers(request, db, clock).await,
+        Route::ImportKv => listing::import_kv(request, kv, db, clock).await,
         Route::AuditSeries => audit::series(request, db, clock).await,
     }
 }

@@ -23,21 +23,33 @@ pub enum Route {
     PreviewTools,
     Audit,
     AuditSeries,
+    ListAccounts,
+    ListAllServers,
+    ImportKv,
 }
 
 /// True for every path the admin API owns (`/integrated-account...`, `/api-tokens...`,
 /// `/catalog...`, `/audit...`).
 pub fn is_admin_path(path: &str) -> bool {
-    ["/integrated-account", "/api-tokens", "/catalog", "/audit"]
-        .iter()
-        .any(|root| {
-            path.strip_prefix(root)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+    [
+        "/integrated-account",
+        "/integrated-accounts",
+        "/mcp-servers",
+        "/api-tokens",
+        "/catalog",
+        "/audit",
+        "/import",
+    ]
+    .iter()
+    .any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 const ROUTES_HINT: &str = "admin routes are /integrated-account/:id, /integrated-account/:id/mcp, \
-     /integrated-account/:id/mcp/:mcp_id, /api-tokens, /api-tokens/:id, /catalog, /catalog/preview, /audit and /audit/series";
+     /integrated-account/:id/mcp/:mcp_id, /integrated-accounts, /mcp-servers, /api-tokens, /api-tokens/:id, /catalog, /catalog/preview, \
+     /audit, /audit/series and /import/kv";
 
 pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
     let segments: Vec<String> = path
@@ -98,6 +110,18 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
             "POST" => Ok(Route::PreviewTools),
             _ => Err(ApiError::method_not_allowed(&method, "POST")),
         },
+        ["integrated-accounts"] => match method.as_str() {
+            "GET" => Ok(Route::ListAccounts),
+            _ => Err(ApiError::method_not_allowed(&method, "GET")),
+        },
+        ["mcp-servers"] => match method.as_str() {
+            "GET" => Ok(Route::ListAllServers),
+            _ => Err(ApiError::method_not_allowed(&method, "GET")),
+        },
+        ["import", "kv"] => match method.as_str() {
+            "POST" => Ok(Route::ImportKv),
+            _ => Err(ApiError::method_not_allowed(&method, "POST")),
+        },
         ["audit"] => match method.as_str() {
             "GET" => Ok(Route::Audit),
             _ => Err(ApiError::method_not_allowed(&method, "GET")),
@@ -125,7 +149,9 @@ mod tests {
             ("/catalog", true),
             ("/catalog/preview", true),
             ("/catalogs", false),
-            ("/integrated-accounts", false),
+            ("/integrated-accounts", true),
+            ("/integrated-accountsx", false),
+            ("/mcp-servers", true),
             ("/api-tokensx", false),
             ("/mcp/abc", false),
             ("/", false),

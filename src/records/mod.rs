@@ -6,6 +6,7 @@
 //! from here, never from KV or an isolate cache. SQL only: KV is `store`'s.
 
 pub mod accounts;
+pub mod import;
 pub mod reconcile;
 pub mod servers;
 

@@ -157,6 +157,23 @@ pub async fn list<K: KvStore>(
     .await
 }
 
+/// Every server an account's index names (expired ones included), with its token hash:
+/// what the one-shot import into D1 reads.
+pub async fn all_of_account<K: KvStore>(
+    kv: &K,
+    account_id: &str,
+) -> Result<Vec<(McpServerRecord, String)>, StoreError> {
+    let mut found = Vec::new();
+    for index_key in index::all_keys(kv, &keys::account_servers_prefix(account_id)).await? {
+        if let Some(pair) =
+            index::follow_with_hash::<K, McpServerRecord>(kv, &index_key, keys::server).await?
+        {
+            found.push(pair);
+        }
+    }
+    Ok(found)
+}
+
 /// Revokes every server of an account (expired ones included); returns how many index
 /// entries were removed.
 pub async fn delete_all_for_account<K: KvStore>(

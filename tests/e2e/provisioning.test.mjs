@@ -221,7 +221,16 @@ test('a deleted server answers 404, and deleting the account revokes its other s
   assert.equal((await rpc(second.url, PING)).status, 404);
 });
 
-test('a server whose stored expires_at has passed answers 404 and is not listed, though its key remains', async () => {
+/** One SQL command on the worker's local D1 (wrangler's own), its rows. */
+function d1(sql) {
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'wrangler'),
+    ['d1', 'execute', 'DB', '--local', '--persist-to', worker.persist, '--json', '--command', sql],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  return JSON.parse(r.stdout).at(-1).results;
+}
+
+test('a server past its expiry answers 404 and is not listed; the cron job purges it from KV and marks it in D1', async () => {
   await putAccount('expiring');
   const expiresAt = new Date(Date.now() + 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
   const doomed = await createServer('expiring', { expires_at: expiresAt });
@@ -229,14 +238,16 @@ test('a server whose stored expires_at has passed answers 404 and is not listed,
   assert.equal(doomed.expires_at, expiresAt);
   assert.equal((await rpc(doomed.url, PING)).status, 200);
 
+  // Its expiry moved an hour into the past, in D1 (the record) and in KV (the edge copy),
+  // as if the day had gone by.
   const key = `server:${sha256(urlToken(doomed.url))}`;
   const stored = JSON.parse(await kv('get', key));
-  assert.equal(stored.id, doomed.id);
-  assert.equal(stored.expires_at, expiresAt);
   const past = Math.floor(Date.now() / 1000) - 3600;
   stored.expires_at = new Date(past * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   stored.expires_at_unix = past;
   await kv('put', key, JSON.stringify(stored));
+  const record = JSON.stringify(stored).replaceAll("'", "''");
+  d1(`UPDATE mcp_servers SET record = '${record}', expires_at_ms = ${past * 1000} WHERE id = '${doomed.id}'`);
 
   // A write made outside this isolate is seen once its cached copy (5 s) has lapsed.
   let r;
@@ -247,12 +258,25 @@ test('a server whose stored expires_at has passed answers 404 and is not listed,
   assert.equal(r.status, 404);
   assert.equal(r.body.error.code, 'unknown_mcp_server');
   assert.equal((await rpc(live.url, PING)).status, 200);
-  const keys = JSON.parse(await kv('list', '--prefix', 'server:')).map((k) => k.name);
-  assert.ok(keys.includes(key), 'the expired record is still in KV');
+  const keysNow = async () => JSON.parse(await kv('list', '--prefix', 'server:')).map((k) => k.name);
+  assert.ok((await keysNow()).includes(key), 'KV purges lazily: the expired copy is still there');
   const listed = await admin('GET', '/integrated-account/expiring/mcp');
   assert.equal(listed.status, 200, listed.text);
   assert.deepEqual(listed.json.result.map((s) => s.id), [live.id]);
   assert.equal((await admin('GET', `/integrated-account/expiring/mcp/${doomed.id}`)).status, 404);
+
+  // The cron trigger's reconcile purges it from KV and marks it expired in D1.
+  const cron = await fetch(`${worker.url}/__scheduled?cron=17+*+*+*+*`);
+  assert.equal(cron.status, 200);
+  let state;
+  for (const until = Date.now() + 10000; ; await new Promise((res) => setTimeout(res, 200))) {
+    state = d1(`SELECT state FROM mcp_servers WHERE id = '${doomed.id}'`)[0].state;
+    if (state === 'expired' || Date.now() > until) break;
+  }
+  assert.equal(state, 'expired');
+  assert.ok(!(await keysNow()).includes(key), 'purged from KV');
+  const expired = await admin('GET', '/mcp-servers?account=expiring&expired=true');
+  assert.deepEqual(expired.json.result.map((s) => [s.id, s.purged]), [[doomed.id, true]]);
 });
 
 test('a require_api_token_auth server needs a live API token scoped to it', async () => {
