@@ -5,10 +5,9 @@
 // failure changes nothing in a form.
 
 const TOKEN_KEY = 'snmcp.adminToken';
-// Account ids only (not secrets): the admin API cannot list accounts, so the page
-// remembers which ones were opened in this browser.
-const RECENT_KEY = 'snmcp.recentAccounts';
-const MAX_RECENT = 10;
+// The audit table's page size, and how many buckets the chart aims for.
+const AUDIT_PAGE = 50;
+const SVG_NS = 'http://www.w3.org/2000/svg';
 // Listings are paged by the API; a dashboard shows at most this many pages of 100.
 const MAX_PAGES = 10;
 const PREVIEW_DELAY_MS = 250;
@@ -272,8 +271,9 @@ async function signIn(token, { quiet = false } = {}) {
   $('app').hidden = false;
   $('sign-out').hidden = false;
   renderCatalog();
-  renderRecent();
+  refreshAccountList();
   refreshTokens();
+  refreshAudit();
   return true;
 }
 
@@ -297,27 +297,25 @@ function signOut(message) {
 // ---------------------------------------------------------------------------
 // Accounts
 
-function recentIds() {
+/** The registered accounts (GET /integrated-accounts, from D1), searched by id or
+ * instance; each opens the account. */
+async function refreshAccountList() {
+  const status = $('account-list-status');
+  const q = $('account-search').value.trim();
+  let r;
   try {
-    const ids = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
-    return Array.isArray(ids) ? ids.filter((x) => typeof x === 'string') : [];
-  } catch { return []; }
-}
-
-function remember(id, keep = true) {
-  const ids = recentIds().filter((x) => x !== id);
-  if (keep) ids.unshift(id);
-  localStorage.setItem(RECENT_KEY, JSON.stringify(ids.slice(0, MAX_RECENT)));
-  renderRecent();
-}
-
-function renderRecent() {
-  const ids = recentIds();
-  $('recent').hidden = ids.length === 0;
-  $('recent-list').replaceChildren(...ids.map((id) => {
+    r = await api('GET', `/integrated-accounts?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+  } catch (e) { status.textContent = e.message; return; }
+  if (r.status === 401) { signOut(explain(r)); return; }
+  if (!r.ok) { status.textContent = explain(r); return; }
+  const accounts = r.data.result;
+  status.textContent = accounts.length === 0
+    ? (q ? `No account matches “${q}”.` : 'No account is registered yet: register one below.')
+    : `${accounts.length}${r.data.next_cursor ? '+' : ''} account(s).`;
+  $('account-list').replaceChildren(...accounts.map((a) => {
     const li = el('li');
-    const button = el('button', id, { type: 'button', class: 'chip' });
-    button.addEventListener('click', () => { $('open-id').value = id; $('open-form').requestSubmit(); });
+    const button = el('button', `${a.id} · ${a.instance_url}`, { type: 'button', class: 'chip' });
+    button.addEventListener('click', () => { $('open-id').value = a.id; $('open-form').requestSubmit(); });
     li.append(button);
     return li;
   }));
@@ -377,7 +375,7 @@ async function saveAccount(event) {
       ? `Account ${r.data.id} registered.`
       : `Account ${r.data.id} updated; its MCP servers keep working.`;
     $('account-editor').open = false;
-    remember(r.data.id);
+    refreshAccountList();
     await showAccount(r.data);
   });
 }
@@ -391,7 +389,6 @@ async function openAccount(event) {
     const r = await api('GET', `/integrated-account/${seg(id)}`);
     if (!r.ok) {
       if (r.status === 404) {
-        remember(id, false);
         showFieldError('open-id', `There is no account “${id}” yet. Register it below.`);
         $('account-id').value = id;
         $('account-editor').open = true;
@@ -400,7 +397,6 @@ async function openAccount(event) {
       showFailure(form, r, (code) => (code === 'invalid_account_id' ? 'open-id' : null));
       return;
     }
-    remember(r.data.id);
     await showAccount(r.data);
   });
 }
@@ -460,7 +456,7 @@ async function deleteAccount() {
   }
   if (r.status === 401) { signOut(explain(r)); return; }
   if (!r.ok) { box.textContent = explain(r); box.hidden = false; return; }
-  remember(a.id, false);
+  refreshAccountList();
   state.account = null;
   $('account').hidden = true;
   $('accounts-status').textContent = `Account ${a.id} deleted; ${r.data.revoked_servers} MCP server(s) revoked.`;
@@ -776,7 +772,170 @@ async function revokeToken(token) {
 }
 
 // ---------------------------------------------------------------------------
+// Audit log
+
+/** The filters of the audit form as query pairs (time as RFC 3339). */
+function auditQuery() {
+  const q = new URLSearchParams();
+  for (const [field, name] of [['audit-account', 'account'], ['audit-server', 'server'], ['audit-tool', 'tool'], ['audit-outcome', 'outcome']]) {
+    const value = $(field).value.trim();
+    if (value) q.set(name, value);
+  }
+  const hours = Number($('audit-since').value) || 24;
+  q.set('since', new Date(Date.now() - hours * 3600000).toISOString().replace(/\.\d+Z$/, 'Z'));
+  return { q, hours };
+}
+
+const auditState = { cursor: null };
+
+async function refreshAudit(more = false) {
+  const form = $('audit-form');
+  const status = $('audit-status');
+  clearErrors(form);
+  const { q, hours } = auditQuery();
+  const page = new URLSearchParams(q);
+  page.set('limit', String(AUDIT_PAGE));
+  if (more && auditState.cursor) page.set('cursor', auditState.cursor);
+  let r;
+  try {
+    r = await api('GET', `/audit?${page}`);
+  } catch (e) { showFormError(form, e.message); return; }
+  if (r.status === 401) { signOut(explain(r)); return; }
+  if (!r.ok) { showFormError(form, explain(r)); return; }
+  const rows = r.data.entries.map((e) => {
+    const tr = el('tr');
+    const outcome = el('span', e.outcome, { class: `outcome ${e.outcome}` });
+    tr.append(
+      cell('Time', when(e.at)),
+      cell('Server', e.server_id || '—'),
+      cell('Client', [e.client_name, e.client_version].filter(Boolean).join(' ') || '—'),
+      cell('Method', e.method),
+      cell('Tool', e.tool || '—'),
+      cell('Outcome', outcome),
+      cell('Status', String(e.http_status) + (e.upstream_status ? ` (ServiceNow ${e.upstream_status})` : '')),
+      cell('ms', String(e.total_ms)),
+    );
+    return tr;
+  });
+  if (more) $('audit-body').append(...rows); else $('audit-body').replaceChildren(...rows);
+  auditState.cursor = r.data.next_cursor;
+  $('audit-more').hidden = !auditState.cursor;
+  const shown = $('audit-body').children.length;
+  $('audit-table').hidden = shown === 0;
+  status.textContent = shown === 0 ? 'No audit entries match.' : `${shown}${auditState.cursor ? '+' : ''} entries, newest first.`;
+  if (!more) await drawAuditChart(q, hours);
+}
+
+/** Calls, tool errors and 429s per bucket, one polyline per server (calls) and red
+ * and amber dots for the errors; drawn as SVG by this page. */
+async function drawAuditChart(q, hours) {
+  const bucket = hours <= 1 ? 300 : hours <= 24 ? 3600 : 86400;
+  const series = new URLSearchParams(q);
+  series.delete('cursor');
+  series.set('bucket', String(bucket));
+  let r;
+  try { r = await api('GET', `/audit/series?${series}`); } catch { return; }
+  const box = $('audit-chart-box');
+  if (!r.ok || r.data.points.length === 0) { box.hidden = true; return; }
+  const points = r.data.points;
+  const width = 640; const height = 180; const pad = 28;
+  const from = Date.now() - hours * 3600000;
+  const to = Date.now();
+  const max = Math.max(1, ...points.map((p) => p.calls));
+  const x = (ms) => pad + ((ms - from) / Math.max(1, to - from)) * (width - 2 * pad);
+  const y = (n) => height - pad - (n / max) * (height - 2 * pad);
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('class', 'chart');
+  const line = (x1, y1, x2, y2, cls) => {
+    const l = document.createElementNS(SVG_NS, 'line');
+    for (const [k, v] of Object.entries({ x1, y1, x2, y2 })) l.setAttribute(k, String(v));
+    l.setAttribute('class', cls);
+    return l;
+  };
+  svg.append(line(pad, height - pad, width - pad, height - pad, 'axis'), line(pad, pad, pad, height - pad, 'axis'));
+  const label = (text, lx, ly, cls = 'tick') => {
+    const t = document.createElementNS(SVG_NS, 'text');
+    t.setAttribute('x', String(lx)); t.setAttribute('y', String(ly)); t.setAttribute('class', cls);
+    t.textContent = text;
+    return t;
+  };
+  svg.append(label(String(max), 2, pad + 4), label('0', 2, height - pad + 4));
+  const servers = [...new Set(points.map((p) => p.server_id || '—'))];
+  servers.forEach((server, i) => {
+    const mine = points.filter((p) => (p.server_id || '—') === server);
+    const path = document.createElementNS(SVG_NS, 'polyline');
+    path.setAttribute('points', mine.map((p) => `${x(p.bucket_ms).toFixed(1)},${y(p.calls).toFixed(1)}`).join(' '));
+    path.setAttribute('class', `series s${i % 6}`);
+    svg.append(path);
+    for (const p of mine) {
+      // A point per bucket, so a single bucket (a line of one point) still shows.
+      const dot = document.createElementNS(SVG_NS, 'circle');
+      dot.setAttribute('cx', x(p.bucket_ms).toFixed(1)); dot.setAttribute('cy', y(p.calls).toFixed(1)); dot.setAttribute('r', '2.5');
+      dot.setAttribute('class', `calls f${i % 6}`);
+      const title = document.createElementNS(SVG_NS, 'title');
+      title.textContent = `${server}: ${p.calls} calls`;
+      dot.append(title);
+      svg.append(dot);
+      for (const [count, cls] of [[p.tool_errors, 'dot tool-error'], [p.rate_limited, 'dot limited']]) {
+        if (!count) continue;
+        const c = document.createElementNS(SVG_NS, 'circle');
+        c.setAttribute('cx', x(p.bucket_ms).toFixed(1)); c.setAttribute('cy', y(count).toFixed(1)); c.setAttribute('r', '3');
+        c.setAttribute('class', cls);
+        const title = document.createElementNS(SVG_NS, 'title');
+        title.textContent = `${server}: ${count} ${cls.includes('limited') ? '429s' : 'tool errors'}`;
+        c.append(title);
+        svg.append(c);
+      }
+    }
+  });
+  $('audit-chart').replaceChildren(svg);
+  $('audit-legend').replaceChildren(
+    ...servers.map((server, i) => el('li', `${server}: ${points.filter((p) => (p.server_id || '—') === server).reduce((n, p) => n + p.calls, 0)} calls`, { class: `key s${i % 6}` })),
+    el('li', 'tool errors', { class: 'key tool-error' }),
+    el('li', '429s', { class: 'key limited' }),
+  );
+  box.hidden = false;
+}
+
+/** Every matching entry as CSV, page by page (x-next-cursor), saved as a file. */
+async function exportAudit() {
+  const form = $('audit-form');
+  clearErrors(form);
+  const { q } = auditQuery();
+  const parts = [];
+  let cursor = null;
+  for (let i = 0; i < 100; i++) {
+    const page = new URLSearchParams(q);
+    page.set('format', 'csv'); page.set('limit', '1000');
+    if (cursor) page.set('cursor', cursor);
+    let response;
+    try {
+      response = await fetch(`/audit?${page}`, { headers: { authorization: `Bearer ${adminToken()}` }, credentials: 'omit', cache: 'no-store', redirect: 'error' });
+    } catch { showFormError(form, 'The worker could not be reached (network error); try again.'); return; }
+    if (!response.ok) { showFormError(form, `Export failed: HTTP ${response.status}`); return; }
+    const text = await response.text();
+    // Every page starts with the header line; keep the first one.
+    parts.push(i === 0 ? text : text.slice(text.indexOf('\r\n') + 2));
+    cursor = response.headers.get('x-next-cursor');
+    if (!cursor) break;
+  }
+  const link = el('a', '', { href: URL.createObjectURL(new Blob(parts, { type: 'text/csv' })), download: 'audit.csv' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  $('audit-status').textContent = 'Exported audit.csv.';
+}
+
+// ---------------------------------------------------------------------------
 // Wiring
+
+const timers = {};
+/** Runs `work` once typing has paused. */
+function schedule(name, work, delay = PREVIEW_DELAY_MS) {
+  clearTimeout(timers[name]);
+  timers[name] = setTimeout(work, delay);
+}
 
 function start() {
   $('sign-in-form').addEventListener('submit', async (event) => {
@@ -801,6 +960,11 @@ function start() {
   $('server-expiry').addEventListener('change', () => toggleDate('server'));
   $('token-expiry').addEventListener('change', () => toggleDate('token'));
   $('token-form').addEventListener('submit', mintToken);
+  $('account-search-form').addEventListener('submit', (event) => { event.preventDefault(); refreshAccountList(); });
+  $('account-search').addEventListener('input', () => schedule('accounts', refreshAccountList));
+  $('audit-form').addEventListener('submit', (event) => { event.preventDefault(); refreshAudit(); });
+  $('audit-more').addEventListener('click', () => refreshAudit(true));
+  $('audit-export').addEventListener('click', exportAudit);
   // Editing a field that was refused takes its error away (the form keeps the others).
   document.addEventListener('input', (event) => {
     const id = event.target.id;

@@ -235,7 +235,7 @@ impl Filters {
         all.append(&mut params);
         Statement::new(
             format!(
-                "SELECT server_id, (at_ms / ?) * ? AS bucket_ms, COUNT(*) AS calls, \
+                "SELECT server_id, (at_ms / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket_ms, COUNT(*) AS calls, \
                  SUM(outcome = 'tool_error') AS tool_errors, SUM(outcome = 'rpc_error') AS rpc_errors, \
                  SUM(http_status = 429) AS rate_limited FROM audit_log WHERE kind = 'mcp' AND {sql} \
                  GROUP BY server_id, bucket_ms ORDER BY bucket_ms, server_id LIMIT 5000"

@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 
 /// A value bound to a `?` placeholder. D1 passes numbers as JavaScript numbers, so an
 /// integer keeps its exact value only up to 2^53 (every integer the product binds is a
-/// time in milliseconds, a count or a status).
+/// time in milliseconds, a count or a status), and D1 may bind it as REAL: SQL that
+/// needs integer arithmetic on a parameter casts it (`CAST(? AS INTEGER)`); comparisons
+/// and integer columns are unaffected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
     Null,

@@ -33,7 +33,7 @@ before(async () => {
     // A cold Chromium start on a busy 2-core machine has taken over 30 s.
     timeout: 120000,
   });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: worker.url });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   page = await context.newPage();
@@ -437,6 +437,60 @@ test('readable at 360 px: no horizontal scrolling, tables become cards', { skip 
   await shot('narrow-360-servers', { fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   await shot('wide-1280');
+});
+
+test('accounts are listed from the API and searchable; the audit page shows the log, a chart, filters and a CSV export', { skip }, async () => {
+  // Listed from GET /integrated-accounts (D1), not from anything this browser kept.
+  await page.evaluate(() => localStorage.clear());
+  assert.equal((await admin('PUT', '/integrated-account/beta-ops', { instance_url: sim.url, auth: { type: 'basic', username: 'admin', password: 'admin' } })).status, 201);
+  await page.fill('#account-search', '');
+  await page.press('#account-search', 'Enter');
+  await waitForText('#account-list', /demo ·/);
+  await waitForText('#account-list', /beta-ops ·/);
+  await page.fill('#account-search', 'BETA');
+  await page.press('#account-search', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#account-list li').length === 1);
+  assert.match(await page.locator('#account-list').textContent(), /^beta-ops ·/);
+  await page.click('#account-list button');
+  await waitForText('#account-title', /beta-ops/);
+
+  // Some traffic on a fresh server: a listing, a good call, a refused one.
+  const created = await admin('POST', '/integrated-account/beta-ops/mcp', { name: 'audited', config: { methods: ['read'] } });
+  assert.equal(created.status, 201);
+  const url = created.json.url;
+  await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  await rpc(url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { limit: 1 } } });
+  await rpc(url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_all_service_now_sys_users', arguments: { limit: 'many' } } });
+  // Rows are written after each answer (waitUntil): wait, bounded, until all three are in.
+  for (const until = Date.now() + 10000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await admin('GET', `/audit?server=${created.json.id}`)).json.entries.length >= 3) break;
+  }
+  await page.fill('#audit-server', created.json.id);
+  await page.click('#audit-form button[type=submit]');
+  await waitForText('#audit-status', /^3 entries, newest first/);
+  const cells = await page.locator('#audit-body').textContent();
+  assert.ok(cells.includes('list_all_service_now_sys_users') && cells.includes('tool_error') && cells.includes('tools/list'), cells);
+  await page.locator('#audit-chart svg polyline').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#audit-chart svg circle.calls').count(), 1, 'three calls in one bucket: one point');
+  assert.match(await page.locator('#audit-legend').textContent(), new RegExp(`${created.json.id}: 3 calls`));
+  await page.selectOption('#audit-outcome', 'tool_error');
+  await page.click('#audit-form button[type=submit]');
+  await waitForText('#audit-status', /^1 entries/);
+  await shot('audit');
+
+  const download = page.waitForEvent('download');
+  await page.click('#audit-export');
+  const file = await (await download).path();
+  const csv = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\r\n');
+  assert.match(csv[0], /^id,at,at_ms,request_id,kind,/);
+  assert.equal(csv.length, 2, csv.join('\n'));
+  assert.match(csv[1], /tool_error/);
+  await page.selectOption('#audit-outcome', '');
+  assert.deepEqual(pageErrors.filter((e) => !/Failed to load resource/.test(e)), []);
+  // Back to the account the next test deletes.
+  await page.fill('#open-id', 'demo');
+  await page.click('#open-form button[type=submit]');
+  await waitForText('#account-title', /demo/);
 });
 
 test('deleting the account says what dies with it; a changed admin token signs the page out', { skip }, async () => {

@@ -429,3 +429,28 @@ test('local KV holds neither a password nor any token in clear, only token hashe
     assert.equal(blobs.some((b) => b.includes(secret)), false, `a secret is stored in clear: ${secret.slice(0, 4)}…`);
   }
 });
+
+test('20 concurrent PATCHes of one server end as one of them; the rest are answered 409, none lost silently', async () => {
+  await putAccount('racing');
+  const server = await createServer('racing', {});
+  const path = `/integrated-account/racing/mcp/${server.id}`;
+  const names = Array.from({ length: 20 }, (_, i) => `racer-${i}`);
+  const answers = await Promise.all(names.map((name) => admin('PATCH', path, { name })));
+  const won = answers.filter((a) => a.status === 200).map((a) => a.json.name);
+  const lost = answers.filter((a) => a.status !== 200);
+  assert.ok(won.length >= 1, 'at least one write wins');
+  console.log(`concurrent PATCHes: ${won.length} applied, ${lost.length} answered 409`);
+  assert.equal(won.length + lost.length, 20);
+  for (const a of lost) {
+    assert.equal(a.status, 409, a.text);
+    assert.equal(a.json.error.code, 'conflict');
+  }
+  // The final state is the last winner's (each winner moved the version by one), and
+  // the version says exactly how many writes won: none was lost without an answer.
+  const final = await admin('GET', path);
+  assert.equal(final.status, 200);
+  assert.ok(won.includes(final.json.name), `${final.json.name} is one of ${won}`);
+  assert.equal(final.headers.get('etag'), `"${1 + won.length}"`);
+  // The edge copy serves the same record.
+  assert.equal((await rpc(server.url, PING)).status, 200);
+});
