@@ -27,6 +27,7 @@ pub enum Parsed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
     Account,
+    AccountList,
     AccountPut,
     AccountGet,
     AccountDelete,
@@ -42,6 +43,10 @@ pub enum Topic {
     TokenList,
     TokenGet,
     TokenDelete,
+    Audit,
+    AuditList,
+    AuditTail,
+    AuditExport,
 }
 
 /// Which servers a new API token opens.
@@ -161,6 +166,11 @@ pub enum Change<T> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Registered accounts, from the system of record; `--search` matches id or instance.
+    AccountList {
+        search: Option<String>,
+        page: PageArgs,
+    },
     AccountPut {
         id: String,
         instance_url: String,
@@ -186,6 +196,8 @@ pub enum Command {
         /// `--rate-limit-response`: how a ServiceNow 429 reaches clients (the worker
         /// validates the value and names the accepted ones).
         rate_limit_response: Option<String>,
+        /// `--audit metadata|arguments|off` (validated by the worker).
+        audit: Option<String>,
     },
     ServerList {
         account: String,
@@ -205,6 +217,7 @@ pub enum Command {
         expiry: Change<Expiry>,
         require_api_token: Option<bool>,
         rate_limit_response: Option<String>,
+        audit: Option<String>,
     },
     ServerDelete {
         account: String,
@@ -230,6 +243,50 @@ pub enum Command {
     TokenDelete {
         id: String,
     },
+    /// One page of the audit log, newest first.
+    AuditList {
+        filters: AuditFilters,
+        page: PageArgs,
+    },
+    /// New audit entries as they arrive, oldest first, for `follow_secs` (or until
+    /// interrupted), polling every `interval_secs`.
+    AuditTail {
+        filters: AuditFilters,
+        follow_secs: Option<u64>,
+        interval_secs: u64,
+    },
+    /// Every matching entry as CSV or JSONL on standard output, page by page.
+    AuditExport {
+        filters: AuditFilters,
+        format: ExportFormat,
+    },
+}
+
+/// The filters `GET /audit` takes (the worker validates them and names a bad one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditFilters {
+    pub server: Option<String>,
+    pub account: Option<String>,
+    pub tool: Option<String>,
+    pub outcome: Option<String>,
+    pub kind: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+impl ExportFormat {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Jsonl => "jsonl",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -277,6 +334,17 @@ const OPTIONS: &[(&str, bool)] = &[
     ("account", true),
     ("servers", true),
     ("all-accounts", false),
+    ("audit", true),
+    ("search", true),
+    ("server", true),
+    ("tool", true),
+    ("outcome", true),
+    ("kind", true),
+    ("since", true),
+    ("until", true),
+    ("for", true),
+    ("interval", true),
+    ("format", true),
 ];
 
 const GLOBAL: &[&str] = &[
@@ -361,6 +429,7 @@ fn clap_command() -> clap::Command {
         .subcommand(group(
             "account",
             vec![
+                ("list", Topic::AccountList),
                 ("put", Topic::AccountPut),
                 ("get", Topic::AccountGet),
                 ("delete", Topic::AccountDelete),
@@ -384,6 +453,14 @@ fn clap_command() -> clap::Command {
                 ("list", Topic::TokenList),
                 ("get", Topic::TokenGet),
                 ("delete", Topic::TokenDelete),
+            ],
+        ))
+        .subcommand(group(
+            "audit",
+            vec![
+                ("list", Topic::AuditList),
+                ("tail", Topic::AuditTail),
+                ("export", Topic::AuditExport),
             ],
         ))
         .subcommand(
@@ -575,6 +652,7 @@ fn exact_topic(positionals: &[String]) -> Option<Topic> {
     let first = positionals.first()?.as_str();
     let second = positionals.get(1).map(String::as_str)?;
     Some(match (first, second) {
+        ("account", "list") => Topic::AccountList,
         ("account", "put") => Topic::AccountPut,
         ("account", "get") => Topic::AccountGet,
         ("account", "delete") => Topic::AccountDelete,
@@ -588,6 +666,9 @@ fn exact_topic(positionals: &[String]) -> Option<Topic> {
         ("token", "list") => Topic::TokenList,
         ("token", "get") => Topic::TokenGet,
         ("token", "delete") => Topic::TokenDelete,
+        ("audit", "list") => Topic::AuditList,
+        ("audit", "tail") => Topic::AuditTail,
+        ("audit", "export") => Topic::AuditExport,
         _ => return None,
     })
 }
@@ -601,8 +682,9 @@ fn topic(positionals: &[String]) -> Result<Option<Topic>, UsageError> {
         Some("account") => Ok(Some(Topic::Account)),
         Some("server") => Ok(Some(Topic::Server)),
         Some("token") => Ok(Some(Topic::Token)),
+        Some("audit") => Ok(Some(Topic::Audit)),
         Some(other) => Err(UsageError(format!(
-            "no help for `{other}`: commands are account, server and token"
+            "no help for `{other}`: commands are account, server, token and audit"
         ))),
     }
 }
@@ -625,6 +707,7 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "expires-in",
             "require-api-token",
             "rate-limit-response",
+            "audit",
         ],
         Topic::ServerUpdate => &[
             "name",
@@ -639,8 +722,19 @@ fn command_options(topic: Topic) -> &'static [&'static str] {
             "require-api-token",
             "no-require-api-token",
             "rate-limit-response",
+            "audit",
         ],
         Topic::ServerList | Topic::TokenList => &["limit", "cursor"],
+        Topic::AccountList => &["search", "limit", "cursor"],
+        Topic::AuditList => &[
+            "server", "account", "tool", "outcome", "kind", "since", "until", "limit", "cursor",
+        ],
+        Topic::AuditTail => &[
+            "server", "account", "tool", "outcome", "kind", "interval", "for",
+        ],
+        Topic::AuditExport => &[
+            "server", "account", "tool", "outcome", "kind", "since", "until", "format",
+        ],
         Topic::ServerPreview => &["methods", "tags", "tool-mode"],
         Topic::TokenCreate => &[
             "name",
@@ -700,6 +794,60 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 secret_stdin: o.flag("secret-stdin"),
             }
         }
+        Topic::AccountList => {
+            operands(args, [], u)?;
+            Command::AccountList {
+                search: o.value("search"),
+                page: page(o)?,
+            }
+        }
+        Topic::AuditList => {
+            operands(args, [], u)?;
+            Command::AuditList {
+                filters: audit_filters(o),
+                page: audit_page(o)?,
+            }
+        }
+        Topic::AuditTail => {
+            operands(args, [], u)?;
+            let seconds = |name: &str, range: std::ops::RangeInclusive<u64>| {
+                o.value(name)
+                    .map(|v| {
+                        v.parse::<u64>()
+                            .ok()
+                            .filter(|n| range.contains(n))
+                            .ok_or_else(|| {
+                                UsageError(format!(
+                                    "--{name} must be whole seconds from {} to {}, got `{v}`",
+                                    range.start(),
+                                    range.end()
+                                ))
+                            })
+                    })
+                    .transpose()
+            };
+            Command::AuditTail {
+                filters: audit_filters(o),
+                follow_secs: seconds("for", 1..=86_400)?,
+                interval_secs: seconds("interval", 1..=3600)?.unwrap_or(2),
+            }
+        }
+        Topic::AuditExport => {
+            operands(args, [], u)?;
+            let format = match o.value("format").as_deref() {
+                None | Some("csv") => ExportFormat::Csv,
+                Some("jsonl") => ExportFormat::Jsonl,
+                Some(other) => {
+                    return Err(UsageError(format!(
+                        "--format must be csv or jsonl, got `{other}`"
+                    )))
+                }
+            };
+            Command::AuditExport {
+                filters: audit_filters(o),
+                format,
+            }
+        }
         Topic::AccountGet => Command::AccountGet {
             id: operands(args, ["id"], u)?[0].into(),
         },
@@ -718,6 +866,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 expiry: expiry(o)?,
                 require_api_token: o.flag("require-api-token"),
                 rate_limit_response: o.value("rate-limit-response"),
+                audit: o.value("audit"),
             }
         }
         Topic::ServerList => Command::ServerList {
@@ -781,6 +930,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 && expiry == Change::Keep
                 && require_api_token.is_none()
                 && o.value("rate-limit-response").is_none()
+                && o.value("audit").is_none()
             {
                 return Err(UsageError(format!("nothing to update: usage: {u}")));
             }
@@ -794,6 +944,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
                 expiry,
                 require_api_token,
                 rate_limit_response: o.value("rate-limit-response"),
+                audit: o.value("audit"),
             }
         }
         Topic::TokenCreate => {
@@ -837,7 +988,7 @@ fn command(topic: Topic, args: &[String], o: &Options) -> Result<Command, UsageE
         Topic::TokenDelete => Command::TokenDelete {
             id: operands(args, ["id"], u)?[0].into(),
         },
-        Topic::Account | Topic::Server | Topic::Token => {
+        Topic::Account | Topic::Server | Topic::Token | Topic::Audit => {
             return Err(UsageError(
                 "a subcommand is required; see `snmcp --help`".into(),
             ))
@@ -908,6 +1059,39 @@ fn expiry(o: &Options) -> Result<Option<Expiry>, UsageError> {
         (None, Some(d)) => Ok(Some(Expiry::In(duration_secs(&d)?))),
         (None, None) => Ok(None),
     }
+}
+
+fn audit_filters(o: &Options) -> AuditFilters {
+    AuditFilters {
+        server: o.value("server"),
+        account: o.value("account"),
+        tool: o.value("tool"),
+        outcome: o.value("outcome"),
+        kind: o.value("kind"),
+        since: o.value("since"),
+        until: o.value("until"),
+    }
+}
+
+/// The audit log pages up to 1,000 entries.
+fn audit_page(o: &Options) -> Result<PageArgs, UsageError> {
+    let limit = o
+        .value("limit")
+        .map(|v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--limit must be an integer from 1 to 1000, got `{v}`"
+                    ))
+                })
+        })
+        .transpose()?;
+    Ok(PageArgs {
+        limit,
+        cursor: o.value("cursor"),
+    })
 }
 
 fn page(o: &Options) -> Result<PageArgs, UsageError> {

@@ -112,6 +112,7 @@ fn commands_parse_to_their_calls() {
                 expiry: Some(Expiry::In(7 * 86_400)),
                 require_api_token: true,
                 rate_limit_response: Some(s("tool_error")),
+                audit: None,
             },
         ),
         (
@@ -133,6 +134,7 @@ fn commands_parse_to_their_calls() {
                 expiry: Some(Expiry::At(s("2026-12-31T23:59:59Z"))),
                 require_api_token: false,
                 rate_limit_response: None,
+                audit: None,
             },
         ),
         (
@@ -174,6 +176,7 @@ fn commands_parse_to_their_calls() {
                 expiry: Change::Clear,
                 require_api_token: Some(false),
                 rate_limit_response: None,
+                audit: None,
             },
         ),
         (
@@ -197,6 +200,7 @@ fn commands_parse_to_their_calls() {
                 expiry: Change::Set(Expiry::In(43_200)),
                 require_api_token: None,
                 rate_limit_response: None,
+                audit: None,
             },
         ),
         (
@@ -590,6 +594,10 @@ fn every_option_is_documented_in_some_help_page() {
         Some(Topic::ServerUpdate),
         Some(Topic::TokenCreate),
         Some(Topic::TokenList),
+        Some(Topic::AccountList),
+        Some(Topic::AuditList),
+        Some(Topic::AuditTail),
+        Some(Topic::AuditExport),
     ];
     let all: String = topics.iter().map(|t| crate::help::help(*t)).collect();
     for (name, _) in OPTIONS {
@@ -633,5 +641,81 @@ fn durations_take_a_unit() {
     ];
     for (text, want) in cases {
         assert_eq!(duration_secs(text).map_err(|_| ()), want, "{text:?}");
+    }
+}
+
+#[test]
+fn audit_and_account_listing_commands_parse_and_check_their_ranges() {
+    let s = |v: &str| v.to_string();
+    let list = run(&[
+        "audit",
+        "list",
+        "--outcome",
+        "tool_error",
+        "--since",
+        "2026-12-01T00:00:00Z",
+        "--limit",
+        "500",
+    ]);
+    assert_eq!(
+        list.command,
+        Command::AuditList {
+            filters: AuditFilters {
+                outcome: Some(s("tool_error")),
+                since: Some(s("2026-12-01T00:00:00Z")),
+                ..AuditFilters::default()
+            },
+            page: PageArgs {
+                limit: Some(500),
+                cursor: None
+            },
+        }
+    );
+    let tail = run(&[
+        "audit",
+        "tail",
+        "--server",
+        "mcp_1",
+        "--for",
+        "5",
+        "--interval",
+        "1",
+    ]);
+    assert_eq!(
+        tail.command,
+        Command::AuditTail {
+            filters: AuditFilters {
+                server: Some(s("mcp_1")),
+                ..AuditFilters::default()
+            },
+            follow_secs: Some(5),
+            interval_secs: 1,
+        }
+    );
+    let export = run(&["audit", "export", "--format", "jsonl"]);
+    assert_eq!(
+        export.command,
+        Command::AuditExport {
+            filters: AuditFilters::default(),
+            format: ExportFormat::Jsonl
+        }
+    );
+    let accounts = run(&["account", "list", "--search", "acme"]);
+    assert_eq!(
+        accounts.command,
+        Command::AccountList {
+            search: Some(s("acme")),
+            page: PageArgs::default()
+        }
+    );
+    for bad in [
+        &["audit", "list", "--limit", "1001"][..],
+        &["audit", "tail", "--for", "0"],
+        &["audit", "tail", "--interval", "9999"],
+        &["audit", "export", "--format", "xml"],
+        &["audit", "export", "extra"],
+        &["audit", "tail", "--since", "x"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
     }
 }

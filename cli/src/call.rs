@@ -1,7 +1,7 @@
 //! A parsed command → the admin API call it stands for (method, path, JSON body). Secrets
 //! come from the environment or standard input here, never from flags.
 
-use crate::args::{AuthKind, Change, Command, Expiry, PageArgs, TokenScope};
+use crate::args::{AuditFilters, AuthKind, Change, Command, Expiry, PageArgs, TokenScope};
 use serde_json::{json, Map, Value};
 use servicenow_mcp::http::percent_encode;
 use servicenow_mcp::store::timestamps::format_rfc3339;
@@ -62,6 +62,22 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
                 body: Some(json!({ "instance_url": instance_url, "auth": auth_body })),
             }
         }
+        Command::AccountList { search, page } => {
+            let mut pairs = page_pairs(page);
+            if let Some(search) = search {
+                pairs.push(format!("q={}", percent_encode(search)));
+            }
+            get(format!("/integrated-accounts{}", joined(&pairs)))
+        }
+        Command::AuditList { filters, page } => {
+            let mut pairs = filter_pairs(filters);
+            pairs.extend(page_pairs(page));
+            get(format!("/audit{}", joined(&pairs)))
+        }
+        Command::AuditTail { filters, .. } => audit_page(filters, None, None, 1000),
+        Command::AuditExport { filters, format } => {
+            audit_page(filters, Some(format.api_name()), None, 1000)
+        }
         Command::AccountGet { id } => get(format!("/integrated-account/{}", seg(id))),
         Command::AccountDelete { id } => delete(format!("/integrated-account/{}", seg(id))),
         Command::ServerCreate {
@@ -73,6 +89,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             expiry,
             require_api_token,
             rate_limit_response,
+            audit,
         } => {
             let config = filter_config(methods, tags, tool_mode);
             let mut body = json!({
@@ -85,6 +102,9 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             }
             if let Some(mode) = rate_limit_response {
                 body["rate_limit_response"] = json!(mode);
+            }
+            if let Some(mode) = audit {
+                body["audit"] = json!(mode);
             }
             AdminCall {
                 method: "POST",
@@ -126,6 +146,7 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             expiry,
             require_api_token,
             rate_limit_response,
+            audit,
         } => {
             let mut body = Map::new();
             if let Some(name) = name {
@@ -167,6 +188,9 @@ pub fn build(command: &Command, inputs: &mut Inputs<'_>) -> Result<AdminCall, St
             }
             if let Some(mode) = rate_limit_response {
                 body.insert("rate_limit_response".into(), json!(mode));
+            }
+            if let Some(mode) = audit {
+                body.insert("audit".into(), json!(mode));
             }
             AdminCall {
                 method: "PATCH",
@@ -248,6 +272,10 @@ fn expires_at(expiry: &Expiry, now_secs: u64) -> Result<String, String> {
 }
 
 fn query(page: &PageArgs) -> String {
+    joined(&page_pairs(page))
+}
+
+fn page_pairs(page: &PageArgs) -> Vec<String> {
     let mut pairs = Vec::new();
     if let Some(limit) = page.limit {
         pairs.push(format!("limit={limit}"));
@@ -255,11 +283,53 @@ fn query(page: &PageArgs) -> String {
     if let Some(cursor) = &page.cursor {
         pairs.push(format!("cursor={}", percent_encode(cursor)));
     }
+    pairs
+}
+
+fn joined(pairs: &[String]) -> String {
     if pairs.is_empty() {
         String::new()
     } else {
         format!("?{}", pairs.join("&"))
     }
+}
+
+fn filter_pairs(filters: &AuditFilters) -> Vec<String> {
+    [
+        ("server", &filters.server),
+        ("account", &filters.account),
+        ("tool", &filters.tool),
+        ("outcome", &filters.outcome),
+        ("kind", &filters.kind),
+        ("since", &filters.since),
+        ("until", &filters.until),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value
+            .as_ref()
+            .map(|v| format!("{name}={}", percent_encode(v)))
+    })
+    .collect()
+}
+
+/// One page of `GET /audit`: `format` (csv, jsonl; JSON when None), after `cursor`, and
+/// (for `tail`) only entries at or after `since_ms`.
+pub fn audit_page(
+    filters: &AuditFilters,
+    format: Option<&str>,
+    cursor: Option<&str>,
+    limit: u32,
+) -> AdminCall {
+    let mut pairs = filter_pairs(filters);
+    pairs.push(format!("limit={limit}"));
+    if let Some(format) = format {
+        pairs.push(format!("format={format}"));
+    }
+    if let Some(cursor) = cursor {
+        pairs.push(format!("cursor={}", percent_encode(cursor)));
+    }
+    get(format!("/audit{}", joined(&pairs)))
 }
 
 fn get(path: String) -> AdminCall {
@@ -418,6 +488,7 @@ mod tests {
             expiry: Some(Expiry::In(3_600)),
             require_api_token: true,
             rate_limit_response: None,
+            audit: None,
         };
         let call = build_with(&create, &[], "").unwrap();
         assert_eq!(
@@ -440,6 +511,7 @@ mod tests {
             expiry: Change::Clear,
             require_api_token: Some(false),
             rate_limit_response: None,
+            audit: None,
         };
         let call = build_with(&update, &[], "").unwrap();
         assert_eq!(

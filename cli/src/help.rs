@@ -5,20 +5,25 @@ use crate::args::Topic;
 /// One usage line, used in usage errors.
 pub fn usage(topic: Topic) -> &'static str {
     match topic {
+        Topic::AccountList => "snmcp account list [--search TEXT] [--limit N] [--cursor CURSOR]",
+        Topic::AuditList => "snmcp audit list [--server ID] [--account ID] [--tool NAME] [--outcome O] [--kind K] [--since TIME] [--until TIME] [--limit N] [--cursor CURSOR]",
+        Topic::AuditTail => "snmcp audit tail [--server ID] [--account ID] [--tool NAME] [--outcome O] [--kind K] [--interval SECONDS] [--for SECONDS]",
+        Topic::AuditExport => "snmcp audit export [--server ID] [--account ID] [--tool NAME] [--outcome O] [--kind K] [--since TIME] [--until TIME] [--format csv|jsonl]",
+        Topic::Audit => "snmcp audit <list|tail|export> ...",
         Topic::AccountPut => "snmcp account put <id> --instance-url URL --auth TYPE [--username U] [--client-id ID] [--secret-stdin]",
         Topic::AccountGet => "snmcp account get <id>",
         Topic::AccountDelete => "snmcp account delete <id>",
-        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION] [--require-api-token] [--rate-limit-response MODE]",
+        Topic::ServerCreate => "snmcp server create <account> --name NAME [--methods LIST] [--tags LIST] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION] [--require-api-token] [--rate-limit-response MODE] [--audit MODE]",
         Topic::ServerList => "snmcp server list <account> [--limit N] [--cursor CURSOR]",
         Topic::ServerGet => "snmcp server get <account> <mcp_id>",
-        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token] [--rate-limit-response MODE]",
+        Topic::ServerUpdate => "snmcp server update <account> <mcp_id> [--name NAME] [--methods LIST | --all-methods] [--tags LIST | --all-tags] [--tool-mode MODE] [--expires-at TIME | --expires-in DURATION | --no-expiry] [--require-api-token | --no-require-api-token] [--rate-limit-response MODE] [--audit MODE]",
         Topic::ServerDelete => "snmcp server delete <account> <mcp_id>",
         Topic::ServerPreview => "snmcp server preview [--methods LIST] [--tags LIST] [--tool-mode MODE]",
         Topic::TokenCreate => "snmcp token create --name NAME (--account ACCOUNT [--servers LIST] | --all-accounts) [--expires-at TIME | --expires-in DURATION]",
         Topic::TokenList => "snmcp token list [--limit N] [--cursor CURSOR]",
         Topic::TokenGet => "snmcp token get <id>",
         Topic::TokenDelete => "snmcp token delete <id>",
-        Topic::Account => "snmcp account <put|get|delete> ...",
+        Topic::Account => "snmcp account <list|put|get|delete> ...",
         Topic::Server => "snmcp server <create|list|get|update|delete|preview> ...",
         Topic::Token => "snmcp token <create|list|get|delete> ...",
     }
@@ -30,6 +35,7 @@ snmcp: provision the ServiceNow MCP worker (accounts, MCP server URLs, API token
 Usage: snmcp [GLOBAL OPTIONS] <COMMAND> [ARGS]
 
 Commands:
+  account list                 list registered accounts (--search by id or instance)
   account put <id>             register or replace a ServiceNow account
   account get <id>             show an account (never its secrets)
   account delete <id>          delete an account and revoke all its MCP servers
@@ -41,6 +47,9 @@ Commands:
   server preview               the tools given filters expose, with client-limit warnings
   token create                 mint an API token for require-api-token servers (shown once)
   token list | get <id> | delete <id>
+  audit list                   one page of the audit log, newest first (filters below)
+  audit tail                   follow new audit entries as they arrive
+  audit export                 every matching entry as CSV or JSONL on standard output
   help [COMMAND]               show the help of a command (also: COMMAND --help)
 
 Global options:
@@ -83,6 +92,7 @@ pub fn help(topic: Option<Topic>) -> &'static str {
         Topic::Account => "\
 snmcp account: ServiceNow accounts the worker calls on behalf of MCP servers.
 
+  snmcp account list           list registered accounts (see `snmcp account list --help`)
   snmcp account put <id> ...   register or replace (see `snmcp account put --help`)
   snmcp account get <id>       show it: instance URL, auth type and non-secret fields
   snmcp account delete <id>    delete it and revoke every MCP server of the account",
@@ -151,7 +161,10 @@ Options:
                          how a ServiceNow 429 reaches clients: http_429 (default: HTTP
                          429 with Retry-After and ratelimit-* headers) or tool_error
                          (HTTP 200 with an isError result naming the delay, same headers;
-                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)",
+                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)
+  --audit MODE           what the audit log keeps of this server's requests: metadata
+                         (default: tool, argument names, client, outcome), arguments
+                         (also argument values, secrets redacted) or off",
         Topic::ServerList => "\
 Usage: snmcp server list <account> [--limit N] [--cursor CURSOR]
 
@@ -187,7 +200,10 @@ Options:
                          how a ServiceNow 429 reaches clients: http_429 (default: HTTP
                          429 with Retry-After and ratelimit-* headers) or tool_error
                          (HTTP 200 with an isError result naming the delay, same headers;
-                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)",
+                         for Python MCP SDK 1.x, LangChain adapters, OpenAI Agents)
+  --audit MODE           what the audit log keeps of this server's requests: metadata
+                         (default: tool, argument names, client, outcome), arguments
+                         (also argument values, secrets redacted) or off",
         Topic::ServerPreview => "\
 Usage: snmcp server preview [--methods LIST] [--tags LIST] [--tool-mode MODE]
 
@@ -237,5 +253,67 @@ Shows an API token's name and dates (never the token).",
 Usage: snmcp token delete <id>
 
 Revokes the API token at once.",
+        Topic::AccountList => "\
+Usage: snmcp account list [--search TEXT] [--limit N] [--cursor CURSOR]
+
+Lists one page of registered accounts in id order: id, instance URL and auth type (never
+a credential). When there are more, prints the command for the next page.
+
+Options:
+  --search TEXT    only accounts whose id or instance URL contains TEXT (any case)
+  --limit N        page size, 1-100 (default 50)
+  --cursor CURSOR  the cursor printed with the previous page",
+        Topic::Audit => "\
+snmcp audit: the worker's audit log (one entry per MCP request that reached a server and
+per admin write; see docs/audit.md).
+
+  snmcp audit list [FILTERS]        one page, newest first
+  snmcp audit tail [FILTERS]        follow new entries
+  snmcp audit export [FILTERS]      everything matching, as CSV or JSONL",
+        Topic::AuditList => "\
+Usage: snmcp audit list [FILTERS] [--since TIME] [--until TIME] [--limit N] [--cursor CURSOR]
+
+Shows one page of audit entries, newest first: time, server, client, method, tool,
+outcome and status. When there are more, prints the command for the next page.
+
+Options:
+  --server MCP_ID      one server's entries
+  --account ACCOUNT    one account's entries
+  --tool NAME          one tool's calls
+  --outcome OUTCOME    ok | tool_error | rpc_error | http_error
+  --kind KIND          mcp (requests to MCP servers) or admin (admin API writes)
+  --since TIME         entries at or after TIME (RFC 3339, or UNIX milliseconds)
+  --until TIME         entries before TIME
+  --limit N            page size, 1-1000 (default 100)
+  --cursor CURSOR      the cursor printed with the previous page",
+        Topic::AuditTail => "\
+Usage: snmcp audit tail [FILTERS] [--interval SECONDS] [--for SECONDS]
+
+Prints new audit entries as they arrive, oldest first, one line each, polling the
+worker. Stops after --for seconds, or when interrupted.
+
+Options:
+  --server MCP_ID      one server's entries
+  --account ACCOUNT    one account's entries
+  --tool NAME          one tool's calls
+  --outcome OUTCOME    ok | tool_error | rpc_error | http_error
+  --kind KIND          mcp (requests to MCP servers) or admin (admin API writes)
+  --interval SECONDS   time between polls, 1-3600 (default 2)
+  --for SECONDS        stop after this long, 1-86400 (default: never)",
+        Topic::AuditExport => "\
+Usage: snmcp audit export [FILTERS] [--since TIME] [--until TIME] [--format csv|jsonl]
+
+Writes every matching entry to standard output, newest first, page by page (CSV with
+one header line, or one JSON object per line). Redirect it to a file.
+
+Options:
+  --server MCP_ID      one server's entries
+  --account ACCOUNT    one account's entries
+  --tool NAME          one tool's calls
+  --outcome OUTCOME    ok | tool_error | rpc_error | http_error
+  --kind KIND          mcp (requests to MCP servers) or admin (admin API writes)
+  --since TIME         entries at or after TIME (RFC 3339, or UNIX milliseconds)
+  --until TIME         entries before TIME
+  --format FORMAT      csv (default) or jsonl",
     }
 }

@@ -3,6 +3,7 @@
 //! Errors are one line on stderr; exit 1 when an operation failed, 2 on usage errors.
 
 mod args;
+mod audit_stream;
 mod call;
 mod help;
 mod output;
@@ -22,7 +23,7 @@ const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:8787";
 
 /// Why the CLI stops: a usage error (exit 2) or a failed operation (exit 1).
 #[derive(Debug, PartialEq, Eq)]
-enum Failure {
+pub(crate) enum Failure {
     Usage(String),
     Failed(String),
 }
@@ -68,7 +69,18 @@ fn run(
         now_secs: SystemClock.now_secs(),
     };
     let call = call::build(&invocation.command, &mut inputs).map_err(Failure::Failed)?;
-    let reply = match &invocation.global.offline {
+    // How a call reaches the admin logic: the admin API, or the same logic in process.
+    let offline = match &invocation.global.offline {
+        None => None,
+        Some(offline) => {
+            let config = offline_config(offline, &env_value, &invocation.command)?;
+            let kv = wrangler::WranglerKv::new(wrangler::program(env), offline);
+            let db = wrangler_d1::WranglerD1::new(wrangler::program(env), offline);
+            Some((config, kv, db))
+        }
+    };
+    let online = match &offline {
+        Some(_) => None,
         None => {
             let admin_url = invocation
                 .global
@@ -81,20 +93,41 @@ fn run(
                     "set SNMCP_ADMIN_TOKEN to the worker's ADMIN_TOKEN (or provision with --offline)".into(),
                 )
             })?;
-            transport::online(&admin_url, &token, &call)
+            Some((admin_url, token))
         }
-        Some(offline) => {
-            let config = offline_config(offline, &env_value, &invocation.command)?;
-            let kv = wrangler::WranglerKv::new(wrangler::program(env), offline);
-            let db = wrangler_d1::WranglerD1::new(wrangler::program(env), offline);
-            let base = config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| "http://offline.invalid".into());
-            transport::offline(&call, &config, &kv, &db, &base)
+    };
+    let send = |call: &call::AdminCall| -> Result<transport::RawReply, Failure> {
+        match (&online, &offline) {
+            (Some((url, token)), _) => transport::online_raw(url, token, call),
+            (None, Some((config, kv, db))) => {
+                let base = config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| "http://offline.invalid".into());
+                transport::offline_raw(call, config, kv, db, &base)
+            }
+            (None, None) => Err("no admin API and no offline target".into()),
         }
+        .map_err(Failure::Failed)
+    };
+    match &invocation.command {
+        Command::AuditExport { filters, format } => {
+            return audit_stream::export(&send, filters, *format, stdout)
+        }
+        Command::AuditTail {
+            filters,
+            follow_secs,
+            interval_secs,
+        } => return audit_stream::tail(&send, filters, *follow_secs, *interval_secs, stdout),
+        _ => {}
     }
-    .map_err(Failure::Failed)?;
+    let reply = send(&call)?
+        .json(if online.is_some() {
+            "the admin API"
+        } else {
+            "the admin logic"
+        })
+        .map_err(Failure::Failed)?;
     if reply.status >= 400 {
         return Err(Failure::Failed(output::error_line(
             reply.status,

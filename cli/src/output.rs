@@ -112,6 +112,38 @@ pub fn summary(command: &Command, status: u16, body: &Value) -> String {
             );
             let _ = writeln!(out, "{}", s(&body["token"]));
         }
+        Command::AccountList { search, .. } => {
+            let accounts = body["result"].as_array().map_or(&[][..], Vec::as_slice);
+            if accounts.is_empty() {
+                let _ = writeln!(out, "no registered accounts");
+            }
+            for item in accounts {
+                let _ = writeln!(
+                    out,
+                    "{}  {}  {}",
+                    s(&item["id"]),
+                    s(&item["instance_url"]),
+                    s(&item["auth"]["type"])
+                );
+            }
+            let command = match search {
+                Some(q) => format!("snmcp account list --search {q}"),
+                None => "snmcp account list".into(),
+            };
+            next_page(&mut out, body, &command);
+        }
+        Command::AuditList { .. } => {
+            let entries = body["entries"].as_array().map_or(&[][..], Vec::as_slice);
+            if entries.is_empty() {
+                let _ = writeln!(out, "no audit entries match");
+            }
+            for entry in entries {
+                let _ = writeln!(out, "{}", audit_line(entry));
+            }
+            next_page(&mut out, body, "snmcp audit list [same filters]");
+        }
+        // Streamed by `main`: never summarised from one answer.
+        Command::AuditTail { .. } | Command::AuditExport { .. } => {}
         Command::TokenList { .. } => {
             let tokens = body["result"].as_array().map_or(&[][..], Vec::as_slice);
             if tokens.is_empty() {
@@ -225,6 +257,33 @@ fn expiry(value: &Value) -> String {
     value.as_str().unwrap_or("never").to_string()
 }
 
+/// One audit entry on one line: time, server, client, method, tool, outcome, status, ms.
+pub fn audit_line(entry: &Value) -> String {
+    let client = [&entry["client_name"], &entry["client_version"]]
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join("/");
+    let code = entry["rpc_code"]
+        .as_i64()
+        .map_or(String::new(), |c| format!(" ({c})"));
+    format!(
+        "{}  {}  {}  {}  {}  {}{code}  HTTP {}  {} ms",
+        s(&entry["at"]),
+        s(&entry["server_id"]),
+        if client.is_empty() {
+            "-".into()
+        } else {
+            client
+        },
+        s(&entry["method"]),
+        s(&entry["tool"]),
+        s(&entry["outcome"]),
+        s(&entry["http_status"]),
+        s(&entry["total_ms"]),
+    )
+}
+
 fn next_page(out: &mut String, body: &Value, command: &str) {
     if let Some(cursor) = body["next_cursor"].as_str() {
         let _ = writeln!(out, "more: {command} --cursor {cursor}");
@@ -256,6 +315,7 @@ mod tests {
             expiry: Some(Expiry::In(60)),
             require_api_token: false,
             rate_limit_response: None,
+            audit: None,
         };
         let body = json!({
             "id": "mcp_1", "name": "agent", "config": {"methods": ["read"], "tags": ["incident"]},

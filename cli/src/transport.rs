@@ -18,8 +18,45 @@ pub struct Reply {
     pub body: Value,
 }
 
-/// Sends `call` to the admin API at `admin_url`.
+/// The admin API's answer as sent: status, the next page's cursor of an export
+/// (`x-next-cursor`) and the text (CSV and JSONL are not JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawReply {
+    pub status: u16,
+    pub next_cursor: Option<String>,
+    pub text: String,
+}
+
+impl RawReply {
+    /// The JSON answer every route but an export gives.
+    pub fn json(self, source: &str) -> Result<Reply, String> {
+        let body = serde_json::from_str(&self.text).map_err(|_| {
+            let start: String = self.text.chars().take(200).collect();
+            format!(
+                "{source} answered HTTP {} without JSON (is this the worker?): {}",
+                self.status,
+                start.trim()
+            )
+        })?;
+        Ok(Reply {
+            status: self.status,
+            body,
+        })
+    }
+}
+
+/// Sends `call` to the admin API at `admin_url` (the JSON answer; tests).
+#[cfg(test)]
 pub fn online(admin_url: &str, admin_token: &str, call: &AdminCall) -> Result<Reply, String> {
+    online_raw(admin_url, admin_token, call)?.json(&format!("the admin API at {admin_url}"))
+}
+
+/// Sends `call` to the admin API at `admin_url`; the answer as sent.
+pub fn online_raw(
+    admin_url: &str,
+    admin_token: &str,
+    call: &AdminCall,
+) -> Result<RawReply, String> {
     let url = format!("{}{}", admin_url.trim_end_matches('/'), call.path);
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
@@ -39,27 +76,25 @@ pub fn online(admin_url: &str, admin_token: &str, call: &AdminCall) -> Result<Re
         }
     };
     let status = response.status();
+    let next_cursor = response.header("x-next-cursor").map(String::from);
     let text = response
         .into_string()
         .map_err(|e| format!("cannot read the admin API's answer: {e}"))?;
-    let body = serde_json::from_str(&text).map_err(|_| {
-        let start: String = text.chars().take(200).collect();
-        format!(
-            "the admin API at {admin_url} answered HTTP {status} without JSON (is this the worker?): {}",
-            start.trim()
-        )
-    })?;
-    Ok(Reply { status, body })
+    Ok(RawReply {
+        status,
+        next_cursor,
+        text,
+    })
 }
 
-/// Runs `call` through the worker's own admin logic against `kv`.
-pub fn offline(
+/// Runs `call` through the worker's own admin logic; the answer as sent.
+pub fn offline_raw(
     call: &AdminCall,
     config: &Config,
     kv: &WranglerKv,
     db: &dyn Database,
     base_url: &str,
-) -> Result<Reply, String> {
+) -> Result<RawReply, String> {
     // The in-process handler still checks its bearer token; a fresh one per run.
     let token = config
         .admin_token
@@ -73,11 +108,10 @@ pub fn offline(
             .with_body(body.to_string());
     }
     let response = block_on(admin::handle(&request, config, kv, &SystemClock, db));
-    let body = serde_json::from_slice(&response.body)
-        .map_err(|e| format!("the admin logic answered without JSON: {e}"))?;
-    Ok(Reply {
+    Ok(RawReply {
         status: response.status,
-        body,
+        next_cursor: response.header("x-next-cursor").map(String::from),
+        text: String::from_utf8_lossy(&response.body).into_owned(),
     })
 }
 

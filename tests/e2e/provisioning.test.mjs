@@ -454,3 +454,48 @@ test('20 concurrent PATCHes of one server end as one of them; the rest are answe
   // The edge copy serves the same record.
   assert.equal((await rpc(server.url, PING)).status, 200);
 });
+
+test('the snmcp CLI lists accounts and lists, exports and tails the audit log', async () => {
+  const env = { PATH: process.env.PATH, SNMCP_ADMIN_URL: worker.url, SNMCP_ADMIN_TOKEN: ADMIN_TOKEN };
+  const snmcp = (args) => spawnSync(CLI_BIN, args, { cwd: ROOT, encoding: 'utf8', timeout: 30000, env });
+  await putAccount('cli-audit');
+  const server = await createServer('cli-audit', {});
+  await rpc(server.url, PING);
+
+  const accounts = snmcp(['account', 'list', '--search', 'cli-audit']);
+  assert.equal(accounts.status, 0, accounts.stderr);
+  assert.match(accounts.stdout, /^cli-audit {2}http:\/\/127\.0\.0\.1:\d+ {2}basic$/m);
+
+  // Rows are written after each answer: wait (bounded) for the ping's.
+  let listed;
+  for (const until = Date.now() + 10000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    listed = snmcp(['audit', 'list', '--server', server.id]);
+    if (/ping/.test(listed.stdout)) break;
+  }
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`${server.id}  node  ping  -  ok  HTTP 200  \\d+ ms`));
+
+  const csv = snmcp(['audit', 'export', '--account', 'cli-audit']);
+  assert.equal(csv.status, 0, csv.stderr);
+  const lines = csv.stdout.trim().split('\r\n');
+  assert.match(lines[0], /^id,at,at_ms,request_id,kind,/);
+  assert.ok(lines.length >= 3, 'the account write, the server write and the ping');
+  const jsonl = snmcp(['audit', 'export', '--account', 'cli-audit', '--format', 'jsonl']);
+  assert.ok(jsonl.stdout.trim().split('\n').every((l) => JSON.parse(l).account_id === 'cli-audit'));
+
+  const bad = snmcp(['audit', 'list', '--outcome', 'great']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /`outcome`/);
+
+  // tail: the last entries first, then what arrives while it follows (bounded: 4 s).
+  const tail = spawn(CLI_BIN, ['audit', 'tail', '--server', server.id, '--interval', '1', '--for', '4'], { cwd: ROOT, env });
+  let out = '';
+  tail.stdout.on('data', (c) => { out += c; });
+  await new Promise((r) => setTimeout(r, 1500));
+  await rpc(server.url, { jsonrpc: '2.0', id: 9, method: 'tools/list' });
+  const code = await new Promise((resolve) => tail.once('exit', resolve));
+  assert.equal(code, 0);
+  const seen = out.trim().split('\n');
+  assert.match(seen[0], /ping/);
+  assert.match(seen.at(-1), /tools\/list/);
+});
