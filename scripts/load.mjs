@@ -1,7 +1,10 @@
 // `make load`: LOAD_CLIENTS concurrent MCP clients (default 50) for LOAD_SECONDS (default
 // 60) against the built worker under workerd and the (threaded) simulator, all on
-// 127.0.0.1. A mix of tools/list and tools/call; prints requests/second, p50/p99 latency
-// and answers by HTTP status (plus tool-level isError counts). Exits 1 on any worker 5xx.
+// 127.0.0.1, twice: on a server with the audit log off, then on one with it on (one D1
+// row per request, checked by counting them). A mix of tools/list and tools/call;
+// prints requests/second, p50/p99 latency and answers by HTTP status (plus tool-level
+// isError counts) per phase, and the p50 of one against the other. Exits 1 on any
+// worker 5xx or an answered request without its audit row.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,49 +91,86 @@ async function client(url, deadline, stats, index) {
   }
 }
 
+/** Every audit row of `serverId` (paged), to check one row per answered request. */
+async function auditRows(worker, serverId) {
+  let count = 0;
+  let cursor = null;
+  for (let i = 0; i < 1000; i++) {
+    const r = await worker.admin('GET', `/audit?server=${serverId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const body = await r.json();
+    count += body.entries.length;
+    cursor = body.next_cursor;
+    if (!cursor) break;
+  }
+  return count;
+}
+
 const sim = await startSimulator();
 let worker;
 let exitCode = 0;
+const p50s = {};
 try {
   worker = await startWorker();
-  const server = await provision(worker, sim, { accountId: 'load', server: { config: { methods: ['read'] } } });
-  // Warm the isolate (catalog, validators) so the figure is steady-state.
-  const fresh = () => ({ latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], proxyLost: 0, isError: 0, rpcError: 0 });
-  await client(server.url, Date.now() + 1000, fresh(), 0);
-  const stats = fresh();
-  const started = Date.now();
-  const deadline = started + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(server.url, deadline, stats, i)));
-  const elapsed = (Date.now() - started) / 1000;
-  const sorted = [...stats.latencies].sort((a, b) => a - b);
-  const total = sorted.length;
-  console.log(`load: ${CLIENTS} clients for ${elapsed.toFixed(1)} s on 127.0.0.1 (worker under workerd, simulator threaded)`);
-  console.log(`  requests      ${total} (${(total / elapsed).toFixed(1)} req/s)`);
-  console.log(`  latency       p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted[total - 1] || 0).toFixed(1)} ms`);
-  console.log(`  by status     ${JSON.stringify(stats.byStatus)}`);
-  console.log(`  by method     ${JSON.stringify(stats.byMethod)}`);
-  console.log(`  isError ${stats.isError}, JSON-RPC errors ${stats.rpcError}, network failures ${stats.failures.length}${stats.failures.length ? ` (first: ${stats.failures[0]})` : ''}`);
-  // Judged by origin: the worker's own answers (its log), a restarted isolate (a second
-  // isolate id), and failures of the local dev proxy in front of workerd.
-  const { answers, isolates } = workerLog(worker.logs());
-  const workerFiveXX = Object.entries(answers).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
-  const otherFiveXX = Object.entries(stats.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0) - stats.proxyLost;
-  const mib = (kib) => (kib / 1024).toFixed(1);
-  const memory = [...isolates.values()].map(({ first, last }) => `requests ${first.served} -> ${last.served}: wasm memory ${mib(first.memoryKiB)} -> ${mib(last.memoryKiB)} MiB, live JS references ${first.jsRefs} -> ${last.jsRefs}`).join('; ');
-  console.log(`  worker        answers by status ${JSON.stringify(answers)} (its own log); isolates ${isolates.size} (${memory})`);
-  console.log(`  dev proxy     ${stats.proxyLost} requests lost between wrangler's dev proxy and workerd (503 "${PROXY_LOST}..."), never answered by the worker`);
-  if (workerFiveXX > 0 || otherFiveXX > 0 || isolates.size > 1 || stats.failures.length > 0) {
-    console.log(`  FAIL: ${workerFiveXX} worker 5xx, ${otherFiveXX} other 5xx, ${isolates.size} isolates, ${stats.failures.length} network failures`);
-    for (const line of stats.fiveXX) console.log(`    ${line}`);
-    const logged = worker.logs().split('\n').filter((l) => / 5\d\d |error|Error/.test(l)).slice(0, 10);
-    for (const line of logged) console.log(`    worker log: ${line.trim().slice(0, 300)}`);
-    exitCode = 1;
+  // The same load twice: on a server whose requests leave no audit row, then on one
+  // whose every request leaves one (written to the local D1 after each answer).
+  for (const audit of ['off', 'metadata']) {
+    const label = audit === 'off' ? 'audit off' : 'audit on';
+    const server = await provision(worker, sim, { accountId: `load-${audit}`, server: { config: { methods: ['read'] }, audit } });
+    // Warm the isolate (catalog, validators) so the figure is steady-state.
+    const fresh = () => ({ latencies: [], byStatus: {}, byMethod: {}, failures: [], fiveXX: [], proxyLost: 0, isError: 0, rpcError: 0 });
+    const logStart = worker.logs().length;
+    await client(server.url, Date.now() + 1000, fresh(), 0);
+    const stats = fresh();
+    const started = Date.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(server.url, deadline, stats, i)));
+    const elapsed = (Date.now() - started) / 1000;
+    const sorted = [...stats.latencies].sort((a, b) => a - b);
+    const total = sorted.length;
+    p50s[label] = percentile(sorted, 50);
+    console.log(`load, ${label}: ${CLIENTS} clients for ${elapsed.toFixed(1)} s on 127.0.0.1 (worker under workerd, simulator threaded)`);
+    console.log(`  requests      ${total} (${(total / elapsed).toFixed(1)} req/s)`);
+    console.log(`  latency       p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted[total - 1] || 0).toFixed(1)} ms`);
+    console.log(`  by status     ${JSON.stringify(stats.byStatus)}`);
+    console.log(`  by method     ${JSON.stringify(stats.byMethod)}`);
+    console.log(`  isError ${stats.isError}, JSON-RPC errors ${stats.rpcError}, network failures ${stats.failures.length}${stats.failures.length ? ` (first: ${stats.failures[0]})` : ''}`);
+    // Judged by origin: the worker's own answers (its log), a restarted isolate (a second
+    // isolate id), and failures of the local dev proxy in front of workerd.
+    const phaseLog = worker.logs().slice(logStart);
+    const { answers, isolates } = workerLog(phaseLog);
+    const workerFiveXX = Object.entries(answers).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
+    const otherFiveXX = Object.entries(stats.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0) - stats.proxyLost;
+    const mib = (kib) => (kib / 1024).toFixed(1);
+    const memory = [...isolates.values()].map(({ first, last }) => `requests ${first.served} -> ${last.served}: wasm memory ${mib(first.memoryKiB)} -> ${mib(last.memoryKiB)} MiB, live JS references ${first.jsRefs} -> ${last.jsRefs}`).join('; ');
+    console.log(`  worker        answers by status ${JSON.stringify(answers)} (its own log); isolates ${isolates.size} (${memory})`);
+    console.log(`  dev proxy     ${stats.proxyLost} requests lost between wrangler's dev proxy and workerd (503 "${PROXY_LOST}..."), never answered by the worker`);
+    if (audit !== 'off') {
+      // Rows land after their answers: give the last ones a moment, then count.
+      await new Promise((r) => setTimeout(r, 2000));
+      const rows = await auditRows(worker, server.id);
+      const warmup = rows - total;
+      const unwritten = phaseLog.split('\n').filter((l) => /audit: \d+ row\(s\) not written/.test(l)).length;
+      console.log(`  audit rows    ${rows} for ${total} timed requests (+ warm-up ${warmup}); ${unwritten} write failure(s) logged`);
+      if (rows < total || unwritten > 0) {
+        console.log(`  FAIL: ${total - rows} answered request(s) without an audit row`);
+        exitCode = 1;
+      }
+    }
+    if (workerFiveXX > 0 || otherFiveXX > 0 || isolates.size > 1 || stats.failures.length > 0) {
+      console.log(`  FAIL: ${workerFiveXX} worker 5xx, ${otherFiveXX} other 5xx, ${isolates.size} isolates, ${stats.failures.length} network failures`);
+      for (const line of stats.fiveXX) console.log(`    ${line}`);
+      const logged = phaseLog.split('\n').filter((l) => / 5\d\d |error|Error/.test(l)).slice(0, 10);
+      for (const line of logged) console.log(`    worker log: ${line.trim().slice(0, 300)}`);
+      exitCode = 1;
+    }
+    if (exitCode || stats.proxyLost > 0) {
+      const saved = join(tmpdir(), 'snmcp-load-worker.log');
+      writeFileSync(saved, worker.logs());
+      console.log(`  full worker log: ${saved}`);
+    }
   }
-  if (exitCode || stats.proxyLost > 0) {
-    const saved = join(tmpdir(), 'snmcp-load-worker.log');
-    writeFileSync(saved, worker.logs());
-    console.log(`  full worker log: ${saved}`);
-  }
+  const on = p50s['audit on']; const off = p50s['audit off'];
+  console.log(`audit on against off: p50 ${on.toFixed(1)} ms against ${off.toFixed(1)} ms (${(((on - off) / off) * 100).toFixed(1)}%)`);
 } finally {
   await worker?.stop();
   await sim.stop();

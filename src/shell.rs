@@ -60,6 +60,8 @@ pub const DB_BINDING: &str = "DB";
 thread_local! {
     /// Audit rows this isolate failed to write (each failure is logged with the total).
     static AUDIT_UNWRITTEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The isolate's audit rows waiting for the running flush (see `audit::group`).
+    static AUDIT_QUEUE: crate::audit::group::GroupCommit = crate::audit::group::GroupCommit::default();
 }
 
 struct WorkerD1(worker::D1Database);
@@ -125,27 +127,30 @@ fn database(env: &Env) -> Box<dyn Database> {
     }
 }
 
-/// Writes a request's audit rows after its answer is sent (`waitUntil`): a failure is
-/// counted and logged, and never reaches the answer. The write starts on a zero-delay
-/// timer: `waitUntil` begins running its future at once, and D1's `prepare`/`bind`/
-/// `batch` calls made before the handler returns delayed the answer by about 0.6 ms
-/// under local workerd (measured: `scripts/bench.mjs`'s audit line, docs/performance.md).
+/// Writes a request's audit rows after its answer is sent (`waitUntil`), grouped with
+/// the rows of the isolate's other requests (`audit::group`): a failure is counted and
+/// logged, and never reaches the answer. The flush starts on a zero-delay timer:
+/// `waitUntil` begins running its future at once, and D1's `prepare`/`bind`/`batch`
+/// calls made before the handler returns delayed the answer by about 0.6 ms under local
+/// workerd (measured: `scripts/bench.mjs`'s audit line, docs/performance.md).
 fn write_audit(ctx: &Context, env: &Env, entries: Vec<crate::audit::Entry>) {
-    if entries.is_empty() {
+    if entries.is_empty() || !AUDIT_QUEUE.with(|q| q.enqueue(entries, now_ms())) {
         return;
     }
     let db = database(env);
     ctx.wait_until(async move {
         worker::Delay::from(std::time::Duration::ZERO).await;
-        if let Err(e) = crate::audit::write(db.as_ref(), &entries).await {
-            let total = AUDIT_UNWRITTEN.with(|n| {
-                n.set(n.get() + entries.len() as u64);
-                n.get()
-            });
-            console_error!(
-                "audit: {} row(s) not written ({total} in this isolate): {e}",
-                entries.len()
-            );
+        while let Some(round) = AUDIT_QUEUE.with(|q| q.next_round(now_ms())) {
+            if let Err(e) = crate::audit::write(db.as_ref(), &round).await {
+                let total = AUDIT_UNWRITTEN.with(|n| {
+                    n.set(n.get() + round.len() as u64);
+                    n.get()
+                });
+                console_error!(
+                    "audit: {} row(s) not written ({total} in this isolate): {e}",
+                    round.len()
+                );
+            }
         }
     });
 }

@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod export;
+pub mod group;
 pub mod log;
 pub mod retention;
 
