@@ -54,7 +54,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "scheduled: reconcile: 0 account(s) and 0 server(s) written to KV, 0 expired server(s) purged",
+                "scheduled: reconcile: 0 account(s), 0 server(s) and 0 API token(s) written to KV, 0 expired server(s) purged",
                 "scheduled: audit retention 30 days, 2500 row(s) deleted"
             ]
         );

@@ -466,6 +466,20 @@ fn a_kv_only_deployment_imports_once_and_again_changes_nothing() {
         &servicenow_mcp::crypto::sha256_hex(token),
     ))
     .unwrap();
+    let api_token = servicenow_mcp::store::ApiTokenRecord {
+        id: "tok_0123456789abcdef0123".into(),
+        name: "legacy-ci".into(),
+        created_at: "2026-09-01T00:00:00Z".into(),
+        expires_at: None,
+        expires_at_unix: None,
+        scope: Some(servicenow_mcp::store::TokenScope::AllAccounts),
+    };
+    block_on(servicenow_mcp::store::api_tokens::save(
+        &world.kv,
+        &api_token,
+        &servicenow_mcp::crypto::sha256_hex("legacy-api-token-0123456789abcdefghijklmnopq"),
+    ))
+    .unwrap();
     let (_, before) = world.admin("GET", "/integrated-accounts", Value::Null);
     assert_eq!(
         before["result"].as_array().unwrap().len(),
@@ -481,6 +495,7 @@ fn a_kv_only_deployment_imports_once_and_again_changes_nothing() {
         (json!(1), json!(1)),
         "{first}"
     );
+    assert_eq!(first["imported_api_tokens"], 1, "{first}");
     assert_eq!(first["next_cursor"], Value::Null);
     let second = world.admin_ok("POST", "/import/kv", Value::Null);
     assert_eq!(
@@ -488,9 +503,11 @@ fn a_kv_only_deployment_imports_once_and_again_changes_nothing() {
             second["imported_accounts"].clone(),
             second["already_present"].clone()
         ),
-        (json!(0), json!(2)),
+        (json!(0), json!(3)),
         "{second}"
     );
+    let tokens = world.admin_ok("GET", "/api-tokens", Value::Null);
+    assert_eq!(tokens["result"][0]["name"], "legacy-ci");
     let listed = world.admin_ok("GET", "/mcp-servers?account=legacy", Value::Null);
     assert_eq!(listed["result"][0]["name"], "old");
     // Imported records are managed like any other.

@@ -134,6 +134,9 @@ fn run(
             &reply.body,
         )));
     }
+    if let Some(edge) = reply.body["edge"].as_str() {
+        eprintln!("snmcp: warning: {}", edge.trim_start_matches("pending: "));
+    }
     let text = if invocation.global.json {
         serde_json::to_string_pretty(&reply.body).unwrap_or_else(|_| reply.body.to_string())
     } else {

@@ -21,6 +21,7 @@ set -u
 dir="$FAKE_WRANGLER_DIR"
 { for a in "$@"; do printf '%s\n' "$a"; done; echo "--end--"; } >> "$dir/calls.log"
 if [ "$1 $2" = "d1 execute" ]; then
+  if [ "${FAKE_WRANGLER_FAIL:-}" = "d1" ]; then echo "✘ [ERROR] A request to the Cloudflare API failed: Authentication error [code: 10000]" >&2; exit 1; fi
   prev=""; sql=""; for a in "$@"; do [ "$prev" = "--command" ] && sql="$a"; prev="$a"; done
   exec python3 - "$sql" <<'PY'
 import json, os, sqlite3, sys
@@ -367,13 +368,38 @@ fn a_failing_wrangler_is_one_clear_line_and_exit_1() {
             "ci",
             "--all-accounts",
         ],
-        &[("FAKE_WRANGLER_FAIL", "put")],
+        &[("FAKE_WRANGLER_FAIL", "d1")],
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("`wrangler kv key put` failed (exit status 1): ✘ [ERROR] A request to the Cloudflare API failed"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`wrangler d1 execute` failed: ✘ [ERROR] A request to the Cloudflare API failed"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
     assert!(out.stdout.is_empty());
+    // The record is saved in D1 but its KV copy fails: saved, with a warning that the
+    // edge copy waits for the worker's scheduled reconcile.
+    let out = fake.snmcp(
+        &[
+            "--offline",
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--all-accounts",
+        ],
+        &[("FAKE_WRANGLER_FAIL", "put")],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("snmcp: warning: saved, but not yet at the edge"),
+        "{stderr}"
+    );
 }
 
 type Precondition<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);

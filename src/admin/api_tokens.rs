@@ -3,10 +3,11 @@
 
 use super::body::{self, clip};
 use super::error::ApiError;
-use super::{json_response, now_rfc3339, validate};
+use super::{concurrency, json_response, now_rfc3339, validate};
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ports::{Clock, Database, KvStore};
+use crate::records::{self, api_tokens::TokenRow};
 use crate::store::{self, AccountRef, ApiTokenRecord, TokenScope};
 use serde_json::{json, Value};
 
@@ -16,6 +17,7 @@ pub async fn create<K: KvStore, C: Clock>(
     request: &HttpRequest,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
 ) -> Result<HttpResponse, ApiError> {
     let object = body::object(
         &request.body,
@@ -29,12 +31,16 @@ pub async fn create<K: KvStore, C: Clock>(
             let mut refs = Vec::new();
             for id in &accounts {
                 validate::account_id(id)?;
-                let account = store::accounts::get_stored(kv, id).await?.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_scope",
-                        format!("`accounts` names `{}`, which is not a registered account", clip(id)),
-                    )
-                })?;
+                let account = records::accounts::get(db, id)
+                    .await
+                    .map_err(concurrency::unavailable)?
+                    .map(|v| v.record)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_scope",
+                            format!("`accounts` names `{}`, which is not a registered account", clip(id)),
+                        )
+                    })?;
                 if !refs.iter().any(|r: &AccountRef| r.id == account.id) {
                     refs.push(AccountRef::from(&account));
                 }
@@ -55,7 +61,7 @@ pub async fn create<K: KvStore, C: Clock>(
             ))
         }
     };
-    mint(&object, kv, clock, scope).await
+    mint(&object, kv, clock, db, scope).await
 }
 
 /// `POST /integrated-account/:id/api-tokens`: a token for that account's servers, or
@@ -102,13 +108,14 @@ pub async fn create_for_account<K: KvStore, C: Clock>(
             servers: ids,
         }
     };
-    mint(&object, kv, clock, scope).await
+    mint(&object, kv, clock, db, scope).await
 }
 
 async fn mint<K: KvStore, C: Clock>(
     object: &body::Object,
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     scope: TokenScope,
 ) -> Result<HttpResponse, ApiError> {
     let name = validate::name(&body::required::<String>(
@@ -132,56 +139,71 @@ async fn mint<K: KvStore, C: Clock>(
         expires_at_unix,
         scope: Some(scope),
     };
-    if let Err(e) = store::api_tokens::save(kv, &record, &token_hash).await {
-        let _ = store::api_tokens::delete(kv, &record.id, &token_hash).await;
-        return Err(e.into());
-    }
+    records::api_tokens::insert(db, &record, &token_hash)
+        .await
+        .map_err(concurrency::unavailable)?;
     let mut view = token_view(&record);
     view["token"] = Value::String(token);
+    let edge = store::api_tokens::save(kv, &record, &token_hash).await;
+    super::accounts::note_edge(&mut view, edge, || {
+        records::api_tokens::mark_synced(db, &record.id, 1)
+    })
+    .await;
     Ok(json_response(201, view))
 }
 
-pub async fn list<K: KvStore, C: Clock>(
+pub async fn list<C: Clock>(
     request: &HttpRequest,
-    kv: &K,
     clock: &C,
+    db: &dyn Database,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = validate::page_params(request)?;
-    let page = store::api_tokens::list(kv, cursor.as_deref(), limit, clock.now_secs()).await?;
-    let result: Vec<Value> = page.items.iter().map(token_view).collect();
+    let (limit, after) = validate::page_params(request)?;
+    let rows = records::api_tokens::list(db, after.as_deref(), limit, clock.now_secs())
+        .await
+        .map_err(concurrency::unavailable)?;
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
+        .flatten();
+    let result: Vec<Value> = rows.iter().map(|r| token_view(&r.record)).collect();
     Ok(json_response(
         200,
-        json!({ "result": result, "next_cursor": page.cursor.as_deref().map(validate::encode_cursor) }),
+        json!({ "result": result, "next_cursor": next }),
     ))
 }
 
-pub async fn get<K: KvStore, C: Clock>(
-    kv: &K,
+pub async fn get<C: Clock>(
     clock: &C,
+    db: &dyn Database,
     token_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, _) = live_token(kv, clock, token_id).await?;
-    Ok(json_response(200, token_view(&record)))
+    let row = live_token(clock, db, token_id).await?;
+    Ok(json_response(200, token_view(&row.record)))
 }
 
 pub async fn delete<K: KvStore, C: Clock>(
     kv: &K,
     clock: &C,
+    db: &dyn Database,
     token_id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, token_hash) = live_token(kv, clock, token_id).await?;
-    store::api_tokens::delete(kv, token_id, &token_hash).await?;
-    Ok(json_response(
-        200,
-        json!({ "id": token_id, "deleted": true }),
-    ))
+    let row = live_token(clock, db, token_id).await?;
+    let version = records::api_tokens::revoke(db, token_id, row.version, &now_rfc3339(clock)?)
+        .await
+        .map_err(|e| concurrency::write_failed(e, None))?;
+    let mut view = json!({ "id": token_id, "deleted": true });
+    let edge = store::api_tokens::delete(kv, token_id, &row.token_hash).await;
+    super::accounts::note_edge(&mut view, edge, || {
+        records::api_tokens::mark_synced(db, token_id, version)
+    })
+    .await;
+    Ok(json_response(200, view))
 }
 
-async fn live_token<K: KvStore, C: Clock>(
-    kv: &K,
+async fn live_token<C: Clock>(
     clock: &C,
+    db: &dyn Database,
     token_id: &str,
-) -> Result<(ApiTokenRecord, String), ApiError> {
+) -> Result<TokenRow, ApiError> {
     let not_found = || {
         ApiError::not_found(
             "api_token_not_found",
@@ -194,8 +216,9 @@ async fn live_token<K: KvStore, C: Clock>(
     if !validate::is_generated_id(token_id, "tok") {
         return Err(not_found());
     }
-    store::api_tokens::get(kv, token_id, clock.now_secs())
-        .await?
+    records::api_tokens::get(db, token_id, clock.now_secs())
+        .await
+        .map_err(concurrency::unavailable)?
         .ok_or_else(not_found)
 }
 

@@ -186,6 +186,7 @@ pub async fn import_kv<K: KvStore, C: Clock>(
             json!({
                 "imported_accounts": done.accounts,
                 "imported_servers": done.servers,
+                "imported_api_tokens": done.tokens,
                 "already_present": done.skipped,
                 "next_cursor": done.cursor,
             }),

@@ -108,13 +108,13 @@ async fn dispatch<K: KvStore, C: Clock>(
         Route::DeleteServer(id, mcp_id) => {
             servers::delete(request, kv, clock, db, &id, &mcp_id).await
         }
-        Route::CreateApiToken => api_tokens::create(request, kv, clock).await,
+        Route::CreateApiToken => api_tokens::create(request, kv, clock, db).await,
         Route::CreateAccountApiToken(id) => {
             api_tokens::create_for_account(request, kv, clock, db, &id).await
         }
-        Route::ListApiTokens => api_tokens::list(request, kv, clock).await,
-        Route::GetApiToken(id) => api_tokens::get(kv, clock, &id).await,
-        Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, &id).await,
+        Route::ListApiTokens => api_tokens::list(request, clock, db).await,
+        Route::GetApiToken(id) => api_tokens::get(clock, db, &id).await,
+        Route::DeleteApiToken(id) => api_tokens::delete(kv, clock, db, &id).await,
         Route::Catalog => catalog::info(),
         Route::PreviewTools => catalog::preview(request),
         Route::Audit => audit::list(request, db).await,

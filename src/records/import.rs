@@ -1,12 +1,12 @@
 //! The one-shot import of a KV-only deployment (before D1 was the system of record):
-//! every `account:<id>` and the servers its index names become rows, marked in sync
-//! with KV. Idempotent (`INSERT OR IGNORE`: a row already in D1 is left as it is) and
+//! every `account:<id>` and the servers its index names, and every API token, become
+//! rows, marked in sync with KV. Idempotent (`INSERT OR IGNORE`: a row already in D1 is left as it is) and
 //! paged (at most [`ACCOUNTS_PER_CALL`] accounts per call, resumed with the returned
 //! cursor), so a large namespace imports within a request's limits.
 
 use super::json;
 use crate::ports::{Database, DbError, KvStore, SqlValue, Statement};
-use crate::store::{self, McpServerRecord, StoreError, StoredAccount};
+use crate::store::{self, ApiTokenRecord, McpServerRecord, StoreError, StoredAccount};
 
 pub const ACCOUNTS_PER_CALL: u32 = 50;
 
@@ -14,6 +14,7 @@ pub const ACCOUNTS_PER_CALL: u32 = 50;
 pub struct Imported {
     pub accounts: u64,
     pub servers: u64,
+    pub tokens: u64,
     /// Rows that were already in D1 (left unchanged).
     pub skipped: u64,
     /// KV's cursor for the next call; `None` when every account was read.
@@ -70,7 +71,46 @@ pub async fn run<K: KvStore>(
             }
         }
     }
+    // API tokens belong to no account: the first call imports them all.
+    if cursor.is_none() {
+        for (record, token_hash) in store::api_tokens::all(kv).await? {
+            let state = if record.is_expired(now_secs) {
+                "revoked"
+            } else {
+                "live"
+            };
+            let changed = query_one(db, token_row(&record, &token_hash, state)?).await?;
+            if changed == 0 {
+                imported.skipped += 1;
+            } else {
+                imported.tokens += 1;
+            }
+        }
+    }
     Ok(imported)
+}
+
+async fn query_one(db: &dyn Database, statement: Statement) -> Result<u64, DbError> {
+    crate::ports::query(db, statement)
+        .await
+        .map(|rows| rows.changes)
+}
+
+fn token_row(record: &ApiTokenRecord, token_hash: &str, state: &str) -> Result<Statement, DbError> {
+    Ok(Statement::new(
+        "INSERT OR IGNORE INTO api_tokens (id, token_hash, record, name, expires_at_ms, state, version, edge_synced, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?)",
+        vec![
+            record.id.as_str().into(),
+            token_hash.into(),
+            json(record)?,
+            record.name.as_str().into(),
+            ms(record.expires_at_unix),
+            state.into(),
+            record.created_at.as_str().into(),
+            record.created_at.as_str().into(),
+        ],
+    ))
 }
 
 fn account_row(stored: &StoredAccount) -> Result<Statement, DbError> {

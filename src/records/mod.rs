@@ -1,4 +1,4 @@
-//! The system of record in D1: integrated accounts and MCP servers, each row with a
+//! The system of record in D1: integrated accounts, MCP servers and API tokens, each row with a
 //! `version` (optimistic concurrency: every write is conditional on the version read,
 //! and loses nothing silently) and an `edge_synced` flag (the KV copy an MCP request
 //! reads is written after the commit; the cron job's `reconcile` repairs a row whose KV
@@ -6,6 +6,7 @@
 //! from here, never from KV or an isolate cache. SQL only: KV is `store`'s.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod import;
 pub mod reconcile;
 pub mod servers;

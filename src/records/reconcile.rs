@@ -4,7 +4,7 @@
 //! marked `expired` here, so the seed's "purged from edge KV storage and database
 //! records" holds. Bounded per run; a row that fails stays flagged for the next run.
 
-use super::{accounts, servers};
+use super::{accounts, api_tokens, servers};
 use crate::ports::{Database, DbError, KvStore};
 use crate::store;
 
@@ -16,6 +16,7 @@ pub const ROWS_PER_RUN: u32 = 100;
 pub struct Report {
     pub accounts_repaired: u32,
     pub servers_repaired: u32,
+    pub tokens_repaired: u32,
     pub servers_expired: u32,
     /// What could not be repaired this run (a KV failure), as `<kind> <id>: <error>`.
     pub failures: Vec<String>,
@@ -24,8 +25,8 @@ pub struct Report {
 impl Report {
     pub fn line(&self) -> String {
         let mut line = format!(
-            "reconcile: {} account(s) and {} server(s) written to KV, {} expired server(s) purged",
-            self.accounts_repaired, self.servers_repaired, self.servers_expired
+            "reconcile: {} account(s), {} server(s) and {} API token(s) written to KV, {} expired server(s) purged",
+            self.accounts_repaired, self.servers_repaired, self.tokens_repaired, self.servers_expired
         );
         if !self.failures.is_empty() {
             line.push_str(&format!(
@@ -72,6 +73,22 @@ pub async fn run<K: KvStore>(db: &dyn Database, kv: &K, now_secs: u64) -> Result
             Err(e) => report
                 .failures
                 .push(format!("server {} ({}): {e}", row.record.id, row.state)),
+        }
+    }
+    for row in api_tokens::unsynced(db, ROWS_PER_RUN).await? {
+        let written = if row.state == "live" && !row.record.is_expired(now_secs) {
+            store::api_tokens::save(kv, &row.record, &row.token_hash).await
+        } else {
+            store::api_tokens::delete(kv, &row.record.id, &row.token_hash).await
+        };
+        match written {
+            Ok(()) => {
+                api_tokens::mark_synced(db, &row.record.id, row.version).await?;
+                report.tokens_repaired += 1;
+            }
+            Err(e) => report
+                .failures
+                .push(format!("API token {} ({}): {e}", row.record.id, row.state)),
         }
     }
     for row in servers::expired_live(db, now_secs, ROWS_PER_RUN).await? {

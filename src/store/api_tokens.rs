@@ -75,6 +75,20 @@ pub async fn delete<K: KvStore>(
     Ok(())
 }
 
+/// Every token the id index names, with its hash (expired ones included): what the
+/// one-shot import into D1 reads.
+pub async fn all<K: KvStore>(kv: &K) -> Result<Vec<(ApiTokenRecord, String)>, StoreError> {
+    let mut found = Vec::new();
+    for index_key in index::all_keys(kv, keys::API_TOKEN_IDS_PREFIX).await? {
+        if let Some(pair) =
+            index::follow_with_hash::<K, ApiTokenRecord>(kv, &index_key, keys::api_token).await?
+        {
+            found.push(pair);
+        }
+    }
+    Ok(found)
+}
+
 /// One page of live tokens, in id order.
 pub async fn list<K: KvStore>(
     kv: &K,

@@ -19,30 +19,38 @@ fn send_with(
 }
 
 #[test]
-fn a_kv_outage_is_a_503_that_says_to_retry() {
+fn a_kv_outage_leaves_the_record_saved_and_its_edge_copy_pending_for_the_reconcile() {
     let clock = ManualClock::at_secs(T0);
-    let memory = MemoryKv::new(&clock);
-    let kv = FaultyKv::new(&memory)
+    let world = World::new(&clock);
+    let kv = FaultyKv::new(&world.kv)
         .failing_puts("")
         .with_error("KV PUT failed: 503 Service Unavailable");
-    let (status, body) = send(
+    let (status, body) = send_with(
         &kv,
         &clock,
+        &world.db,
         admin_request(
             "POST",
             "/api-tokens",
             Some(json!({"name": "ci", "all_accounts": true})),
         ),
     );
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (503, Some("storage_unavailable"))
-    );
-    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(status, 201, "{body}");
     assert!(
-        message.contains("503 Service Unavailable") && message.contains("retry"),
-        "{message}"
+        body["edge"].as_str().unwrap().starts_with("pending"),
+        "{body}"
     );
+    // The KV detail goes to the operator's log, never into the answer.
+    assert!(!body.to_string().contains("503 Service Unavailable"));
+    assert!(world.kv.keys().is_empty());
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(
+        world.call("GET", &format!("/api-tokens/{id}"), None).status,
+        200
+    );
+    let report = block_on(crate::records::reconcile::run(&world.db, &world.kv, T0)).unwrap();
+    assert_eq!(report.tokens_repaired, 1, "{report:?}");
+    assert_eq!(world.kv.keys().len(), 2, "the token and its id index");
 }
 
 #[test]
@@ -75,22 +83,22 @@ fn a_server_whose_kv_write_fails_is_saved_and_its_edge_copy_left_to_the_reconcil
     let again = block_on(crate::records::reconcile::run(&world.db, &world.kv, T0)).unwrap();
     assert_eq!(again.servers_repaired, 0, "repaired once");
     let keys_before = world.kv.keys();
-    let kv = FaultyKv::new(&world.kv)
-        .failing_puts("api-token:")
-        .with_error("KV PUT failed: 503 Service Unavailable");
-    let (status, _) = send(
-        &kv,
+    world.db.set_down(true);
+    let (status, body) = send_with(
+        &world.kv,
         &clock,
+        &world.db,
         admin_request(
             "POST",
             "/api-tokens",
             Some(json!({"name": "ci", "all_accounts": true})),
         ),
     );
-    assert_eq!(status, 503);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "database_unavailable");
     assert_eq!(
         world.kv.keys(),
         keys_before,
-        "API tokens are KV-only: nothing half-written"
+        "D1 down: nothing half-written"
     );
 }
