@@ -3,10 +3,6 @@
 use super::*;
 use crate::ports::{FaultyKv, KvStore};
 
-fn send(kv: &impl KvStore, clock: &ManualClock, request: HttpRequest) -> (u16, Value) {
-    send_with(kv, clock, &crate::ports::SqliteDb::migrated(), request)
-}
-
 fn send_with(
     kv: &impl KvStore,
     clock: &ManualClock,
