@@ -20,42 +20,57 @@ fn int(n: u64) -> SqlValue {
     SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// One `INSERT` per entry.
+/// Values one row binds (the columns of [`COLUMNS`]).
+const VALUES_PER_ROW: usize = 22;
+/// Rows per `INSERT`: D1 binds at most 100 values per statement.
+pub const ROWS_PER_INSERT: usize = 100 / VALUES_PER_ROW;
+
+/// The entries as multi-row `INSERT`s of up to [`ROWS_PER_INSERT`] rows each (fewer
+/// statements per batch: under `make load` one statement per row cost a measurable
+/// share of the p50, docs/performance.md).
 pub fn insert(entries: &[Entry]) -> Vec<Statement> {
+    let one_row = format!("({})", vec!["?"; VALUES_PER_ROW].join(", "));
     entries
-        .iter()
-        .map(|e| {
-            let keys = (!e.argument_keys.is_empty())
-                .then(|| Value::from(e.argument_keys.clone()).to_string());
+        .chunks(ROWS_PER_INSERT)
+        .map(|chunk| {
+            let rows = vec![one_row.as_str(); chunk.len()].join(", ");
             Statement::new(
-                format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                vec![
-                    int(e.at_ms),
-                    e.request_id.clone().into(),
-                    e.kind.into(),
-                    e.server_id.clone().into(),
-                    e.account_id.clone().into(),
-                    e.user_id.clone().into(),
-                    e.client_name.clone().into(),
-                    e.client_version.clone().into(),
-                    e.protocol_version.clone().into(),
-                    e.method.clone().into(),
-                    e.tool.clone().into(),
-                    keys.into(),
-                    e.arguments.as_ref().map(Value::to_string).into(),
-                    e.outcome.as_str().into(),
-                    e.rpc_code.into(),
-                    int(u64::from(e.http_status)),
-                    e.upstream_status.map(|s| int(u64::from(s))).unwrap_or(SqlValue::Null),
-                    e.upstream_ms.map(int).unwrap_or(SqlValue::Null),
-                    int(u64::from(e.upstream_requests)),
-                    int(e.total_ms),
-                    e.ratelimit_remaining.map(int).unwrap_or(SqlValue::Null),
-                    int(e.bytes_out),
-                ],
+                format!("INSERT INTO audit_log ({COLUMNS}) VALUES {rows}"),
+                chunk.iter().flat_map(values).collect(),
             )
         })
         .collect()
+}
+
+fn values(e: &Entry) -> Vec<SqlValue> {
+    let keys =
+        (!e.argument_keys.is_empty()).then(|| Value::from(e.argument_keys.clone()).to_string());
+    vec![
+        int(e.at_ms),
+        e.request_id.clone().into(),
+        e.kind.into(),
+        e.server_id.clone().into(),
+        e.account_id.clone().into(),
+        e.user_id.clone().into(),
+        e.client_name.clone().into(),
+        e.client_version.clone().into(),
+        e.protocol_version.clone().into(),
+        e.method.clone().into(),
+        e.tool.clone().into(),
+        keys.into(),
+        e.arguments.as_ref().map(Value::to_string).into(),
+        e.outcome.as_str().into(),
+        e.rpc_code.into(),
+        int(u64::from(e.http_status)),
+        e.upstream_status
+            .map(|s| int(u64::from(s)))
+            .unwrap_or(SqlValue::Null),
+        e.upstream_ms.map(int).unwrap_or(SqlValue::Null),
+        int(u64::from(e.upstream_requests)),
+        int(e.total_ms),
+        e.ratelimit_remaining.map(int).unwrap_or(SqlValue::Null),
+        int(e.bytes_out),
+    ]
 }
 
 /// What `GET /audit` selects: every filter optional, combined with AND.
@@ -324,6 +339,33 @@ mod tests {
             Filters::parse(&pairs(&[("since", "2000"), ("until", "1000")]), &[]).unwrap_err();
         assert!(error.message.contains("`until`"));
         assert!(Filters::parse(&pairs(&[("format", "csv")]), &["format"]).is_ok());
+    }
+
+    #[test]
+    fn inserts_carry_up_to_four_rows_and_stay_within_d1s_hundred_values() {
+        let request =
+            crate::http::HttpRequest::new("DELETE", "https://w.example/integrated-account/a");
+        let entries: Vec<Entry> = (0..9)
+            .map(|i| {
+                super::super::capture::admin_entry(
+                    i,
+                    i,
+                    &request,
+                    &crate::http::HttpResponse::new(200),
+                )
+            })
+            .collect();
+        let statements = insert(&entries);
+        let rows: Vec<usize> = statements
+            .iter()
+            .map(|s| s.params.len() / VALUES_PER_ROW)
+            .collect();
+        assert_eq!(rows, [4, 4, 1]);
+        for statement in &statements {
+            assert!(statement.params.len() <= 100);
+            assert_eq!(statement.sql.matches('?').count(), statement.params.len());
+        }
+        assert!(insert(&[]).is_empty());
     }
 
     #[test]
