@@ -389,3 +389,27 @@ fn the_series_counts_calls_tool_errors_and_429s_per_server_and_bucket() {
         .unwrap()
         .contains("`bucket`"));
 }
+
+#[test]
+fn a_caller_refused_for_want_of_an_api_token_leaves_a_row() {
+    let world = World::new();
+    let path = world.provision(json!({"name": "guarded", "require_api_token_auth": true}));
+    let refused = world.mcp(&path, json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
+    assert_eq!(refused.status, 401);
+    let refusals = rows(&world, "kind=mcp");
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0]["method"], "(refused: no valid API token)");
+    assert_eq!(refusals[0]["outcome"], "http_error");
+    assert_eq!(refusals[0]["http_status"], 401);
+    // An unknown token reaches no server: no row (nothing to attribute it to).
+    let unknown = world.mcp(
+        "/mcp/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+    );
+    assert_eq!(unknown.status, 404);
+    assert_eq!(rows_of(&world), 1);
+}
+
+fn rows_of(world: &World) -> usize {
+    rows(world, "kind=mcp").len()
+}

@@ -126,7 +126,26 @@ pub async fn resolve<K: KvStore, U: Upstream, C: Clock>(
             )
             .into_response();
             response.set_header("www-authenticate", "Bearer realm=\"servicenow-mcp\"");
-            answered(response)
+            let response = transport::with_cors(head, response);
+            // A refused caller of a known server is what a security review looks for
+            // first: it gets its row (its body is never read).
+            if grant.server.audit != AuditMode::Off {
+                let at = services.clock.now_ms();
+                let facts = McpFacts {
+                    method: Some("(refused: no valid API token)".into()),
+                    ..McpFacts::default()
+                };
+                services.audit.record(capture::mcp_entry(
+                    at,
+                    at,
+                    head,
+                    &grant,
+                    facts,
+                    Default::default(),
+                    &response,
+                ));
+            }
+            Resolution::Answered(response)
         }
     }
 }
