@@ -29,7 +29,7 @@ pub const ROWS_PER_INSERT: usize = 100 / VALUES_PER_ROW;
 /// statements per batch: under `make load` one statement per row cost a measurable
 /// share of the p50, docs/performance.md).
 pub fn insert(entries: &[Entry]) -> Vec<Statement> {
-    let one_row = format!("({})", vec!["?"; VALUES_PER_ROW].join(", "));
+    let one_row = format!("({})", ["?"; VALUES_PER_ROW].join(", "));
     entries
         .chunks(ROWS_PER_INSERT)
         .map(|chunk| {
