@@ -109,11 +109,13 @@ pub async fn serve<K: KvStore, U: Upstream, C: Clock>(
                 services.db,
             )
             .await;
-            // Every write is audited (reads are not: the log would mostly log itself).
+            // Every write by an admin is audited (reads are not: the log would mostly log
+            // itself). A request without the admin token is not: anyone could otherwise
+            // fill D1 with rows; the Worker's log line records it.
             let read = ["GET", "HEAD", "OPTIONS"]
                 .iter()
                 .any(|m| request.method.eq_ignore_ascii_case(m));
-            if !read {
+            if !read && response.status != 401 {
                 services.audit.record(audit::capture::admin_entry(
                     started,
                     services.clock.now_ms(),

@@ -233,6 +233,17 @@ fn bad_filters_and_cursors_are_400s_naming_the_parameter() {
         format!("{BASE}/audit"),
     ));
     assert_eq!(response.status, 401, "the audit log needs the admin token");
+    // A write without the admin token leaves no row (anyone could send those); the
+    // refused POST above, with it, left one.
+    let anonymous = world.send(servicenow_mcp::http::HttpRequest::new(
+        "DELETE",
+        format!("{BASE}/integrated-account/acme"),
+    ));
+    assert_eq!(anonymous.status, 401);
+    let admin = rows(&world, "kind=admin");
+    assert_eq!(admin.len(), 1, "{admin:?}");
+    assert_eq!(admin[0]["method"], "POST /audit");
+    assert_eq!(admin[0]["http_status"], 405);
 }
 
 #[test]
