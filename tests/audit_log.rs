@@ -424,3 +424,23 @@ fn a_caller_refused_for_want_of_an_api_token_leaves_a_row() {
 fn rows_of(world: &World) -> usize {
     rows(world, "kind=mcp").len()
 }
+
+#[test]
+fn a_2026_07_28_request_names_its_client_from_meta() {
+    let world = World::new();
+    let path = world.provision(json!({"name": "modern"}));
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "modern-client", "version": "3.0"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }}});
+    let request = mcp_request(&path, &message)
+        .with_header("mcp-protocol-version", "2026-07-28")
+        .with_header("mcp-method", "tools/list");
+    assert_eq!(world.send(request).status, 200);
+    let row = &rows(&world, "kind=mcp")[0];
+    assert_eq!(row["client_name"], "modern-client");
+    assert_eq!(row["client_version"], "3.0");
+    assert_eq!(row["protocol_version"], "2026-07-28");
+    assert_eq!(row["outcome"], "ok");
+}

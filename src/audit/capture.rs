@@ -69,13 +69,7 @@ impl McpFacts {
             }
             "initialize" => {
                 let info = params.and_then(|p| p.get("clientInfo"));
-                let text = |key: &str| {
-                    info.and_then(|i| i.get(key))
-                        .and_then(Value::as_str)
-                        .map(|s| clip(s, 100))
-                };
-                facts.client_name = text("name");
-                facts.client_version = text("version");
+                facts.set_client(info);
                 facts.protocol_version = params
                     .and_then(|p| p.get("protocolVersion"))
                     .and_then(Value::as_str)
@@ -84,6 +78,34 @@ impl McpFacts {
             _ => {}
         }
         facts
+    }
+
+    /// The client and protocol version a 2026-07-28 request names in its `_meta` (the
+    /// endpoint knows the keys), where `initialize` did not already.
+    pub fn with_meta(
+        mut self,
+        client_info: Option<&Value>,
+        protocol_version: Option<&Value>,
+    ) -> Self {
+        if self.client_name.is_none() {
+            self.set_client(client_info);
+        }
+        if self.protocol_version.is_none() {
+            self.protocol_version = protocol_version
+                .and_then(Value::as_str)
+                .map(|s| clip(s, 40));
+        }
+        self
+    }
+
+    fn set_client(&mut self, info: Option<&Value>) {
+        let text = |key: &str| {
+            info.and_then(|i| i.get(key))
+                .and_then(Value::as_str)
+                .map(|s| clip(s, 100))
+        };
+        self.client_name = text("name");
+        self.client_version = text("version");
     }
 }
 
@@ -356,6 +378,20 @@ mod tests {
             user_agent_client(&request),
             (Some("python-httpx".into()), Some("0.28.1".into()))
         );
+    }
+
+    #[test]
+    fn a_2026_request_names_its_client_and_version_in_meta() {
+        let params = json!({"name": "t", "arguments": {}});
+        let facts = McpFacts::of_request("tools/call", Some(&params), AuditMode::Metadata)
+            .with_meta(
+                Some(&json!({"name": "chatgpt", "version": "2.1"})),
+                Some(&json!("2026-07-28")),
+            );
+        assert_eq!(facts.client_name.as_deref(), Some("chatgpt"));
+        assert_eq!(facts.client_version.as_deref(), Some("2.1"));
+        assert_eq!(facts.protocol_version.as_deref(), Some("2026-07-28"));
+        assert_eq!(facts.argument_keys, Vec::<String>::new());
     }
 
     #[test]

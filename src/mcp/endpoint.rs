@@ -250,7 +250,11 @@ async fn serve_target<K: KvStore, U: Upstream, C: Clock>(
         }
         Ok(Incoming::Request(rpc)) => rpc,
     };
-    *facts = McpFacts::of_request(&rpc.method, rpc.params.as_ref(), server.audit);
+    let meta = rpc.params.as_ref().and_then(|p| p.get("_meta"));
+    *facts = McpFacts::of_request(&rpc.method, rpc.params.as_ref(), server.audit).with_meta(
+        meta.and_then(|m| m.get(era::CLIENT_INFO_KEY)),
+        meta.and_then(|m| m.get(era::PROTOCOL_VERSION_KEY)),
+    );
     let era = match era::select(request, &rpc) {
         Ok(era) => era,
         Err(rejection) => {
