@@ -371,9 +371,10 @@ async function saveAccount(event) {
     if (!r.ok) { showFailure(form, r, accountFieldFor); return; }
     // Saved: the secrets leave the page (they are write-only from now on).
     for (const input of form.querySelectorAll('[data-secret]')) input.value = '';
-    $('accounts-status').textContent = r.status === 201
+    $('accounts-status').textContent = (r.status === 201
       ? `Account ${r.data.id} registered.`
-      : `Account ${r.data.id} updated; its MCP servers keep working.`;
+      : `Account ${r.data.id} updated; its MCP servers keep working.`)
+      + (r.data.edge ? ` Not at the edge yet: ${r.data.edge.replace(/^pending: /, '')}.` : '');
     $('account-editor').open = false;
     refreshAccountList();
     await showAccount(r.data);
@@ -647,6 +648,8 @@ function showCreated(server) {
   const needsToken = server.require_api_token_auth;
   const title = el('h3', `Server created: ${server.name}`, { id: 'created-title' });
   const warning = el('p', 'This URL is shown only now. Copy it and keep it secret: whoever has it can use the server. If it is lost, revoke the server and create a new one.', { class: 'warning' });
+  // Saved, but its copy at the edge failed: the worker's scheduled job writes it.
+  const edge = server.edge ? el('p', `Not usable yet: ${server.edge.replace(/^pending: /, '')}.`, { class: 'warning', id: 'created-edge' }) : null;
   const urlBlock = copyBlock('URL', url, 'created-url');
   const chatgpt = el('div', undefined, { class: 'copy-block' });
   chatgpt.append(el('h4', 'ChatGPT (developer mode connector)'));
@@ -677,7 +680,7 @@ function showCreated(server) {
   const inspector = copyBlock('MCP Inspector command', inspectorCmd, 'setup-inspector');
   const hide = el('button', 'I have saved it: hide the URL', { type: 'button' });
   hide.addEventListener('click', () => { box.replaceChildren(); box.hidden = true; $('server-name').focus(); });
-  box.replaceChildren(title, warning, urlBlock, chatgpt, claude, cursor, inspector, hide);
+  box.replaceChildren(...[title, warning, edge, urlBlock, chatgpt, claude, cursor, inspector, hide].filter(Boolean));
   box.hidden = false;
   box.focus();
 }

@@ -344,6 +344,17 @@ test('a 400 from server creation is shown next to the name; a network failure ke
     await page.unroute('**/integrated-account/demo/mcp');
   }
   await shot('server-errors');
+
+  // Saved in D1, but its KV copy failed: the page says the URL is not usable yet.
+  await page.route('**/integrated-account/demo/mcp', (route) => route.fulfill({
+    status: 201, contentType: 'application/json',
+    body: JSON.stringify({ id: 'mcp_0123456789abcdef0123', name: 'offline attempt', config: {}, require_api_token_auth: false,
+      url: 'http://127.0.0.1:1/mcp/not-a-real-token', edge: 'pending: saved, but not yet at the edge; the scheduled reconcile writes it within the hour' }),
+  }));
+  await page.click('#server-form button[type=submit]');
+  assert.match(await visibleText('#created-edge'), /^Not usable yet: saved, but not yet at the edge; the scheduled reconcile writes it within the hour\.$/);
+  await page.unroute('**/integrated-account/demo/mcp');
+  await page.click('#created button:has-text("I have saved it")');
   await page.fill('#server-name', '');
 });
 
