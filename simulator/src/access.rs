@@ -73,6 +73,9 @@ pub struct AccessRules {
     pub hidden_fields: Vec<(String, String)>,
     pub hidden_rows: Vec<RowRule>,
     pub denied_writes: Vec<WriteRule>,
+    /// Tables the account may not read at all (403), like `sys_dictionary` for a user
+    /// without the admin or personalize_dictionary role.
+    pub denied_tables: Vec<String>,
 }
 
 impl AccessRules {
@@ -90,6 +93,10 @@ impl AccessRules {
             .filter(|r| r.table == table)
             .map(|r| EncodedQuery::parse(&r.hidden_when))
             .collect()
+    }
+
+    pub fn can_read_table(&self, table: &str) -> bool {
+        !self.denied_tables.iter().any(|t| t == table)
     }
 
     pub fn can_write(&self, table: &str, op: WriteOp) -> bool {
@@ -164,6 +171,8 @@ impl Directory {
                 table: None,
                 ops: vec![WriteOp::Delete],
             }],
+            // No admin or personalize_dictionary role: the dictionary is not theirs.
+            denied_tables: vec!["sys_dictionary".to_string()],
         };
         let readonly = AccessRules {
             denied_writes: vec![WriteRule {

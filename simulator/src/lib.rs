@@ -9,6 +9,7 @@ pub mod catalog_api;
 pub mod cli;
 pub mod cmdb_api;
 pub mod control;
+pub mod dictionary;
 pub mod faults;
 pub mod http;
 pub mod knowledge_api;

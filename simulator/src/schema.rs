@@ -243,6 +243,12 @@ impl Schema {
         self.tables.get(name)
     }
 
+    /// Adds (or replaces) a table the specs do not describe (the generated schema
+    /// tables, `crate::dictionary`).
+    pub fn insert_table(&mut self, table: Table) {
+        self.tables.insert(table.name.clone(), table);
+    }
+
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
         self.tables.values()
     }

@@ -77,8 +77,11 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    pub fn new(schema: Schema, seed_kind: SeedKind, settings: Settings) -> Simulator {
-        let seeded = seed::build(seed_kind, &schema);
+    pub fn new(mut schema: Schema, seed_kind: SeedKind, settings: Settings) -> Simulator {
+        let mut seeded = seed::build(seed_kind, &schema);
+        // The instance's own schema tables, generated from the simulator's (after the
+        // seed: they hold no demo data of their own).
+        crate::dictionary::install(&mut schema, &mut seeded.store);
         Simulator {
             schema,
             seed: seed_kind,
@@ -293,6 +296,13 @@ impl Simulator {
         let Some(table) = self.schema.table(&route.table) else {
             return Response::error(400, &format!("Invalid table {}", route.table), None);
         };
+        if crate::dictionary::is_generated(&route.table) && method != "GET" {
+            return Response::error(
+                403,
+                "Operation Failed",
+                Some("The simulator's schema tables are generated from its tables and cannot be written"),
+            );
+        }
         let Some(account) = self.directory.account(&principal.user_name) else {
             return Response::error(
                 401,
@@ -301,6 +311,16 @@ impl Simulator {
             )
             .with_header("WWW-Authenticate", "Basic realm=\"Service-now\"");
         };
+        if !account.access.can_read_table(&route.table) {
+            return Response::error(
+                403,
+                "User Not Authorized",
+                Some(&format!(
+                    "Security constraints prevent access to table {}",
+                    route.table
+                )),
+            );
+        }
         let base_url = base_url(request);
         let now_text = format_datetime(now);
         let mut call = TableCall {
