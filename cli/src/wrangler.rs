@@ -42,28 +42,32 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
+/// The flags that aim a wrangler command where `--offline` says: `--local|--remote`,
+/// then `--persist-to`, `--config` and `--env` when given (KV and D1 commands alike).
+pub fn target_flags(offline: &Offline) -> Vec<String> {
+    let mut flags = vec![if offline.remote {
+        "--remote"
+    } else {
+        "--local"
+    }
+    .to_string()];
+    for (flag, value) in [
+        ("--persist-to", &offline.persist_to),
+        ("--config", &offline.wrangler_config),
+        ("--env", &offline.wrangler_env),
+    ] {
+        if let Some(value) = value {
+            flags.push(flag.to_string());
+            flags.push(value.clone());
+        }
+    }
+    flags
+}
+
 impl WranglerKv {
     pub fn new(program: Vec<String>, offline: &Offline) -> Self {
-        let mut target = vec![
-            "--binding".to_string(),
-            offline.binding.clone(),
-            if offline.remote {
-                "--remote"
-            } else {
-                "--local"
-            }
-            .to_string(),
-        ];
-        for (flag, value) in [
-            ("--persist-to", &offline.persist_to),
-            ("--config", &offline.wrangler_config),
-            ("--env", &offline.wrangler_env),
-        ] {
-            if let Some(value) = value {
-                target.push(flag.to_string());
-                target.push(value.clone());
-            }
-        }
+        let mut target = vec!["--binding".to_string(), offline.binding.clone()];
+        target.extend(target_flags(offline));
         WranglerKv { program, target }
     }
 

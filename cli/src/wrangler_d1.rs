@@ -20,25 +20,8 @@ pub struct WranglerD1 {
 
 impl WranglerD1 {
     pub fn new(program: Vec<String>, offline: &Offline) -> Self {
-        let mut target = vec![
-            offline.d1_binding.clone(),
-            if offline.remote {
-                "--remote"
-            } else {
-                "--local"
-            }
-            .to_string(),
-        ];
-        for (flag, value) in [
-            ("--persist-to", &offline.persist_to),
-            ("--config", &offline.wrangler_config),
-            ("--env", &offline.wrangler_env),
-        ] {
-            if let Some(value) = value {
-                target.push(flag.to_string());
-                target.push(value.clone());
-            }
-        }
+        let mut target = vec![offline.d1_binding.clone()];
+        target.extend(crate::wrangler::target_flags(offline));
         WranglerD1 { program, target }
     }
 

@@ -161,9 +161,7 @@ pub async fn list<C: Clock>(
     let rows = records::api_tokens::list(db, after.as_deref(), limit, clock.now_secs())
         .await
         .map_err(concurrency::unavailable)?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
-        .flatten();
+    let next = validate::next_cursor(rows.iter().map(|r| r.record.id.as_str()), limit);
     let result: Vec<Value> = rows.iter().map(|r| token_view(&r.record)).collect();
     Ok(json_response(
         200,

@@ -69,9 +69,7 @@ pub async fn accounts(request: &HttpRequest, db: &dyn Database) -> Result<HttpRe
     let rows = records::accounts::list(db, search.as_deref(), after.as_deref(), limit)
         .await
         .map_err(concurrency::unavailable)?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
-        .flatten();
+    let next = validate::next_cursor(rows.iter().map(|r| r.record.id.as_str()), limit);
     let result: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -142,9 +140,7 @@ pub async fn servers<C: Clock>(
     let rows = records::servers::list(db, &selection, now)
         .await
         .map_err(concurrency::unavailable)?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
-        .flatten();
+    let next = validate::next_cursor(rows.iter().map(|r| r.record.id.as_str()), limit);
     let result: Vec<Value> = rows
         .iter()
         .map(|r| {

@@ -114,9 +114,7 @@ pub async fn list<C: Clock>(
     let rows = records::servers::list(db, &selection, clock.now_secs())
         .await
         .map_err(concurrency::unavailable)?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| validate::encode_cursor(&r.record.id)))
-        .flatten();
+    let next = validate::next_cursor(rows.iter().map(|r| r.record.id.as_str()), limit);
     let result: Vec<Value> = rows.iter().map(|r| server_view(&r.record)).collect();
     Ok(json_response(
         200,

@@ -225,6 +225,13 @@ pub fn encode_cursor(kv_cursor: &str) -> String {
     URL_SAFE_NO_PAD.encode(kv_cursor.as_bytes())
 }
 
+/// The cursor of the page after one read from D1 in id order: the last id when the page
+/// is full (another may follow), none when it is short.
+pub fn next_cursor<'a>(ids: impl ExactSizeIterator<Item = &'a str>, limit: u32) -> Option<String> {
+    let full = ids.len() == limit as usize;
+    ids.last().filter(|_| full).map(encode_cursor)
+}
+
 fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     URL_SAFE_NO_PAD
         .decode(cursor)

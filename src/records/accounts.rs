@@ -62,27 +62,19 @@ pub async fn update(
     stored: &StoredAccount,
     version: i64,
 ) -> Result<i64, WriteError> {
-    let changed = query(
-        db,
-        Statement::new(
-            "UPDATE accounts SET record = ?, instance_url = ?, auth_type = ?, updated_at = ?, \
-             version = version + 1, edge_synced = 0 WHERE id = ? AND version = ? AND state = 'live'",
-            vec![
-                json(stored)?,
-                stored.instance_url.as_str().into(),
-                stored.auth_type.as_str().into(),
-                stored.updated_at.as_str().into(),
-                stored.id.as_str().into(),
-                SqlValue::Integer(version),
-            ],
-        ),
-    )
-    .await?
-    .changes;
-    if changed == 0 {
-        return Err(WriteError::Conflict);
-    }
-    Ok(version + 1)
+    let statement = Statement::new(
+        "UPDATE accounts SET record = ?, instance_url = ?, auth_type = ?, updated_at = ?, \
+         version = version + 1, edge_synced = 0 WHERE id = ? AND version = ? AND state = 'live'",
+        vec![
+            json(stored)?,
+            stored.instance_url.as_str().into(),
+            stored.auth_type.as_str().into(),
+            stored.updated_at.as_str().into(),
+            stored.id.as_str().into(),
+            SqlValue::Integer(version),
+        ],
+    );
+    super::conditional(db, statement, version).await
 }
 
 async fn current_version(db: &dyn Database, id: &str) -> Result<i64, WriteError> {
@@ -127,15 +119,7 @@ pub async fn delete(db: &dyn Database, id: &str, version: i64) -> Result<u64, Wr
 
 /// Records that the KV copy of `id` at `version` is written.
 pub async fn mark_synced(db: &dyn Database, id: &str, version: i64) -> Result<(), DbError> {
-    query(
-        db,
-        Statement::new(
-            "UPDATE accounts SET edge_synced = 1 WHERE id = ? AND version = ?",
-            vec![id.into(), SqlValue::Integer(version)],
-        ),
-    )
-    .await
-    .map(drop)
+    super::mark_synced(db, "accounts", id, version).await
 }
 
 /// One page of live accounts in id order after `after`, optionally those whose id,

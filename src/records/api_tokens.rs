@@ -98,32 +98,11 @@ pub async fn revoke(
     version: i64,
     now: &str,
 ) -> Result<i64, WriteError> {
-    let changed = query(
-        db,
-        Statement::new(
-            "UPDATE api_tokens SET state = 'revoked', updated_at = ?, version = version + 1, edge_synced = 0 \
-             WHERE id = ? AND version = ? AND state = 'live'",
-            vec![now.into(), id.into(), SqlValue::Integer(version)],
-        ),
-    )
-    .await?
-    .changes;
-    if changed == 0 {
-        return Err(WriteError::Conflict);
-    }
-    Ok(version + 1)
+    super::revoke(db, "api_tokens", id, version, now).await
 }
 
 pub async fn mark_synced(db: &dyn Database, id: &str, version: i64) -> Result<(), DbError> {
-    query(
-        db,
-        Statement::new(
-            "UPDATE api_tokens SET edge_synced = 1 WHERE id = ? AND version = ?",
-            vec![id.into(), SqlValue::Integer(version)],
-        ),
-    )
-    .await
-    .map(drop)
+    super::mark_synced(db, "api_tokens", id, version).await
 }
 
 /// Tokens whose KV copy lags their row.

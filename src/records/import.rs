@@ -4,8 +4,8 @@
 //! paged (at most [`ACCOUNTS_PER_CALL`] accounts per call, resumed with the returned
 //! cursor), so a large namespace imports within a request's limits.
 
-use super::json;
-use crate::ports::{Database, DbError, KvStore, SqlValue, Statement};
+use super::{json, ms};
+use crate::ports::{Database, DbError, KvStore, Statement};
 use crate::store::{self, ApiTokenRecord, McpServerRecord, StoreError, StoredAccount};
 
 pub const ACCOUNTS_PER_CALL: u32 = 50;
@@ -27,12 +27,6 @@ pub enum ImportError {
     Kv(#[from] StoreError),
     #[error("{0}")]
     Db(#[from] DbError),
-}
-
-fn ms(secs: Option<u64>) -> SqlValue {
-    secs.map_or(SqlValue::Null, |s| {
-        SqlValue::Integer(i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX))
-    })
 }
 
 pub async fn run<K: KvStore>(

@@ -11,7 +11,7 @@ pub mod import;
 pub mod reconcile;
 pub mod servers;
 
-use crate::ports::{DbError, SqlValue};
+use crate::ports::{query, Database, DbError, SqlValue, Statement};
 use serde_json::{Map, Value};
 
 /// A record and the version it was read at.
@@ -54,6 +54,55 @@ fn json<T: serde::Serialize>(record: &T) -> Result<SqlValue, DbError> {
     serde_json::to_string(record)
         .map(SqlValue::Text)
         .map_err(|e| DbError(format!("cannot serialize a record: {e}")))
+}
+
+/// A conditional write's outcome: the next version, or `Conflict` when it changed no row
+/// (the row moved on, or is not live).
+async fn conditional(
+    db: &dyn Database,
+    statement: Statement,
+    version: i64,
+) -> Result<i64, WriteError> {
+    match query(db, statement).await?.changes {
+        0 => Err(WriteError::Conflict),
+        _ => Ok(version + 1),
+    }
+}
+
+/// Records that the KV copy of row `id` of `table` at `version` is written (or removed).
+async fn mark_synced(
+    db: &dyn Database,
+    table: &str,
+    id: &str,
+    version: i64,
+) -> Result<(), DbError> {
+    query(
+        db,
+        Statement::new(
+            format!("UPDATE {table} SET edge_synced = 1 WHERE id = ? AND version = ?"),
+            vec![id.into(), SqlValue::Integer(version)],
+        ),
+    )
+    .await
+    .map(drop)
+}
+
+/// Revokes a live row of `table` (servers, API tokens) if it is still at `version`.
+async fn revoke(
+    db: &dyn Database,
+    table: &str,
+    id: &str,
+    version: i64,
+    now: &str,
+) -> Result<i64, WriteError> {
+    let statement = Statement::new(
+        format!(
+            "UPDATE {table} SET state = 'revoked', updated_at = ?, version = version + 1, \
+             edge_synced = 0 WHERE id = ? AND version = ? AND state = 'live'"
+        ),
+        vec![now.into(), id.into(), SqlValue::Integer(version)],
+    );
+    conditional(db, statement, version).await
 }
 
 fn ms(secs: Option<u64>) -> SqlValue {

@@ -91,28 +91,20 @@ pub async fn update(
     version: i64,
     now: &str,
 ) -> Result<i64, WriteError> {
-    let changed = query(
-        db,
-        Statement::new(
-            "UPDATE mcp_servers SET record = ?, name = ?, auth_mode = ?, expires_at_ms = ?, updated_at = ?, \
-             version = version + 1, edge_synced = 0 WHERE id = ? AND version = ? AND state = 'live'",
-            vec![
-                json(record)?,
-                record.name.as_str().into(),
-                auth_mode(record).into(),
-                ms(record.expires_at_unix),
-                now.into(),
-                record.id.as_str().into(),
-                SqlValue::Integer(version),
-            ],
-        ),
-    )
-    .await?
-    .changes;
-    if changed == 0 {
-        return Err(WriteError::Conflict);
-    }
-    Ok(version + 1)
+    let statement = Statement::new(
+        "UPDATE mcp_servers SET record = ?, name = ?, auth_mode = ?, expires_at_ms = ?, updated_at = ?, \
+         version = version + 1, edge_synced = 0 WHERE id = ? AND version = ? AND state = 'live'",
+        vec![
+            json(record)?,
+            record.name.as_str().into(),
+            auth_mode(record).into(),
+            ms(record.expires_at_unix),
+            now.into(),
+            record.id.as_str().into(),
+            SqlValue::Integer(version),
+        ],
+    );
+    super::conditional(db, statement, version).await
 }
 
 /// Revokes a live server if it is still at `version`; returns the new version.
@@ -122,33 +114,12 @@ pub async fn revoke(
     version: i64,
     now: &str,
 ) -> Result<i64, WriteError> {
-    let changed = query(
-        db,
-        Statement::new(
-            "UPDATE mcp_servers SET state = 'revoked', updated_at = ?, version = version + 1, edge_synced = 0 \
-             WHERE id = ? AND version = ? AND state = 'live'",
-            vec![now.into(), id.into(), SqlValue::Integer(version)],
-        ),
-    )
-    .await?
-    .changes;
-    if changed == 0 {
-        return Err(WriteError::Conflict);
-    }
-    Ok(version + 1)
+    super::revoke(db, "mcp_servers", id, version, now).await
 }
 
 /// Records that the KV copy of `id` at `version` is written (or removed).
 pub async fn mark_synced(db: &dyn Database, id: &str, version: i64) -> Result<(), DbError> {
-    query(
-        db,
-        Statement::new(
-            "UPDATE mcp_servers SET edge_synced = 1 WHERE id = ? AND version = ?",
-            vec![id.into(), SqlValue::Integer(version)],
-        ),
-    )
-    .await
-    .map(drop)
+    super::mark_synced(db, "mcp_servers", id, version).await
 }
 
 /// Which servers a listing selects.
